@@ -1,0 +1,44 @@
+using System.CommandLine;
+using Spectre.Console;
+using Xbm.Cli.Commands;
+using Xbm.Configuration;
+
+namespace Xbm.Cli;
+
+/// <summary>The `xbm` tool: finds every command and runs the one asked for, turning known errors into messages.</summary>
+public static class CliApp
+{
+    /// <summary>Builds the root command with every <see cref="ICliCommand"/> of this assembly.</summary>
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("xbm: deep metric learning with Cross-Batch Memory (XBM) on TorchSharp");
+        foreach (var type in typeof(CliApp).Assembly.GetTypes()
+                     .Where(t => typeof(ICliCommand).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
+                     .OrderBy(t => t.Name, StringComparer.Ordinal))
+            root.Add(((ICliCommand)Activator.CreateInstance(type)!).Build());
+        return root;
+    }
+
+    /// <summary>Runs the tool; returns the process exit code (0 success, 1 failure, 2 bad input).</summary>
+    public static int Run(string[] args)
+    {
+        try
+        {
+            return BuildRoot().Parse(args).Invoke();
+        }
+        catch (Exception e) when (UserError(e) is string message)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {message}");
+            return 2;
+        }
+    }
+
+    /// <summary>The message of an error caused by the user's input (config, files), or null for a bug.</summary>
+    public static string? UserError(Exception e) => e switch
+    {
+        ConfigException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException => e.Message,
+        IOException io => io.Message,
+        ArgumentException arg => arg.Message,
+        _ => e.InnerException is { } inner ? UserError(inner) : null,
+    };
+}

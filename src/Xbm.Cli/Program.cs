@@ -1,0 +1,4 @@
+using System.CommandLine;
+using Xbm.Cli;
+
+return CliApp.Run(args);

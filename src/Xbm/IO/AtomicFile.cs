@@ -1,0 +1,81 @@
+namespace Xbm.IO;
+
+/// <summary>
+/// Writes files and folders so that a reader sees either the old content or the new, never a half-written
+/// one: write to a temporary sibling, flush to disk, then rename over the target.
+/// </summary>
+public static class AtomicFile
+{
+    /// <summary>Writes <paramref name="path"/> through <paramref name="write"/> atomically.</summary>
+    public static void Write(string path, Action<Stream> write)
+    {
+        string full = Path.GetFullPath(path);
+        string folder = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(folder);
+        string temporary = Path.Combine(folder, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, full, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temporary);
+            throw;
+        }
+    }
+
+    /// <summary>Writes text atomically (UTF-8).</summary>
+    public static void WriteAllText(string path, string text) =>
+        Write(path, s =>
+        {
+            using var writer = new StreamWriter(s, new System.Text.UTF8Encoding(false), 1 << 16, leaveOpen: true);
+            writer.Write(text);
+        });
+
+    /// <summary>Writes bytes atomically.</summary>
+    public static void WriteAllBytes(string path, byte[] bytes) => Write(path, s => s.Write(bytes));
+
+    /// <summary>
+    /// Fills a new folder through <paramref name="fill"/> and then moves it to <paramref name="folder"/> in one
+    /// rename, replacing an older folder of that name only after the new one is complete.
+    /// </summary>
+    public static void WriteFolder(string folder, Action<string> fill)
+    {
+        string full = Path.GetFullPath(folder);
+        string parent = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(parent);
+        string temporary = Path.Combine(parent, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        Directory.CreateDirectory(temporary);
+        try
+        {
+            fill(temporary);
+            if (Directory.Exists(full))
+            {
+                string old = full + $".old.{Guid.NewGuid():N}";
+                Directory.Move(full, old);
+                Directory.Move(temporary, full);
+                Directory.Delete(old, recursive: true);
+            }
+            else
+            {
+                Directory.Move(temporary, full);
+            }
+        }
+        catch
+        {
+            if (Directory.Exists(temporary))
+                Directory.Delete(temporary, recursive: true);
+            throw;
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}

@@ -1,0 +1,154 @@
+using static TorchSharp.torch;
+
+namespace Xbm.Memory;
+
+/// <summary>
+/// The XBM memory: a preallocated FIFO ring of embeddings, labels, dataset indices and write iterations.
+/// Enqueue writes B rows at the write pointer and wraps row by row, so the order is strictly first-in,
+/// first-out for any capacity (also when it is not a multiple of B). Fullness is a counter.
+/// </summary>
+/// <remarks>
+/// The reference implementation overwrites the last B slots on wrap-around and infers fullness from the last
+/// slot's label; both are deliberately not copied (SPEC section 1).
+/// </remarks>
+public sealed class CrossBatchMemory : IEmbeddingMemory
+{
+    private readonly Tensor _embeddings;
+    private readonly Tensor _labels;
+    private readonly Tensor _indices;
+    private readonly Tensor _iterations;
+    private long _pointer;
+    private long _count;
+
+    /// <summary>Allocates a memory of <paramref name="capacity"/> rows of dimension <paramref name="dimension"/>.</summary>
+    public CrossBatchMemory(long capacity, long dimension, Device? device = null, ScalarType dtype = ScalarType.Float32)
+    {
+        if (capacity <= 0)
+            throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "memory capacity must be positive");
+        if (dimension <= 0)
+            throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "embedding dimension must be positive");
+        Capacity = capacity;
+        Dimension = dimension;
+        device ??= CPU;
+        _embeddings = zeros(capacity, dimension, dtype: dtype, device: device).DetachFromDisposeScope();
+        _labels = full(capacity, -1L, dtype: int64, device: device).DetachFromDisposeScope();
+        _indices = full(capacity, -1L, dtype: int64, device: device).DetachFromDisposeScope();
+        _iterations = full(capacity, -1L, dtype: int64, device: device).DetachFromDisposeScope();
+    }
+
+    /// <summary>The memory kind name used in configs and checkpoints.</summary>
+    public const string KindName = "fifo";
+
+    /// <inheritdoc />
+    public long Capacity { get; }
+
+    /// <inheritdoc />
+    public long Dimension { get; }
+
+    /// <inheritdoc />
+    public long Count => _count;
+
+    /// <summary>The next slot to be written.</summary>
+    public long WritePointer => _pointer;
+
+    /// <inheritdoc />
+    public Tensor Keys => _embeddings.narrow(0, 0, _count);
+
+    /// <inheritdoc />
+    public Tensor Labels => _labels.narrow(0, 0, _count);
+
+    /// <inheritdoc />
+    public Tensor Indices => _indices.narrow(0, 0, _count);
+
+    /// <inheritdoc />
+    public Tensor Iterations => _iterations.narrow(0, 0, _count);
+
+    /// <summary>The whole embedding storage, Capacity×d (for variants that rewrite rows in place).</summary>
+    internal Tensor Storage => _embeddings;
+
+    /// <inheritdoc />
+    public Tensor Enqueue(Tensor embeddings, Tensor labels, Tensor indices, long iteration)
+    {
+        if (embeddings.requires_grad)
+            throw new ArgumentException("enqueue detached embeddings: the memory must not hold the autograd graph", nameof(embeddings));
+        if (embeddings.dim() != 2 || embeddings.shape[1] != Dimension)
+            throw new ArgumentException($"expected embeddings of shape [B, {Dimension}], got [{string.Join(", ", embeddings.shape)}]", nameof(embeddings));
+        long batch = embeddings.shape[0];
+        if (labels.shape[0] != batch || indices.shape[0] != batch)
+            throw new ArgumentException($"embeddings, labels and indices disagree on the batch size ({batch}, {labels.shape[0]}, {indices.shape[0]})");
+
+        using var noGrad = no_grad();
+        var device = _embeddings.device;
+        // Row r of the batch goes to slot (pointer + r) mod capacity; when B > capacity only the last
+        // `capacity` rows survive, and the earlier ones get slot -1.
+        long skipped = Math.Max(0, batch - Capacity);
+        long written = batch - skipped;
+        var rows = arange(skipped, batch, dtype: int64, device: device);
+        var slots = (arange(written, dtype: int64, device: device) + (_pointer + skipped)).remainder(Capacity);
+        _embeddings.index_copy_(0, slots, embeddings.index_select(0, rows).to(_embeddings.dtype, device));
+        _labels.index_copy_(0, slots, labels.index_select(0, rows.to(labels.device)).to(int64, device));
+        _indices.index_copy_(0, slots, indices.index_select(0, rows.to(indices.device)).to(int64, device));
+        _iterations.index_fill_(0, slots, iteration);
+
+        _pointer = (_pointer + batch) % Capacity;
+        _count = Math.Min(Capacity, _count + batch);
+
+        var result = full(batch, -1L, dtype: int64, device: device);
+        result.index_copy_(0, rows, slots);
+        return result;
+    }
+
+    /// <inheritdoc />
+    public void Reset()
+    {
+        using var noGrad = no_grad();
+        _embeddings.zero_();
+        _labels.fill_(-1);
+        _indices.fill_(-1);
+        _iterations.fill_(-1);
+        _pointer = 0;
+        _count = 0;
+    }
+
+    /// <inheritdoc />
+    public MemoryState GetState()
+    {
+        var state = new MemoryState { Kind = KindName };
+        state.Tensors["embeddings"] = _embeddings.cpu().clone().DetachFromDisposeScope();
+        state.Tensors["labels"] = _labels.cpu().clone().DetachFromDisposeScope();
+        state.Tensors["indices"] = _indices.cpu().clone().DetachFromDisposeScope();
+        state.Tensors["iterations"] = _iterations.cpu().clone().DetachFromDisposeScope();
+        state.Scalars["pointer"] = _pointer;
+        state.Scalars["count"] = _count;
+        state.Scalars["capacity"] = Capacity;
+        return state;
+    }
+
+    /// <inheritdoc />
+    public void LoadState(MemoryState state)
+    {
+        if (state.Kind != KindName)
+            throw new InvalidDataException($"cannot load a '{state.Kind}' memory state into a '{KindName}' memory");
+        if ((long)state.Scalar("capacity") != Capacity)
+            throw new InvalidDataException($"memory state has capacity {(long)state.Scalar("capacity")}, this memory has {Capacity}");
+        var embeddings = state.Tensor("embeddings");
+        if (embeddings.shape[1] != Dimension)
+            throw new InvalidDataException($"memory state has dimension {embeddings.shape[1]}, this memory has {Dimension}");
+        using var noGrad = no_grad();
+        _embeddings.copy_(embeddings);
+        _labels.copy_(state.Tensor("labels"));
+        _indices.copy_(state.Tensor("indices"));
+        _iterations.copy_(state.Tensor("iterations"));
+        _pointer = (long)state.Scalar("pointer");
+        _count = (long)state.Scalar("count");
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _embeddings.Dispose();
+        _labels.Dispose();
+        _indices.Dispose();
+        _iterations.Dispose();
+    }
+}
