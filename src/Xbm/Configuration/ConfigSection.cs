@@ -30,6 +30,9 @@ public sealed class ConfigSection
     /// <summary>The key path of this section, e.g. "memory".</summary>
     public string Path { get; }
 
+    /// <summary>The raw values (scalars as strings, lists, nested dictionaries).</summary>
+    public IReadOnlyDictionary<string, object?> Values => _values;
+
     /// <summary>The keys present.</summary>
     public IEnumerable<string> Keys => _values.Keys;
 

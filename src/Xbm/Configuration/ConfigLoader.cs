@@ -1,0 +1,165 @@
+using System.Globalization;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Xbm.Configuration;
+
+/// <summary>
+/// Loads a YAML configuration into a <see cref="ConfigSection"/> tree: mappings become sections, sequences
+/// lists, scalars strings. Supports <c>extends: other.yaml</c> (deep merge, the extending file wins) and
+/// <c>--set key.path=value</c> overrides. Syntax errors name the file, line and column.
+/// </summary>
+public static class ConfigLoader
+{
+    /// <summary>Loads <paramref name="path"/> and applies <paramref name="overrides"/> ("a.b=value").</summary>
+    public static ConfigSection Load(string path, IEnumerable<string>? overrides = null)
+    {
+        var tree = LoadTree(path, new HashSet<string>(StringComparer.Ordinal));
+        var list = overrides?.ToList() ?? new List<string>();
+        foreach (string assignment in list)
+            ApplyOverride(tree, assignment);
+        string source = list.Count == 0 ? path : $"{path} (with --set {string.Join(", ", list)})";
+        return new ConfigSection(tree, source);
+    }
+
+    /// <summary>Parses YAML text (for tests and embedded defaults).</summary>
+    public static ConfigSection Parse(string yaml, string source, IEnumerable<string>? overrides = null)
+    {
+        var tree = ParseTree(yaml, source);
+        foreach (string assignment in overrides ?? Array.Empty<string>())
+            ApplyOverride(tree, assignment);
+        return new ConfigSection(tree, source);
+    }
+
+    /// <summary>Serialises a tree of values back to YAML (the resolved config stored with each run).</summary>
+    public static string ToYaml(IDictionary<string, object?> tree)
+    {
+        var writer = new System.Text.StringBuilder();
+        Write(writer, tree, 0);
+        return writer.ToString();
+    }
+
+    /// <summary>Loads the raw tree (with extends resolved) of a config file.</summary>
+    public static Dictionary<string, object?> LoadTree(string path, ISet<string> visiting)
+    {
+        string full = Path.GetFullPath(path);
+        if (!File.Exists(full))
+            throw new FileNotFoundException($"config file not found: {path}", path);
+        if (!visiting.Add(full))
+            throw new ConfigException($"{path}: extends: cycle through this file");
+        var tree = ParseTree(File.ReadAllText(full), path);
+        if (tree.TryGetValue("extends", out var parent))
+        {
+            tree.Remove("extends");
+            if (parent is not string parentPath)
+                throw new ConfigException($"{path}: extends: must be a file path");
+            string resolved = Path.IsPathRooted(parentPath) ? parentPath : Path.Combine(Path.GetDirectoryName(full)!, parentPath);
+            var baseTree = LoadTree(resolved, visiting);
+            Merge(baseTree, tree);
+            tree = baseTree;
+        }
+        visiting.Remove(full);
+        return tree;
+    }
+
+    private static Dictionary<string, object?> ParseTree(string yaml, string source)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException e)
+        {
+            throw new ConfigException($"{source}: line {e.Start.Line}, column {e.Start.Column}: {e.InnerException?.Message ?? e.Message}");
+        }
+        if (stream.Documents.Count == 0)
+            return new Dictionary<string, object?>();
+        if (stream.Documents.Count > 1)
+            throw new ConfigException($"{source}: holds {stream.Documents.Count} YAML documents; expected one");
+        var root = stream.Documents[0].RootNode;
+        if (root is YamlScalarNode { Value: null or "" })
+            return new Dictionary<string, object?>();
+        if (root is not YamlMappingNode mapping)
+            throw new ConfigException($"{source}: line {root.Start.Line}: the top level must be a mapping of keys to values");
+        return (Dictionary<string, object?>)Convert(mapping, source)!;
+    }
+
+    private static object? Convert(YamlNode node, string source) => node switch
+    {
+        YamlMappingNode map => map.Children.ToDictionary(
+            p => p.Key is YamlScalarNode { Value: { } key } ? key : throw new ConfigException($"{source}: line {p.Key.Start.Line}: keys must be plain names"),
+            p => Convert(p.Value, source), StringComparer.Ordinal),
+        YamlSequenceNode seq => seq.Children.Select(c => Convert(c, source)).ToList(),
+        YamlScalarNode scalar => scalar.Style == ScalarStyle.Plain && scalar.Value is "~" or "null" or "" ? null : scalar.Value,
+        _ => throw new ConfigException($"{source}: line {node.Start.Line}: unsupported YAML node"),
+    };
+
+    /// <summary>Deep-merges <paramref name="overlay"/> into <paramref name="target"/>; overlay values win.</summary>
+    public static void Merge(IDictionary<string, object?> target, IDictionary<string, object?> overlay)
+    {
+        foreach (var (key, value) in overlay)
+        {
+            if (value is IDictionary<string, object?> sub && target.TryGetValue(key, out var existing) && existing is IDictionary<string, object?> baseSub)
+                Merge(baseSub, sub);
+            else
+                target[key] = value;
+        }
+    }
+
+    /// <summary>Applies "a.b.c=value" (the value is parsed as YAML, so lists and mappings work).</summary>
+    public static void ApplyOverride(IDictionary<string, object?> tree, string assignment)
+    {
+        int eq = assignment.IndexOf('=');
+        if (eq <= 0)
+            throw new ConfigException($"--set {assignment}: expected key=value, e.g. --set memory.size=1000");
+        string path = assignment[..eq].Trim();
+        string text = assignment[(eq + 1)..];
+        var parsed = ParseTree($"value: {text}", $"--set {assignment}")["value"];
+        string[] parts = path.Split('.');
+        IDictionary<string, object?> node = tree;
+        for (int i = 0; i < parts.Length - 1; i++)
+        {
+            if (!node.TryGetValue(parts[i], out var child) || child is not IDictionary<string, object?> map)
+            {
+                // A scalar shorthand (e.g. "loss: contrastive") becomes a mapping when a sub-key is set.
+                map = child is string s ? new Dictionary<string, object?> { ["name"] = s } : new Dictionary<string, object?>();
+                node[parts[i]] = map;
+            }
+            node = map;
+        }
+        node[parts[^1]] = parsed;
+    }
+
+    private static void Write(System.Text.StringBuilder writer, IDictionary<string, object?> map, int indent)
+    {
+        foreach (var (key, value) in map)
+        {
+            writer.Append(' ', indent).Append(key).Append(':');
+            switch (value)
+            {
+                case IDictionary<string, object?> sub when sub.Count > 0:
+                    writer.AppendLine();
+                    Write(writer, sub, indent + 2);
+                    break;
+                case IDictionary<string, object?>:
+                    writer.AppendLine(" {}");
+                    break;
+                case IEnumerable<object?> list when value is not string:
+                    writer.Append(" [").Append(string.Join(", ", list.Select(Scalar))).AppendLine("]");
+                    break;
+                default:
+                    writer.Append(' ').AppendLine(Scalar(value));
+                    break;
+            }
+        }
+    }
+
+    private static string Scalar(object? value) => value switch
+    {
+        null => "null",
+        string s when s.Length == 0 || s.IndexOfAny(new[] { ':', '#', '[', ']', '{', '}', ',', '"', '\'' }) >= 0 || s != s.Trim() => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+}

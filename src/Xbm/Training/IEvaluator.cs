@@ -1,0 +1,10 @@
+using Xbm.Models;
+
+namespace Xbm.Training;
+
+/// <summary>Measures a model during or after training (Recall@K, R-Precision, MAP@R, ...).</summary>
+public interface IEvaluator
+{
+    /// <summary>Evaluates <paramref name="model"/> on the named split ("test" or "validation"); values are fractions.</summary>
+    IReadOnlyDictionary<string, double> Evaluate(EmbeddingModel model, string split);
+}

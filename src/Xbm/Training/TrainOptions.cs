@@ -1,0 +1,175 @@
+using Xbm.Configuration;
+
+namespace Xbm.Training;
+
+/// <summary>What the trainer does when a loss or gradient is not finite.</summary>
+public enum NonFinitePolicy
+{
+    /// <summary>Stop the run with an error (the last checkpoint stays intact).</summary>
+    Stop,
+
+    /// <summary>Skip the step (no update, no enqueue) and count it.</summary>
+    Skip,
+}
+
+/// <summary>Optimizer settings.</summary>
+/// <param name="Name">adam, adamw or sgd.</param>
+/// <param name="LearningRate">Base learning rate.</param>
+/// <param name="WeightDecay">Weight decay (L2 for adam/sgd, decoupled for adamw).</param>
+/// <param name="Momentum">SGD momentum.</param>
+/// <param name="Beta1">Adam β1.</param>
+/// <param name="Beta2">Adam β2.</param>
+/// <param name="GradientClip">Clip the global gradient norm to this value; null = no clipping.</param>
+public sealed record OptimizerOptions(string Name = "adam", double LearningRate = 1e-3, double WeightDecay = 0, double Momentum = 0.9,
+    double Beta1 = 0.9, double Beta2 = 0.999, double? GradientClip = null);
+
+/// <summary>Learning-rate schedule: linear warm-up, then constant, step or cosine.</summary>
+/// <param name="Kind">constant, step or cosine.</param>
+/// <param name="WarmupIterations">Iterations of linear warm-up from 0 to the base rate.</param>
+/// <param name="StepAt">Iterations at which the step schedule multiplies the rate by <paramref name="Gamma"/>.</param>
+/// <param name="Gamma">Step factor.</param>
+/// <param name="MinimumFactor">Cosine floor as a fraction of the base rate.</param>
+public sealed record ScheduleOptions(string Kind = "constant", long WarmupIterations = 0, IReadOnlyList<long>? StepAt = null, double Gamma = 0.1, double MinimumFactor = 0);
+
+/// <summary>How the memory is wired into training (SPEC section 1).</summary>
+/// <param name="Enabled">False trains with the batch loss only.</param>
+/// <param name="StartIteration">First iteration (1-based) at which the memory is filled and its loss used.</param>
+/// <param name="Weight">Weight of the memory loss.</param>
+/// <param name="MemoryLossOnly">Total = memory loss only ("XBM" in the XBN paper); default total = batch + weight · memory.</param>
+/// <param name="Init">none, or random_train: fill the memory at the start iteration with embeddings of random training images.</param>
+/// <param name="StartDrift">Adaptive start: start once the measured drift at <paramref name="StartDriftDelta"/> falls below this (null = off).</param>
+/// <param name="StartDriftDelta">The Δt whose drift the adaptive start watches.</param>
+public sealed record XbmOptions(bool Enabled = false, long StartIteration = 1, double Weight = 1.0, bool MemoryLossOnly = false,
+    string Init = "none", double? StartDrift = null, long StartDriftDelta = 100);
+
+/// <summary>Everything the trainer needs besides the components (model, loss, memory, data).</summary>
+public sealed record TrainOptions
+{
+    /// <summary>Seed for sampling, initialisation and augmentation.</summary>
+    public long Seed { get; init; }
+
+    /// <summary>Training iterations.</summary>
+    public long Iterations { get; init; } = 1000;
+
+    /// <summary>Classes per batch (P).</summary>
+    public int ClassesPerBatch { get; init; } = 8;
+
+    /// <summary>Images per class (K).</summary>
+    public int ImagesPerClass { get; init; } = 4;
+
+    /// <summary>Small-class policy of the sampler: pad, drop or error.</summary>
+    public string SmallClasses { get; init; } = "pad";
+
+    /// <summary>Optimizer settings.</summary>
+    public OptimizerOptions Optimizer { get; init; } = new();
+
+    /// <summary>Learning-rate schedule.</summary>
+    public ScheduleOptions Schedule { get; init; } = new();
+
+    /// <summary>Memory wiring.</summary>
+    public XbmOptions Memory { get; init; } = new();
+
+    /// <summary>Evaluate every this many iterations (0 = only at the end).</summary>
+    public long EvaluateEvery { get; init; }
+
+    /// <summary>Which split periodic evaluations use: validation (when the data has one) or test.</summary>
+    public string EvaluateOn { get; init; } = "test";
+
+    /// <summary>Write a checkpoint every this many iterations (0 = only at the end).</summary>
+    public long CheckpointEvery { get; init; } = 500;
+
+    /// <summary>How many checkpoints to keep (the newest).</summary>
+    public int KeepCheckpoints { get; init; } = 2;
+
+    /// <summary>Write a metrics row every this many iterations.</summary>
+    public long LogEvery { get; init; } = 10;
+
+    /// <summary>Write TensorBoard event files.</summary>
+    public bool TensorBoard { get; init; } = true;
+
+    /// <summary>Policy for non-finite losses or gradients.</summary>
+    public NonFinitePolicy OnNonFinite { get; init; } = NonFinitePolicy.Stop;
+
+    /// <summary>Batch size used to embed images for evaluation and memory initialisation.</summary>
+    public int EmbedBatchSize { get; init; } = 256;
+
+    /// <summary>Images per batch, P × K.</summary>
+    public int BatchSize => ClassesPerBatch * ImagesPerClass;
+
+    /// <summary>
+    /// Reads the trainer's keys from a config root: seed, iterations, sampler, optimizer, schedule, the
+    /// memory wiring keys (the memory factory reads the rest of that section), evaluation, checkpoint,
+    /// logging, on_non_finite. Errors name the file and key.
+    /// </summary>
+    public static TrainOptions FromConfig(ConfigSection root, ConfigSection memory)
+    {
+        long iterations = root.Long("iterations", 1000, min: 1);
+        var sampler = root.Section("sampler");
+        var optimizer = root.Section("optimizer", "name");
+        var schedule = root.Section("schedule", "kind");
+        var evaluation = root.Section("evaluation");
+        var checkpoint = root.Section("checkpoint");
+        var logging = root.Section("logging");
+
+        var options = new TrainOptions
+        {
+            Seed = root.Long("seed", 0, min: 0),
+            Iterations = iterations,
+            ClassesPerBatch = sampler.Int("classes_per_batch", 8, min: 1),
+            ImagesPerClass = sampler.Int("images_per_class", 4, min: 1),
+            SmallClasses = sampler.Choice("small_classes", "pad", "pad", "drop", "error"),
+            Optimizer = new OptimizerOptions(
+                optimizer.Choice("name", "adam", "adam", "adamw", "sgd"),
+                optimizer.Double("lr", 1e-3, min: 0, max: 10),
+                optimizer.Double("weight_decay", 0, min: 0),
+                optimizer.Double("momentum", 0.9, min: 0, max: 1),
+                optimizer.Double("beta1", 0.9, min: 0, max: 1),
+                optimizer.Double("beta2", 0.999, min: 0, max: 1),
+                optimizer.OptionalDouble("gradient_clip", min: 0)),
+            Schedule = new ScheduleOptions(
+                schedule.Choice("kind", "constant", "constant", "step", "cosine"),
+                schedule.Long("warmup_iterations", 0, min: 0, max: iterations),
+                schedule.LongList("step_at", Array.Empty<long>(), min: 1),
+                schedule.Double("gamma", 0.1, min: 0, max: 1),
+                schedule.Double("min_factor", 0, min: 0, max: 1)),
+            EvaluateEvery = evaluation.Long("every", 0, min: 0),
+            EvaluateOn = evaluation.Choice("on", "test", "test", "validation"),
+            EmbedBatchSize = evaluation.Int("batch_size", 256, min: 1),
+            CheckpointEvery = checkpoint.Long("every", 500, min: 0),
+            KeepCheckpoints = checkpoint.Int("keep", 2, min: 1),
+            LogEvery = logging.Long("every", 10, min: 1),
+            TensorBoard = logging.Bool("tensorboard", true),
+            OnNonFinite = root.Choice("on_non_finite", "stop", "stop", "skip") == "skip" ? NonFinitePolicy.Skip : NonFinitePolicy.Stop,
+        };
+
+        bool enabled = memory.Values.Count > 0 && memory.String("name", "") != "none" && memory.String("kind", "fifo") != "none";
+        if (memory.Has("name") && memory.String("name", "") != "none")
+            throw memory.Error("name", "use memory: none, or a mapping with kind: fifo|momentum|xbn|adaptive_xbn|ema");
+        if (enabled)
+        {
+            long start = memory.Long("start_iteration", 1, min: 1);
+            if (start > iterations)
+                throw memory.Error("start_iteration", $"{start} is past the end of training (iterations: {iterations})");
+            options = options with
+            {
+                Memory = new XbmOptions(true, start,
+                    memory.Double("weight", 1.0, min: 0),
+                    memory.Bool("memory_loss_only", false),
+                    memory.Choice("init", "none", "none", "random_train"),
+                    memory.OptionalDouble("start_drift", min: 0),
+                    memory.Long("start_drift_delta", 100, min: 1)),
+            };
+        }
+        foreach (long step in options.Schedule.StepAt ?? Array.Empty<long>())
+            if (step > iterations)
+                throw schedule.Error("step_at", $"{step} is past the end of training (iterations: {iterations})");
+
+        sampler.EnsureAllUsed();
+        optimizer.EnsureAllUsed();
+        schedule.EnsureAllUsed();
+        evaluation.EnsureAllUsed();
+        checkpoint.EnsureAllUsed();
+        logging.EnsureAllUsed();
+        return options;
+    }
+}

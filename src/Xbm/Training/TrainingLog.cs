@@ -1,0 +1,117 @@
+using System.Globalization;
+using System.Text;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Xbm.Training;
+
+/// <summary>
+/// The run's logs: metrics.csv (one row per logged step), evaluations.csv (one row per evaluation and
+/// metric) and TensorBoard event files (TorchSharp's writer appends each event to the file as it is added). On resume, rows after the checkpoint's iteration (written by the
+/// interrupted process) are dropped, so the logs match an uninterrupted run.
+/// </summary>
+public sealed class TrainingLog
+{
+    /// <summary>Columns of metrics.csv.</summary>
+    public static readonly string[] MetricColumns =
+    {
+        "iteration", "lr", "loss", "batch_loss", "memory_loss", "batch_positives", "batch_negatives",
+        "memory_count", "memory_oldest_age", "memory_positives", "memory_negatives",
+        "memory_mean_positive_similarity", "memory_mean_negative_similarity", "images_per_second",
+    };
+
+    private readonly string _metricsPath;
+    private readonly string _evaluationsPath;
+    private readonly SummaryWriter? _tensorBoard;
+
+    /// <summary>Opens (or, when resuming at <paramref name="resumeIteration"/>, trims) the logs of a run.</summary>
+    public TrainingLog(string runFolder, bool tensorBoard, long resumeIteration)
+    {
+        _metricsPath = Path.Combine(runFolder, "metrics.csv");
+        _evaluationsPath = Path.Combine(runFolder, "evaluations.csv");
+        PrepareCsv(_metricsPath, string.Join(',', MetricColumns), resumeIteration);
+        PrepareCsv(_evaluationsPath, "iteration,split,metric,value", resumeIteration);
+        if (tensorBoard)
+            _tensorBoard = utils.tensorboard.SummaryWriter(Path.Combine(runFolder, "tensorboard"));
+    }
+
+    /// <summary>Appends a step.</summary>
+    public void Step(StepReport r)
+    {
+        var m = r.Memory;
+        var values = new object?[]
+        {
+            r.Iteration, r.LearningRate, r.Loss, r.BatchLoss, r.MemoryLoss, r.BatchPairs.Positives, r.BatchPairs.Negatives,
+            m?.Count, m?.OldestAge, m?.Positives, m?.Negatives, m?.MeanPositiveSimilarity, m?.MeanNegativeSimilarity, r.ImagesPerSecond,
+        };
+        File.AppendAllText(_metricsPath, string.Join(',', values.Select(Format)) + "\n");
+        if (_tensorBoard is null)
+            return;
+        int step = (int)r.Iteration;
+        _tensorBoard.add_scalar("train/loss", (float)r.Loss, step);
+        _tensorBoard.add_scalar("train/batch_loss", (float)r.BatchLoss, step);
+        _tensorBoard.add_scalar("train/lr", (float)r.LearningRate, step);
+        if (m is not null)
+        {
+            _tensorBoard.add_scalar("train/memory_loss", (float)r.MemoryLoss, step);
+            _tensorBoard.add_scalar("memory/fill", (float)m.Fill, step);
+            _tensorBoard.add_scalar("memory/oldest_age", m.OldestAge, step);
+            _tensorBoard.add_scalar("memory/positives", m.Positives, step);
+            _tensorBoard.add_scalar("memory/negatives", m.Negatives, step);
+            if (double.IsFinite(m.MeanPositiveSimilarity))
+                _tensorBoard.add_scalar("memory/mean_positive_similarity", (float)m.MeanPositiveSimilarity, step);
+            if (double.IsFinite(m.MeanNegativeSimilarity))
+                _tensorBoard.add_scalar("memory/mean_negative_similarity", (float)m.MeanNegativeSimilarity, step);
+        }
+    }
+
+    /// <summary>Appends an evaluation.</summary>
+    public void Evaluation(long iteration, string split, IReadOnlyDictionary<string, double> metrics)
+    {
+        var text = new StringBuilder();
+        foreach (var (name, value) in metrics)
+        {
+            text.Append(iteration).Append(',').Append(split).Append(',').Append(name).Append(',').Append(Format(value)).Append('\n');
+            _tensorBoard?.add_scalar($"{split}/{name}", (float)value, (int)iteration);
+        }
+        File.AppendAllText(_evaluationsPath, text.ToString());
+    }
+
+    /// <summary>Reads evaluations.csv of a run: (iteration, split, metric, value) rows.</summary>
+    public static List<(long Iteration, string Split, string Metric, double Value)> ReadEvaluations(string runFolder)
+    {
+        string path = Path.Combine(runFolder, "evaluations.csv");
+        var rows = new List<(long, string, string, double)>();
+        if (!File.Exists(path))
+            return rows;
+        foreach (string line in File.ReadLines(path).Skip(1))
+        {
+            var f = line.Split(',');
+            if (f.Length == 4)
+                rows.Add((long.Parse(f[0], CultureInfo.InvariantCulture), f[1], f[2], double.Parse(f[3], CultureInfo.InvariantCulture)));
+        }
+        return rows;
+    }
+
+    private static void PrepareCsv(string path, string header, long keepUpTo)
+    {
+        if (!File.Exists(path) || keepUpTo <= 0)
+        {
+            File.WriteAllText(path, header + "\n");
+            return;
+        }
+        var kept = File.ReadLines(path).Skip(1)
+            .Where(l => long.TryParse(l.Split(',')[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out long it) && it <= keepUpTo)
+            .ToList();
+        IO.AtomicFile.WriteAllText(path, header + "\n" + string.Concat(kept.Select(l => l + "\n")));
+    }
+
+    private static string Format(object? value) => value switch
+    {
+        null => "",
+        double d when double.IsNaN(d) => "",
+        double d => d.ToString("G9", CultureInfo.InvariantCulture),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+}
