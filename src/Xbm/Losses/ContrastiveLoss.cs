@@ -1,4 +1,3 @@
-using Xbm.Reducers;
 using static TorchSharp.torch;
 
 namespace Xbm.Losses;
@@ -19,40 +18,44 @@ public sealed record ContrastiveLossOptions
 /// <summary>
 /// The XBM paper's contrastive loss on cosine similarities:
 /// L = (1/B) Σ_i [ Σ_{k∈P_i} (1 − S_ik) + Σ_{k∈N_i, S_ik &gt; m} S_ik ] with the default reducer.
-/// Vectorised over the B×M similarity matrix: one product forward, one backward.
 /// </summary>
-public sealed class ContrastiveLoss : IPairLoss
+/// <remarks>
+/// Loss elements are pairs. Default reduction <c>sum_per_query</c> (the paper's): the memory loss is a sum over
+/// every positive and every hard negative in the memory divided by B, so it grows linearly with the memory size
+/// (a memory of M keys gives roughly M/B times the pairs of the batch loss). <c>mean</c> divides by the number of
+/// valid pairs instead and <c>mean_nonzero</c> by the number of contributing pairs; both are independent of M.
+/// The loss is linear in S, so ∂L/∂S is the mask (−1 on contributing positives, +1 on hard negatives) and the
+/// backward pass is one mask-weighted product.
+/// </remarks>
+public sealed class ContrastiveLoss : PairLoss
 {
-    private readonly ContrastiveLossOptions _options;
-    private readonly IReducer _reducer;
-
     /// <summary>Creates the loss.</summary>
-    public ContrastiveLoss(ContrastiveLossOptions? options = null)
+    public ContrastiveLoss(ContrastiveLossOptions? options = null) : base((options ?? new ContrastiveLossOptions()).Reduction)
     {
-        _options = options ?? new ContrastiveLossOptions();
-        _reducer = Reducer.Create(_options.Reduction);
+        Options = options ?? new ContrastiveLossOptions();
     }
 
     /// <inheritdoc />
-    public string Name => "contrastive";
+    public override string Name => "contrastive";
 
     /// <summary>The options in force.</summary>
-    public ContrastiveLossOptions Options => _options;
+    public ContrastiveLossOptions Options { get; }
 
     /// <inheritdoc />
-    public PairLossOutput Compute(Tensor queries, Tensor queryLabels, Tensor keys, Tensor keyLabels, Tensor? ignore = null)
+    protected override PairTerms Evaluate(Tensor similarities, PairMasks masks)
     {
-        var similarities = queries.matmul(keys.t());
-        using var masks = PairMasks.Create(queryLabels, keyLabels, ignore);
-        Tensor activePositives = _options.PositiveMargin is double pm
-            ? masks.Positives.logical_and(similarities.detach().lt(pm))
+        var activeNegatives = similarities.gt(Options.Margin).logical_and_(masks.Negatives);
+        var activePositives = Options.PositiveMargin is double pm
+            ? similarities.lt(pm).logical_and_(masks.Positives)
             : masks.Positives;
-        var activeNegatives = masks.Negatives.logical_and(similarities.detach().gt(_options.Margin));
+        long positives = PairMath.Count(activePositives);
+        long negatives = PairMath.Count(activeNegatives);
+        long considered = PairMath.Count(masks.Positives) + PairMath.Count(masks.Negatives);
 
-        // Positive pairs pull (1 − S), hard negatives push S; everything else is exactly zero.
-        var perPair = where(activePositives, 1 - similarities, zeros_like(similarities))
-                    + where(activeNegatives, similarities, zeros_like(similarities));
-        var loss = _reducer.Reduce(perPair, masks.Positives.logical_or(masks.Negatives), queries.shape[0]);
-        return new PairLossOutput(loss, PairStatistics.From(similarities, masks.Positives, masks.Negatives, activePositives, activeNegatives));
+        // ∂/∂S: −1 on contributing positives, +1 on hard negatives (the masks are disjoint).
+        var gradient = activeNegatives.to(similarities.dtype).masked_fill_(activePositives, -1);
+        // Σ_P (1 − S) + Σ_N S = |P| + Σ G ⊙ S.
+        var sum = similarities.reshape(-1).dot(gradient.reshape(-1)).add_(positives);
+        return new PairTerms(sum, positives + negatives > 0 ? gradient : null, considered, positives + negatives, activePositives, activeNegatives);
     }
 }

@@ -8,7 +8,7 @@ namespace Xbm.Losses;
 public sealed record PairLossOutput(Tensor Loss, PairStatistics Pairs);
 
 /// <summary>Pair counts of one loss evaluation, read back to the host for logging.</summary>
-/// <param name="Positives">Positive pairs with a non-zero contribution.</param>
+/// <param name="Positives">Positive pairs with a non-zero contribution (the loss depends on their similarity).</param>
 /// <param name="Negatives">Negative pairs with a non-zero contribution.</param>
 /// <param name="MeanPositiveSimilarity">Mean similarity over all valid positive pairs (NaN when none).</param>
 /// <param name="MeanNegativeSimilarity">Mean similarity over all valid negative pairs (NaN when none).</param>
@@ -26,11 +26,13 @@ public sealed record PairStatistics(long Positives, long Negatives, double MeanP
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var s = similarities.detach();
+        var zero = zeros(1, dtype: s.dtype, device: s.device);
+        // count_nonzero and where+sum are single passes; summing a boolean tensor directly is much slower.
         var counts = stack(new[]
         {
-            activePositives.sum().to(float64), activeNegatives.sum().to(float64),
-            (s * positives).sum().to(float64), positives.sum().to(float64),
-            (s * negatives).sum().to(float64), negatives.sum().to(float64),
+            activePositives.count_nonzero().to(float64), activeNegatives.count_nonzero().to(float64),
+            where(positives, s, zero).sum(ScalarType.Float64), positives.count_nonzero().to(float64),
+            where(negatives, s, zero).sum(ScalarType.Float64), negatives.count_nonzero().to(float64),
         }).cpu().data<double>().ToArray();
         return new PairStatistics((long)counts[0], (long)counts[1],
             counts[3] > 0 ? counts[2] / counts[3] : double.NaN,

@@ -20,12 +20,37 @@ public sealed class PairMasks : IDisposable
     /// <summary>Builds the masks from labels; <paramref name="ignore"/> (B×M, true = leave out) may be null.</summary>
     public static PairMasks Create(Tensor queryLabels, Tensor keyLabels, Tensor? ignore)
     {
+        if (queryLabels.dim() != 1 || keyLabels.dim() != 1)
+            throw new ArgumentException($"labels must be 1-D, got query labels [{string.Join(", ", queryLabels.shape)}] and key labels [{string.Join(", ", keyLabels.shape)}]");
+        if (ignore is not null && (ignore.dim() != 2 || ignore.shape[0] != queryLabels.shape[0] || ignore.shape[1] != keyLabels.shape[0]))
+            throw new ArgumentException($"the ignore mask must be [{queryLabels.shape[0]}, {keyLabels.shape[0]}], got [{string.Join(", ", ignore.shape)}]", nameof(ignore));
+        if (ignore is not null && ignore.dtype != ScalarType.Bool)
+            throw new ArgumentException($"the ignore mask must be boolean, got {ignore.dtype}", nameof(ignore));
         var same = queryLabels.unsqueeze(1).eq(keyLabels.unsqueeze(0));
-        if (ignore is null)
-            return new PairMasks(same, same.logical_not());
-        var keep = ignore.logical_not();
-        return new PairMasks(same.logical_and(keep), same.logical_not().logical_and(keep));
+        var different = same.logical_not();
+        if (ignore is not null)
+        {
+            var keep = ignore.logical_not();
+            same.logical_and_(keep);
+            different.logical_and_(keep);
+            keep.Dispose();
+        }
+        return new PairMasks(same, different);
     }
+
+    /// <summary>
+    /// Wraps existing masks (for example a miner's selection intersected with the valid pairs). The masks
+    /// are owned by the result and disposed with it.
+    /// </summary>
+    public static PairMasks FromMasks(Tensor positives, Tensor negatives)
+    {
+        if (!positives.shape.SequenceEqual(negatives.shape) || positives.dim() != 2)
+            throw new ArgumentException($"positive and negative masks must both be B×M, got [{string.Join(", ", positives.shape)}] and [{string.Join(", ", negatives.shape)}]");
+        return new PairMasks(positives, negatives);
+    }
+
+    /// <summary>The masks restricted to the pairs selected in <paramref name="selected"/> (B×M boolean).</summary>
+    public PairMasks Restrict(Tensor selected) => new(Positives.logical_and(selected), Negatives.logical_and(selected));
 
     /// <summary>The B×B mask of self-pairs for a batch used as its own keys (identity, not a threshold).</summary>
     public static Tensor SelfPairs(long batchSize, Device device) => eye(batchSize, dtype: @bool, device: device);

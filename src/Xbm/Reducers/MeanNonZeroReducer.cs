@@ -2,7 +2,10 @@ using static TorchSharp.torch;
 
 namespace Xbm.Reducers;
 
-/// <summary>Mean over the pairs with a non-zero loss (pytorch-metric-learning's AvgNonZeroReducer).</summary>
+/// <summary>
+/// Mean over the elements with a non-zero loss (pytorch-metric-learning's AvgNonZeroReducer): easy elements
+/// do not dilute the loss, whatever their number.
+/// </summary>
 public sealed class MeanNonZeroReducer : IReducer
 {
     /// <inheritdoc />
@@ -11,8 +14,13 @@ public sealed class MeanNonZeroReducer : IReducer
     /// <inheritdoc />
     public Tensor Reduce(Tensor losses, Tensor considered, long queryCount)
     {
-        using var noGrad = no_grad();
-        var count = losses.detach().gt(0).logical_and(considered).sum().clamp_min(1).to(losses.dtype);
-        return losses.sum() / count;
+        long count;
+        using (no_grad())
+        using (var nonZero = losses.detach().ne(0).logical_and_(considered))
+            count = nonZero.count_nonzero().item<long>();
+        return losses.sum() / Divisor(0, count, queryCount);
     }
+
+    /// <inheritdoc />
+    public double Divisor(long considered, long nonZero, long queryCount) => Math.Max(1, nonZero);
 }

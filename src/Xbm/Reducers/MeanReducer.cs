@@ -2,12 +2,19 @@ using static TorchSharp.torch;
 
 namespace Xbm.Reducers;
 
-/// <summary>Mean over the valid pairs: the scale no longer depends on the number of keys.</summary>
+/// <summary>Mean over the valid elements: the scale no longer depends on the number of keys.</summary>
 public sealed class MeanReducer : IReducer
 {
     /// <inheritdoc />
     public string Name => "mean";
 
     /// <inheritdoc />
-    public Tensor Reduce(Tensor losses, Tensor considered, long queryCount) => losses.sum() / considered.sum().clamp_min(1).to(losses.dtype);
+    public Tensor Reduce(Tensor losses, Tensor considered, long queryCount)
+    {
+        long count = considered.count_nonzero().item<long>();
+        return losses.sum() / Divisor(count, 0, queryCount);
+    }
+
+    /// <inheritdoc />
+    public double Divisor(long considered, long nonZero, long queryCount) => Math.Max(1, considered);
 }

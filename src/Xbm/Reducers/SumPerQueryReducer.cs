@@ -3,8 +3,9 @@ using static TorchSharp.torch;
 namespace Xbm.Reducers;
 
 /// <summary>
-/// Sum over all pairs divided by the number of queries: the XBM paper's scale. The memory loss grows with
-/// the memory size (more pairs per query), which is why its weight and start iteration matter.
+/// Sum over all elements divided by the number of queries B: the XBM paper's scale. For pair losses the
+/// memory loss then grows with the memory size (more pairs per query), which is why its weight and start
+/// iteration matter.
 /// </summary>
 public sealed class SumPerQueryReducer : IReducer
 {
@@ -12,5 +13,8 @@ public sealed class SumPerQueryReducer : IReducer
     public string Name => "sum_per_query";
 
     /// <inheritdoc />
-    public Tensor Reduce(Tensor losses, Tensor considered, long queryCount) => losses.sum() / Math.Max(1, queryCount);
+    public Tensor Reduce(Tensor losses, Tensor considered, long queryCount) => losses.sum() / Divisor(0, 0, queryCount);
+
+    /// <inheritdoc />
+    public double Divisor(long considered, long nonZero, long queryCount) => Math.Max(1, queryCount);
 }

@@ -1,0 +1,16 @@
+using static TorchSharp.torch;
+
+namespace Xbm.Losses;
+
+/// <summary>w(S) = <see cref="Value"/> for every pair of the side ("all pairs count equally").</summary>
+public sealed record ConstantWeight : IWeightCurve
+{
+    /// <summary>The weight (default 1).</summary>
+    public double Value { get; init; } = 1;
+
+    /// <inheritdoc />
+    public string Name => "constant";
+
+    /// <inheritdoc />
+    public Tensor Weights(Tensor similarities, Tensor mask, PairSide side) => mask.to(similarities.dtype).mul_(Value);
+}

@@ -1,0 +1,64 @@
+using static TorchSharp.torch;
+
+namespace Xbm.Losses;
+
+/// <summary>Options of <see cref="DirectWeightLoss"/>.</summary>
+public sealed record DirectWeightLossOptions
+{
+    /// <summary>The positive weight curve w⁺ (default constant 1).</summary>
+    public IWeightCurve Positive { get; init; } = new ConstantWeight();
+
+    /// <summary>The negative weight curve w⁻ (default step at 0.5: the contrastive loss).</summary>
+    public IWeightCurve Negative { get; init; } = new StepWeight();
+
+    /// <summary>How per-pair values become the loss (default the paper's sum over pairs / B).</summary>
+    public string Reduction { get; init; } = "sum_per_query";
+}
+
+/// <summary>
+/// Direct weight assignment ("Rethinking Deep Contrastive Learning with Embedding Memory", SPEC section 2):
+/// L = (1/B) Σ_i [ Σ_{k∈P_i} w⁺(S_ik)·(1 − S_ik) + Σ_{k∈N_i} w⁻(S_ik)·S_ik ], with w⁺ and w⁻ evaluated on
+/// detached similarities, so ∂L/∂S_ik = −w⁺(S_ik) on positives and +w⁻(S_ik) on negatives.
+/// </summary>
+/// <remarks>
+/// SPEC writes the positive term as −w⁺(S)·S; we write w⁺(S)·(1 − S), which differs only by the constant
+/// Σ w⁺ (the weights carry no gradient), so the gradients are identical, per-pair values stay non-negative
+/// and the XBM contrastive loss is exactly the case w⁺ = 1, w⁻ = step(0.5), value and gradient.
+/// Loss elements are pairs; default reduction <c>sum_per_query</c>, so as for the contrastive loss the memory
+/// loss grows with the number of pairs that get a non-zero weight (linearly in the memory size for constant,
+/// step and linear curves; bounded by k per query for top-k; the normalised exponential weights sum to less
+/// than 1 per query and side).
+/// </remarks>
+public sealed class DirectWeightLoss : PairLoss
+{
+    /// <summary>Creates the loss.</summary>
+    public DirectWeightLoss(DirectWeightLossOptions? options = null) : base((options ?? new DirectWeightLossOptions()).Reduction)
+    {
+        Options = options ?? new DirectWeightLossOptions();
+    }
+
+    /// <inheritdoc />
+    public override string Name => "weighted";
+
+    /// <summary>The options in force.</summary>
+    public DirectWeightLossOptions Options { get; }
+
+    /// <inheritdoc />
+    protected override PairTerms Evaluate(Tensor similarities, PairMasks masks)
+    {
+        var positiveWeights = Options.Positive.Weights(similarities, masks.Positives, PairSide.Positive);
+        var negativeWeights = Options.Negative.Weights(similarities, masks.Negatives, PairSide.Negative);
+        var activePositives = positiveWeights.ne(0);
+        var activeNegatives = negativeWeights.ne(0);
+        long positives = PairMath.Count(activePositives);
+        long negatives = PairMath.Count(activeNegatives);
+        long considered = PairMath.Count(masks.Positives) + PairMath.Count(masks.Negatives);
+
+        var positiveWeightSum = positiveWeights.sum();
+        // The masks are disjoint, so G = w⁻ − w⁺ holds +w⁻ on negatives and −w⁺ on positives.
+        var gradient = negativeWeights.sub_(positiveWeights);
+        // Σ_P w⁺(1 − S) + Σ_N w⁻ S = Σ w⁺ + Σ G ⊙ S.
+        var sum = similarities.reshape(-1).dot(gradient.reshape(-1)).add_(positiveWeightSum);
+        return new PairTerms(sum, positives + negatives > 0 ? gradient : null, considered, positives + negatives, activePositives, activeNegatives);
+    }
+}

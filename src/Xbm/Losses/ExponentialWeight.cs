@@ -1,0 +1,34 @@
+using static TorchSharp.torch;
+
+namespace Xbm.Losses;
+
+/// <summary>
+/// Exponential weights in the style of the multi-similarity / binomial-deviance losses. With hardness h = S for
+/// negatives and h = −S for positives, x_ik = scale · (h_ik − h(threshold)); the weight is
+/// exp(x_ik) / (1 + Σ_{k' of the same side} exp(x_ik')) when <see cref="Normalize"/> (the multi-similarity
+/// gradient weights: β = 40 for negatives, α = 2 for positives), else exp(min(x_ik, 80)).
+/// </summary>
+public sealed record ExponentialWeight : IWeightCurve
+{
+    /// <summary>The scale (β for negatives, α for positives).</summary>
+    public double Scale { get; init; } = 40;
+
+    /// <summary>The similarity where x = 0 (λ, default 0.5).</summary>
+    public double Threshold { get; init; } = 0.5;
+
+    /// <summary>Divide by 1 + the row sum over the side's pairs (default true).</summary>
+    public bool Normalize { get; init; } = true;
+
+    /// <inheritdoc />
+    public string Name => "exponential";
+
+    /// <inheritdoc />
+    public Tensor Weights(Tensor similarities, Tensor mask, PairSide side)
+    {
+        double sign = side == PairSide.Negative ? Scale : -Scale;
+        var x = similarities.sub(Threshold).mul_(sign).masked_fill_(mask.logical_not(), double.NegativeInfinity);
+        if (Normalize)
+            return PairMath.LogOnePlusSumExp(x).Weights;
+        return x.clamp_max_(80).exp_();
+    }
+}

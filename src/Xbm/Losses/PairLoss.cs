@@ -1,0 +1,75 @@
+using Xbm.Reducers;
+using static TorchSharp.torch;
+
+namespace Xbm.Losses;
+
+/// <summary>
+/// Base of the pair losses in this library. It computes S = Q·Kᵀ once without gradient, hands S and the
+/// valid-pair masks to <see cref="Evaluate"/>, which returns the summed loss elements and the closed-form
+/// gradient ∂Sum/∂S (all B×M operations on masks: no per-query loops, no gathers of embeddings), divides by
+/// the reducer's divisor and attaches the result to the graph with <see cref="SimilarityGradient"/>.
+/// A memory-loss step therefore costs two B×d×M products (SPEC section 7) plus a few passes over B×M.
+/// </summary>
+public abstract class PairLoss : IPairLoss
+{
+    /// <summary>Creates the loss with the reducer called <paramref name="reduction"/>.</summary>
+    protected PairLoss(string reduction) => Reducer = Reducers.Reducer.Create(reduction);
+
+    /// <inheritdoc />
+    public abstract string Name { get; }
+
+    /// <summary>How loss elements become the scalar loss.</summary>
+    public IReducer Reducer { get; }
+
+    /// <inheritdoc />
+    public PairLossOutput Compute(Tensor queries, Tensor queryLabels, Tensor keys, Tensor keyLabels, Tensor? ignore = null)
+    {
+        CheckInputs(queries, queryLabels, keys, keyLabels);
+        using var scope = NewDisposeScope();
+        var similarities = Similarities(queries, keys);
+        using var masks = PairMasks.Create(queryLabels, keyLabels, ignore);
+        var output = Compute(queries, keys, similarities, masks, masks);
+        output.Loss.MoveToOuterDisposeScope();
+        return output;
+    }
+
+    /// <summary>
+    /// Computes the loss from parts already built: the detached similarities, the pairs the loss may use
+    /// (<paramref name="masks"/>, e.g. a miner's selection) and the valid pairs the statistics describe
+    /// (<paramref name="validPairs"/>).
+    /// </summary>
+    public PairLossOutput Compute(Tensor queries, Tensor keys, Tensor similarities, PairMasks masks, PairMasks validPairs)
+    {
+        PairTerms terms;
+        using (no_grad())
+            terms = Evaluate(similarities, masks);
+        double divisor = Reducer.Divisor(terms.Considered, terms.NonZero, queries.shape[0]);
+        var statistics = PairStatistics.From(similarities, validPairs.Positives, validPairs.Negatives, terms.ActivePositives, terms.ActiveNegatives);
+        var loss = SimilarityGradient.Attach(queries, keys, terms.Sum, terms.Gradient, divisor);
+        return new PairLossOutput(loss, statistics);
+    }
+
+    /// <summary>The B×M cosine similarities Q·Kᵀ, without gradient.</summary>
+    public static Tensor Similarities(Tensor queries, Tensor keys)
+    {
+        using var noGrad = no_grad();
+        return queries.matmul(keys.t());
+    }
+
+    /// <summary>
+    /// Computes, from the detached similarities and the usable pairs, the sum of the loss elements and its
+    /// gradient with respect to the similarities. Called without gradient tracking.
+    /// </summary>
+    protected abstract PairTerms Evaluate(Tensor similarities, PairMasks masks);
+
+    /// <summary>Throws when the shapes of queries, keys and labels disagree.</summary>
+    public static void CheckInputs(Tensor queries, Tensor queryLabels, Tensor keys, Tensor keyLabels)
+    {
+        if (queries.dim() != 2 || keys.dim() != 2 || queries.shape[1] != keys.shape[1])
+            throw new ArgumentException($"queries and keys must be B×d and M×d with the same d, got [{string.Join(", ", queries.shape)}] and [{string.Join(", ", keys.shape)}]");
+        if (queryLabels.dim() != 1 || queryLabels.shape[0] != queries.shape[0])
+            throw new ArgumentException($"expected {queries.shape[0]} query labels, got shape [{string.Join(", ", queryLabels.shape)}]", nameof(queryLabels));
+        if (keyLabels.dim() != 1 || keyLabels.shape[0] != keys.shape[0])
+            throw new ArgumentException($"expected {keys.shape[0]} key labels, got shape [{string.Join(", ", keyLabels.shape)}]", nameof(keyLabels));
+    }
+}

@@ -1,0 +1,43 @@
+using static TorchSharp.torch;
+
+namespace Xbm.Losses;
+
+/// <summary>
+/// Attaches a loss computed on the detached similarity matrix S = Q·Kᵀ to the autograd graph of the queries
+/// and keys, given its closed-form gradient G = ∂L/∂S.
+/// </summary>
+/// <remarks>
+/// The returned scalar is <c>x + (value − x.detach())</c> with <c>x = Σ Q ⊙ (G·K)</c> and G constant. Its value is
+/// the loss; its gradient is ∂L/∂Q = G·K and, when the keys carry gradient (the batch used as its own keys),
+/// ∂L/∂K = Gᵀ·Q. That is exactly the chain rule through S, with one B×M×d product in the forward pass and none
+/// for the queries in the backward pass: the SPEC section 7 floor of two products per memory-loss step.
+/// First-order gradients only (no double backward).
+/// </remarks>
+public static class SimilarityGradient
+{
+    /// <summary>
+    /// Returns <paramref name="sum"/> / <paramref name="divisor"/> as a scalar whose gradient w.r.t. the
+    /// queries and keys is (<paramref name="gradient"/> / <paramref name="divisor"/>) chained through S = Q·Kᵀ.
+    /// </summary>
+    public static Tensor Attach(Tensor queries, Tensor keys, Tensor sum, Tensor? gradient, double divisor)
+    {
+        Tensor value;
+        using (no_grad())
+            value = sum.detach().div(divisor);
+        bool tracked = is_grad_enabled() && (queries.requires_grad || keys.requires_grad);
+        if (!tracked)
+            return value;
+        Tensor surrogate;
+        if (gradient is null)
+        {
+            // Nothing contributes: the loss is constant, but it stays in the graph with a zero gradient.
+            surrogate = (queries.requires_grad ? queries : keys).sum().mul(0);
+        }
+        else
+        {
+            var directions = gradient.matmul(keys).div(divisor);
+            surrogate = queries.mul(directions).sum();
+        }
+        return surrogate + (value - surrogate.detach());
+    }
+}

@@ -1,0 +1,43 @@
+using Xbm.Losses;
+using static TorchSharp.torch;
+
+namespace Xbm.Miners;
+
+/// <summary>
+/// The multi-similarity loss's mining (SPEC section 2): keep negative k of query i when
+/// S_ik + ε &gt; min_{p∈P_i} S_ip, keep positive p when S_ip − ε &lt; max_{n∈N_i} S_in; ε = 0.1.
+/// A query without positives keeps no negative and a query without negatives keeps no positive.
+/// </summary>
+public sealed class MultiSimilarityMiner : IPairMiner
+{
+    /// <summary>Creates the miner.</summary>
+    public MultiSimilarityMiner(double epsilon = 0.1) => Epsilon = epsilon;
+
+    /// <summary>The slack ε (default 0.1).</summary>
+    public double Epsilon { get; }
+
+    /// <inheritdoc />
+    public string Name => "multi_similarity";
+
+    /// <inheritdoc />
+    public Tensor Mine(Tensor similarities, PairMasks masks)
+    {
+        using var scope = NewDisposeScope();
+        var (positives, negatives) = Select(similarities, masks, Epsilon);
+        return positives.logical_or_(negatives).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The kept positives and kept negatives (B×M each).</summary>
+    public static (Tensor Positives, Tensor Negatives) Select(Tensor similarities, PairMasks masks, double epsilon)
+    {
+        using var noGrad = no_grad();
+        using var hardestPositive = PairMath.RowMin(similarities, masks.Positives);
+        using var hardestNegative = PairMath.RowMax(similarities, masks.Negatives);
+        // S + ε > min P  ⇔  S > min P − ε;  S − ε < max N  ⇔  S < max N + ε. ±∞ rows keep nothing.
+        using var negativeBound = hardestPositive.sub(epsilon);
+        using var positiveBound = hardestNegative.add(epsilon);
+        var keptNegatives = similarities.gt(negativeBound).logical_and_(masks.Negatives);
+        var keptPositives = similarities.lt(positiveBound).logical_and_(masks.Positives);
+        return (keptPositives, keptNegatives);
+    }
+}

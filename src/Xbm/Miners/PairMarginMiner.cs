@@ -1,0 +1,35 @@
+using Xbm.Losses;
+using static TorchSharp.torch;
+
+namespace Xbm.Miners;
+
+/// <summary>
+/// Selects the positives with S &lt; <see cref="PositiveMargin"/> (not yet close enough) and the negatives with
+/// S &gt; <see cref="NegativeMargin"/> (too close).
+/// </summary>
+public sealed class PairMarginMiner : IPairMiner
+{
+    /// <summary>Creates the miner.</summary>
+    public PairMarginMiner(double positiveMargin = 0.8, double negativeMargin = 0.5)
+    {
+        PositiveMargin = positiveMargin;
+        NegativeMargin = negativeMargin;
+    }
+
+    /// <summary>Positives with similarity below this are selected (default 0.8).</summary>
+    public double PositiveMargin { get; }
+
+    /// <summary>Negatives with similarity above this are selected (default 0.5).</summary>
+    public double NegativeMargin { get; }
+
+    /// <inheritdoc />
+    public string Name => "pair_margin";
+
+    /// <inheritdoc />
+    public Tensor Mine(Tensor similarities, PairMasks masks)
+    {
+        using var noGrad = no_grad();
+        using var hardPositives = similarities.lt(PositiveMargin).logical_and_(masks.Positives);
+        return similarities.gt(NegativeMargin).logical_and_(masks.Negatives).logical_or_(hardPositives);
+    }
+}

@@ -1,0 +1,38 @@
+using Xbm.Losses;
+using static TorchSharp.torch;
+
+namespace Xbm.Miners;
+
+/// <summary>Conveniences for running a miner directly on embeddings and reading its pairs.</summary>
+public static class PairMining
+{
+    /// <summary>
+    /// Mines the pairs between <paramref name="queries"/> and <paramref name="keys"/> (without gradient) and returns
+    /// the B×M selection mask; <paramref name="ignore"/> (B×M, true = leave out) may be null.
+    /// </summary>
+    public static Tensor Mine(this IPairMiner miner, Tensor queries, Tensor queryLabels, Tensor keys, Tensor keyLabels, Tensor? ignore = null)
+    {
+        PairLoss.CheckInputs(queries, queryLabels, keys, keyLabels);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var similarities = PairLoss.Similarities(queries, keys);
+        using var masks = PairMasks.Create(queryLabels, keyLabels, ignore);
+        return miner.Mine(similarities, masks).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Mines and returns the selected pairs as (query, key) index pairs, split into positives and negatives.
+    /// </summary>
+    public static PairIndices MinePairs(this IPairMiner miner, Tensor queries, Tensor queryLabels, Tensor keys, Tensor keyLabels, Tensor? ignore = null)
+    {
+        PairLoss.CheckInputs(queries, queryLabels, keys, keyLabels);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var similarities = PairLoss.Similarities(queries, keys);
+        using var masks = PairMasks.Create(queryLabels, keyLabels, ignore);
+        var selected = miner.Mine(similarities, masks);
+        var positives = selected.logical_and(masks.Positives).nonzero().MoveToOuterDisposeScope();
+        var negatives = selected.logical_and(masks.Negatives).nonzero().MoveToOuterDisposeScope();
+        return new PairIndices(positives, negatives);
+    }
+}
