@@ -7,18 +7,21 @@ namespace Xbm.Models;
 
 /// <summary>
 /// A small VGG-style CNN for 28×28 grey images (Fashion-MNIST): three stages of 3×3 convolutions with
-/// BatchNorm and ReLU, max pooling between stages, global average pooling at the end.
+/// BatchNorm and ReLU, max pooling between stages, global pooling at the end (average by default).
 /// </summary>
 public sealed class SmallCnn : Backbone
 {
     private readonly Sequential features;
+    private readonly GlobalPooling pool;
     private readonly long _featureDimension;
+    private readonly long _inputChannels;
 
     /// <summary>Creates the network; <paramref name="width"/> is the first stage's channel count (doubled per stage).</summary>
-    public SmallCnn(long inputChannels = 1, long width = 32) : base(nameof(SmallCnn))
+    public SmallCnn(long inputChannels = 1, long width = 32, BackboneOptions? options = null) : base(nameof(SmallCnn))
     {
         if (width <= 0)
             throw new ArgumentOutOfRangeException(nameof(width), width, "width must be positive");
+        options ??= new BackboneOptions();
         long w1 = width, w2 = width * 2, w3 = width * 4;
         features = Sequential(
             ("conv1", Conv2d(inputChannels, w1, 3, padding: 1, bias: false)), ("bn1", BatchNorm2d(w1)), ("relu1", ReLU()),
@@ -27,16 +30,31 @@ public sealed class SmallCnn : Backbone
             ("conv3", Conv2d(w1, w2, 3, padding: 1, bias: false)), ("bn3", BatchNorm2d(w2)), ("relu3", ReLU()),
             ("conv4", Conv2d(w2, w2, 3, padding: 1, bias: false)), ("bn4", BatchNorm2d(w2)), ("relu4", ReLU()),
             ("pool2", MaxPool2d(2)),
-            ("conv5", Conv2d(w2, w3, 3, padding: 1, bias: false)), ("bn5", BatchNorm2d(w3)), ("relu5", ReLU()),
-            ("pool", AdaptiveAvgPool2d(1)),
-            ("flatten", Flatten()));
+            ("conv5", Conv2d(w2, w3, 3, padding: 1, bias: false)), ("bn5", BatchNorm2d(w3)), ("relu5", ReLU()));
+        pool = new GlobalPooling(options.Pooling ?? GlobalPoolingKind.Average);
         _featureDimension = w3;
+        _inputChannels = inputChannels;
         RegisterComponents();
+        ApplyFreezing(options);
     }
 
     /// <inheritdoc />
     public override long FeatureDimension => _featureDimension;
 
+    /// <summary>The global pooling in use.</summary>
+    public GlobalPoolingKind Pooling => pool.Kind;
+
+    /// <summary>Pixels in [0, 1] as they are (mean 0, std 1 per channel), 28×28 ("GREY" for one channel).</summary>
+    public override InputSpec Input => new(_inputChannels == 1 ? "GREY" : "RGB", 1,
+        Enumerable.Repeat(0.0, (int)_inputChannels).ToArray(), Enumerable.Repeat(1.0, (int)_inputChannels).ToArray(), 28, 28);
+
     /// <inheritdoc />
-    public override Tensor forward(Tensor input) => features.forward(input);
+    public override Tensor ForwardFeatures(Tensor input) => features.forward(input);
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor input)
+    {
+        using var map = features.forward(input);
+        return pool.forward(map);
+    }
 }

@@ -1,0 +1,97 @@
+using System.CommandLine;
+using System.Globalization;
+using Spectre.Console;
+using Xbm.IO;
+using Xbm.Models;
+
+namespace Xbm.Cli.Commands;
+
+/// <summary>
+/// <c>xbm weights inspect FILE [--model resnet50]</c>: the tensors of a .safetensors file (name, dtype, shape,
+/// size), the total count and the metadata; with <c>--model</c> also what loading it into that backbone would
+/// do (loaded, missing, unexpected, ignored classifier keys, mismatched shapes). Exit code 1 when the file
+/// would not load strictly into the model.
+/// </summary>
+public sealed class WeightsCommand : ICliCommand
+{
+    /// <inheritdoc />
+    public Command Build()
+    {
+        var file = new Argument<string>("file") { Description = "A .safetensors file (e.g. converted torchvision weights, see docs/weights.md)" };
+        var model = new Option<string?>("--model") { Description = $"Also check loading into this backbone ({string.Join(", ", ModelFactory.BackboneNames)})" };
+        model.AcceptOnlyFromAmong(ModelFactory.BackboneNames.ToArray());
+        var inspect = new Command("inspect", "List the tensors and metadata of a .safetensors file; with --model, the load report against that backbone");
+        inspect.Add(file);
+        inspect.Add(model);
+        inspect.SetAction(parse => Inspect(parse.GetValue(file)!, parse.GetValue(model), AnsiConsole.Console));
+
+        var weights = new Command("weights", "Inspect weight files (.safetensors)");
+        weights.Add(inspect);
+        return weights;
+    }
+
+    /// <summary>Prints the inspection to <paramref name="console"/>; returns the exit code.</summary>
+    internal static int Inspect(string path, string? model, IAnsiConsole console)
+    {
+        var (entries, metadata) = SafeTensors.Inspect(path);
+        long total = 0, withoutBuffers = 0, bytes = 0;
+        var table = new Table().Border(TableBorder.Simple)
+            .AddColumn("name").AddColumn("dtype").AddColumn("shape").AddColumn(new TableColumn("elements").RightAligned());
+        foreach (var e in entries.OrderBy(e => e.Name, StringComparer.Ordinal))
+        {
+            long count = e.Shape.Aggregate(1L, (a, b) => a * b);
+            total += count;
+            bytes += e.End - e.Begin;
+            if (!IsBatchNormBuffer(e.Name))
+                withoutBuffers += count;
+            table.AddRow(Markup.Escape(e.Name), SafeTensors.DTypeName(e.DType),
+                Markup.Escape($"[{string.Join(", ", e.Shape)}]"), count.ToString("N0", CultureInfo.InvariantCulture));
+        }
+        console.Write(table);
+        console.MarkupLineInterpolated(CultureInfo.InvariantCulture,
+            $"[bold]{path}[/]: {entries.Count} tensors, {total:N0} elements ({withoutBuffers:N0} without BatchNorm running statistics and counters), {bytes:N0} bytes of data");
+        if (metadata.Count > 0)
+        {
+            var meta = new Table().Border(TableBorder.Simple).AddColumn("metadata").AddColumn("value");
+            foreach (var (k, v) in metadata.OrderBy(p => p.Key, StringComparer.Ordinal))
+                meta.AddRow(Markup.Escape(k), Markup.Escape(v));
+            console.Write(meta);
+        }
+        else
+        {
+            console.MarkupLine("no metadata");
+        }
+        return model is null ? 0 : Report(path, model, console);
+    }
+
+    private static int Report(string path, string model, IAnsiConsole console)
+    {
+        using var backbone = ModelFactory.CreateBackbone(model);
+        var report = WeightLoader.Check(backbone, path, new WeightLoadOptions { IgnoredPrefixes = backbone.ClassifierPrefixes });
+        console.WriteLine();
+        console.MarkupLineInterpolated($"[bold]load report against {model}[/] ({backbone.state_dict().Count} model keys): {report.Summary()}");
+        void List(string title, IEnumerable<string> keys, string colour)
+        {
+            foreach (string key in keys)
+                console.MarkupLineInterpolated($"  [{colour}]{title}[/] {key}");
+        }
+        List("missing", report.Missing, "yellow");
+        List("unexpected", report.Unexpected, "yellow");
+        List("ignored", report.Ignored, "grey");
+        List("mismatched", report.Mismatched.Select(m => m.ToString()), "red");
+        List("converted", report.Converted, "grey");
+        var problems = report.Problems(strict: true);
+        if (problems.Count == 0)
+        {
+            console.MarkupLineInterpolated($"[green]loads into {model}[/] (strict)");
+            return 0;
+        }
+        bool lenient = report.Problems(strict: false).Count == 0;
+        console.MarkupLineInterpolated($"[red]does not load strictly into {model}[/] ({problems.Count} problem(s)){(lenient ? "; loads with model.strict: false" : "")}");
+        return 1;
+    }
+
+    private static bool IsBatchNormBuffer(string name) =>
+        name.EndsWith("running_mean", StringComparison.Ordinal) || name.EndsWith("running_var", StringComparison.Ordinal)
+        || name.EndsWith("num_batches_tracked", StringComparison.Ordinal);
+}

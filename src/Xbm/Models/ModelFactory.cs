@@ -1,0 +1,123 @@
+using Xbm.Configuration;
+
+namespace Xbm.Models;
+
+/// <summary>
+/// Builds the embedding model from the <c>model</c> section of a config:
+/// <code>
+/// model:
+///   backbone: resnet50        # small_cnn | resnet18 | resnet34 | resnet50 | googlenet | bn_inception
+///   dimension: 128            # embedding size d
+///   pooling: max              # avg | max | avg+max (default: max for ResNet, avg otherwise)
+///   freeze_bn: false          # BatchNorm layers stay in eval mode while training
+///   freeze_bn_affine: false   # also no gradient for the BatchNorm scale and shift (needs freeze_bn)
+///   frozen_stages: 0          # freeze the stem and the next stages: 1 = stem only, …
+///   weights: weights/resnet50.safetensors   # ImageNet weights for the backbone (docs/weights.md)
+///   strict: true              # fail on missing or unexpected keys (classifier heads are always ignored)
+///   transform_input: true     # googlenet, bn_inception: take ImageNet-normalised RGB
+///   width: 32                 # small_cnn: channels of the first stage
+/// </code>
+/// </summary>
+public static class ModelFactory
+{
+    /// <summary>The backbone names a config may use.</summary>
+    public static IReadOnlyList<string> BackboneNames { get; } = ["small_cnn", "resnet18", "resnet34", "resnet50", "googlenet", "bn_inception"];
+
+    /// <summary>The default embedding dimension per backbone: 64 for small_cnn, 128 for ResNet (the paper's R128), 512 for GoogLeNet and BN-Inception.</summary>
+    public static long DefaultDimension(string backbone) => backbone switch
+    {
+        "small_cnn" => 64,
+        "resnet18" or "resnet34" or "resnet50" => 128,
+        _ => 512,
+    };
+
+    /// <summary>
+    /// Creates the model described by <paramref name="model"/> (unknown keys are errors). <paramref name="inputChannels"/>
+    /// is the dataset's channel count (small_cnn adapts to it; the ImageNet backbones need 3). When weights are
+    /// loaded, <paramref name="weightsLoaded"/> receives the report.
+    /// </summary>
+    public static EmbeddingModel Create(ConfigSection model, long? inputChannels = null, Action<LoadReport>? weightsLoaded = null)
+    {
+        string name = model.Choice("backbone", "small_cnn", BackboneNames.ToArray());
+        long dimension = model.Long("dimension", DefaultDimension(name), min: 1);
+        bool isSmall = name == "small_cnn";
+        bool hasTransform = name is "googlenet" or "bn_inception";
+        long width = isSmall ? model.Long("width", 32, min: 1) : 0;
+        string? pooling = model.Has("pooling") ? model.Choice("pooling", "avg", GlobalPooling.Names.ToArray()) : null;
+        bool freezeBn = model.Bool("freeze_bn", false);
+        bool freezeAffine = model.Bool("freeze_bn_affine", false);
+        int frozenStages = model.Int("frozen_stages", 0, min: 0);
+        bool transformInput = !hasTransform || model.Bool("transform_input", true);
+        string? weights = model.Has("weights") ? model.String("weights", "") : null;
+        bool strict = model.Bool("strict", true);
+        model.EnsureAllUsed();
+
+        if (freezeAffine && !freezeBn)
+            throw model.Error("freeze_bn_affine", "needs freeze_bn: true");
+        if (weights is { Length: 0 } || weights is "none" or "null" or "~")
+            weights = null;
+        if (!isSmall && inputChannels is { } c && c != 3)
+            throw model.Error("backbone", $"{name} takes 3-channel RGB images but the dataset has {c} channel(s); use small_cnn or convert the images to RGB");
+        string? weightsPath = null;
+        if (weights is not null)
+        {
+            weightsPath = ResolvePath(weights);
+            if (!File.Exists(weightsPath))
+                throw model.Error("weights", $"file not found: {weightsPath}");
+        }
+
+        var options = new BackboneOptions
+        {
+            Pooling = pooling is null ? null : GlobalPooling.Parse(pooling),
+            TransformInput = transformInput,
+        };
+        var backbone = CreateBackbone(name, options, inputChannels ?? (isSmall ? 1 : 3), isSmall ? width : 32);
+        try
+        {
+            if (frozenStages > backbone.StageCount)
+                throw model.Error("frozen_stages", $"{frozenStages} is more than the {backbone.StageCount} stages of {name}");
+            if (weightsPath is not null)
+            {
+                LoadReport report;
+                try
+                {
+                    report = WeightLoader.Load(backbone, weightsPath, new WeightLoadOptions { Strict = strict, IgnoredPrefixes = backbone.ClassifierPrefixes });
+                }
+                catch (InvalidDataException e)
+                {
+                    throw model.Error("weights", e.Message);
+                }
+                weightsLoaded?.Invoke(report);
+            }
+            if (freezeBn)
+                backbone.FreezeBatchNorm(freezeAffine);
+            if (frozenStages > 0)
+                backbone.FreezeStages(frozenStages);
+            return new EmbeddingModel(backbone, dimension);
+        }
+        catch
+        {
+            backbone.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Creates a backbone by config name (see <see cref="BackboneNames"/>).</summary>
+    public static Backbone CreateBackbone(string name, BackboneOptions? options = null, long inputChannels = 3, long width = 32) => name switch
+    {
+        "small_cnn" => new SmallCnn(inputChannels, width, options),
+        "resnet18" => new ResNet(18, options),
+        "resnet34" => new ResNet(34, options),
+        "resnet50" => new ResNet(50, options),
+        "googlenet" => new GoogLeNet(options),
+        "bn_inception" => new BnInception(options),
+        _ => throw new ArgumentException($"unknown backbone '{name}' (expected one of: {string.Join(", ", BackboneNames)})", nameof(name)),
+    };
+
+    private static string ResolvePath(string path)
+    {
+        if (path == "~" || path.StartsWith("~/", StringComparison.Ordinal))
+            path = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path.Length > 2 ? path[2..] : "");
+        return Path.GetFullPath(path);
+    }
+}

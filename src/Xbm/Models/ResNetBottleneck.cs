@@ -1,0 +1,50 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Xbm.Models;
+
+/// <summary>
+/// torchvision's Bottleneck (ResNet-50, "v1.5": the stride sits on the 3×3 convolution): 1×1 reduce,
+/// 3×3, 1×1 expand ×4, each with BatchNorm, ReLU, and a shortcut (1×1 convolution + BatchNorm in
+/// <c>downsample</c> when the shape changes).
+/// </summary>
+public sealed class ResNetBottleneck : Module<Tensor, Tensor>
+{
+    private readonly Conv2d conv1;
+    private readonly BatchNorm2d bn1;
+    private readonly Conv2d conv2;
+    private readonly BatchNorm2d bn2;
+    private readonly Conv2d conv3;
+    private readonly BatchNorm2d bn3;
+    private readonly Sequential? downsample;
+
+    /// <summary>Output channels per "plane" (4).</summary>
+    public const long Expansion = 4;
+
+    /// <summary>Creates a block from <paramref name="inputChannels"/> to 4 × <paramref name="planes"/> channels.</summary>
+    public ResNetBottleneck(long inputChannels, long planes, long stride) : base(nameof(ResNetBottleneck))
+    {
+        conv1 = Conv2d(inputChannels, planes, 1, bias: false);
+        bn1 = BatchNorm2d(planes);
+        conv2 = Conv2d(planes, planes, 3, stride: stride, padding: 1, bias: false);
+        bn2 = BatchNorm2d(planes);
+        conv3 = Conv2d(planes, planes * Expansion, 1, bias: false);
+        bn3 = BatchNorm2d(planes * Expansion);
+        if (stride != 1 || inputChannels != planes * Expansion)
+            downsample = Sequential(Conv2d(inputChannels, planes * Expansion, 1, stride: stride, bias: false), BatchNorm2d(planes * Expansion));
+        RegisterComponents();
+    }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var y = functional.relu(bn1.forward(conv1.forward(input)));
+        y = functional.relu(bn2.forward(conv2.forward(y)));
+        y = bn3.forward(conv3.forward(y));
+        var shortcut = downsample is null ? input : downsample.forward(input);
+        return functional.relu(y.add_(shortcut)).MoveToOuterDisposeScope();
+    }
+}
