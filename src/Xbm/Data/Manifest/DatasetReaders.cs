@@ -1,0 +1,177 @@
+using System.Globalization;
+using Xbm.Configuration;
+using Xbm.Data.Images;
+
+namespace Xbm.Data.Manifest;
+
+/// <summary>
+/// The dataset readers by name, and the factory that turns a config's <c>data</c> section into
+/// <see cref="DatasetSplits"/>: read the layout, validate it, build file-backed image sets for training, an
+/// optional validation split (held-out training classes) and each test protocol.
+/// </summary>
+/// <remarks>
+/// Keys of the data section: <c>dataset</c> (cub, cars196, sop, inshop, vehicleid, folder, csv), <c>root</c>,
+/// <c>normalization</c> (imagenet | bn_inception: a preset for the options below), <c>image_size</c> (crop),
+/// <c>resize</c> (shorter side, 0 = none), <c>mean</c> and <c>std</c> (three comma-separated numbers),
+/// <c>channel_order</c> (rgb | bgr), <c>pixel_range</c> (1 | 255), <c>bounding_box</c> (crop to boxes),
+/// <c>augmentation</c> (<c>random_resized_crop</c>, <c>resize_first</c>, <c>scale_min</c>, <c>scale_max</c>,
+/// <c>ratio_min</c>, <c>ratio_max</c>, <c>flip</c>), <c>on_bad_image</c> (fail | skip), <c>workers</c>,
+/// <c>check_files</c>, <c>validation_fraction</c>, <c>recall_at</c>, <c>inshop_min_train_images</c>,
+/// <c>vehicleid_protocol</c> (dml | reid), <c>vehicleid_repeats</c>, <c>vehicleid_seed</c>.
+/// </remarks>
+public static class DatasetReaders
+{
+    /// <summary>The names of the supported layouts.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["cub", "cars196", "sop", "inshop", "vehicleid", "folder", "csv"];
+
+    /// <summary>Every reader with its default options.</summary>
+    public static IReadOnlyList<IDatasetReader> All => Names.Select(n => Create(n)).ToList();
+
+    /// <summary>The reader for <paramref name="name"/> with its default options.</summary>
+    public static IDatasetReader Create(string name) => name switch
+    {
+        "cub" => new CubReader(),
+        "cars196" => new Cars196Reader(),
+        "sop" => new SopReader(),
+        "inshop" => new InShopReader(),
+        "vehicleid" => new VehicleIdReader(),
+        "folder" => new FolderReader(),
+        "csv" => new CsvReader(),
+        _ => throw new ArgumentException($"unknown dataset '{name}' (supported: {string.Join(", ", Names)})"),
+    };
+
+    /// <summary>Reads, validates and wraps the dataset a config's data section describes. Calls <see cref="ConfigSection.EnsureAllUsed"/>.</summary>
+    public static DatasetSplits Load(ConfigSection data, Action<string>? log = null)
+    {
+        log ??= Console.Error.WriteLine;
+        string name = data.RequiredString("dataset");
+        if (!Names.Contains(name))
+            throw data.Error("dataset", $"'{name}' is not one of: {string.Join(", ", Names)}");
+        string root = data.RequiredString("root");
+        IReadOnlyList<int>? recallAt = data.Has("recall_at") ? data.LongList("recall_at", [], min: 1).Select(k => (int)k).ToList() : null;
+        IDatasetReader reader = name switch
+        {
+            "inshop" => new InShopReader(data.Int("inshop_min_train_images", 2, min: 1)),
+            "vehicleid" => new VehicleIdReader(
+                data.Choice("vehicleid_protocol", "dml", "dml", "reid") == "reid" ? VehicleIdProtocol.Reid : VehicleIdProtocol.Dml,
+                data.Int("vehicleid_repeats", 10, min: 1), (ulong)data.Long("vehicleid_seed", 0, min: 0)),
+            "folder" => new FolderReader(recallAt),
+            "csv" => new CsvReader(recallAt),
+            _ => Create(name),
+        };
+        var imageOptions = new FileImageSetOptions
+        {
+            Transform = ReadTransform(data),
+            Workers = data.Int("workers", Environment.ProcessorCount, min: 1, max: 256),
+            OnBadImage = data.Choice("on_bad_image", "fail", "fail", "skip") == "skip" ? BadImagePolicy.Skip : BadImagePolicy.Fail,
+            Log = log,
+        };
+        bool checkFiles = data.Bool("check_files", true);
+        double validationFraction = data.Double("validation_fraction", 0, min: 0, max: 0.9);
+        data.EnsureAllUsed();
+
+        var manifest = reader.Read(root);
+        return Build(manifest, imageOptions, validationFraction, recallAt, checkFiles, log);
+    }
+
+    /// <summary>
+    /// Validates <paramref name="manifest"/> and builds the splits: train; validation from the manifest's
+    /// validation part or, with <paramref name="validationFraction"/> &gt; 0, the last classes (in label order) of
+    /// train held out; one evaluation set per protocol. Missing files are errors unless the policy skips them.
+    /// </summary>
+    public static DatasetSplits Build(DatasetManifest manifest, FileImageSetOptions options, double validationFraction = 0,
+        IReadOnlyList<int>? recallAt = null, bool checkFiles = true, Action<string>? log = null)
+    {
+        log ??= Console.Error.WriteLine;
+        var report = ManifestValidator.Validate(manifest, new ManifestValidationOptions { CheckFiles = checkFiles, Workers = options.Workers });
+        bool skip = options.OnBadImage == BadImagePolicy.Skip;
+        report.ThrowIfErrors(skip ? ["missing-file"] : []);
+        foreach (string note in manifest.Notes)
+            log($"{manifest.Name}: {note}");
+        foreach (var warning in report.Warnings)
+            log($"warning: {warning}");
+        var missing = report.Errors.Where(p => p.Kind == "missing-file").ToList();
+        if (missing.Count > 0)
+            log($"warning: {manifest.Name}: {missing.Count} image(s) missing, each replaced by another image of its class (on_bad_image: skip); first: {missing[0]}");
+
+        var train = manifest.Entries.Where(e => e.Split == DatasetSplit.Train).ToList();
+        var validation = manifest.Entries.Where(e => e.Split == DatasetSplit.Validation).ToList();
+        if (validation.Count == 0 && validationFraction > 0)
+        {
+            var classes = train.Select(e => e.Label).Distinct().Order().ToList();
+            int held = Math.Clamp((int)Math.Round(classes.Count * validationFraction, MidpointRounding.AwayFromZero), 1, classes.Count - 1);
+            if (classes.Count < 2)
+                throw new InvalidDataException($"dataset '{manifest.Name}': cannot hold out validation classes from {classes.Count} training class(es)");
+            var heldOut = classes.Skip(classes.Count - held).ToHashSet();
+            validation = train.Where(e => heldOut.Contains(e.Label)).ToList();
+            train = train.Where(e => !heldOut.Contains(e.Label)).ToList();
+            log($"{manifest.Name}: validation = {held} of {classes.Count} training classes ({validation.Count} images), held out of training");
+        }
+        var defaultK = recallAt ?? manifest.Protocols.FirstOrDefault()?.RecallAt ?? [1, 2, 4, 8];
+        EvaluationSet? validationSet = validation.Count > 0
+            ? new EvaluationSet("validation", new FileImageSet(validation, options), null, defaultK)
+            : null;
+        var tests = manifest.Protocols.Select(p => new EvaluationSet(p.Name,
+            new FileImageSet(manifest.EntriesOf(p.Queries), options),
+            p.Gallery is null ? null : new FileImageSet(manifest.EntriesOf(p.Gallery), options),
+            recallAt ?? p.RecallAt)).ToList();
+        return new DatasetSplits(manifest.Name, new FileImageSet(train, options), validationSet, tests);
+    }
+
+    /// <summary>Reads the image options of a data section (presets, sizes, normalisation, augmentation).</summary>
+    public static ImageTransformOptions ReadTransform(ConfigSection data)
+    {
+        var options = data.Choice("normalization", "imagenet", "imagenet", "bn_inception") == "bn_inception"
+            ? ImageTransformOptions.BnInception
+            : ImageTransformOptions.ImageNet;
+        options = options with
+        {
+            CropSize = data.Int("image_size", options.CropSize, min: 1, max: 4096),
+            ResizeTo = data.Int("resize", options.ResizeTo, min: 0, max: 8192),
+            ChannelOrder = data.Choice("channel_order", options.ChannelOrder == ChannelOrder.Bgr ? "bgr" : "rgb", "rgb", "bgr") == "bgr" ? ChannelOrder.Bgr : ChannelOrder.Rgb,
+            PixelRange = data.Double("pixel_range", options.PixelRange, min: 1e-9),
+            Mean = Triple(data, "mean", options.Mean),
+            Std = Triple(data, "std", options.Std),
+            UseBoundingBox = data.Bool("bounding_box", false),
+        };
+        var aug = data.Section("augmentation");
+        options = options with
+        {
+            RandomResizedCrop = aug.Bool("random_resized_crop", options.RandomResizedCrop),
+            ResizeBeforeRandomCrop = aug.Bool("resize_first", options.ResizeBeforeRandomCrop),
+            ScaleMin = aug.Double("scale_min", options.ScaleMin, min: 1e-6, max: 1),
+            ScaleMax = aug.Double("scale_max", options.ScaleMax, min: 1e-6, max: 1),
+            RatioMin = aug.Double("ratio_min", options.RatioMin, min: 1e-6),
+            RatioMax = aug.Double("ratio_max", options.RatioMax, min: 1e-6),
+            FlipProbability = aug.Double("flip", options.FlipProbability, min: 0, max: 1),
+        };
+        aug.EnsureAllUsed();
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new ConfigException($"{data.Source}: {(data.Path.Length == 0 ? "data" : data.Path)}: {e.Message}");
+        }
+        return options;
+    }
+
+    private static IReadOnlyList<double> Triple(ConfigSection data, string key, IReadOnlyList<double> fallback)
+    {
+        if (!data.Has(key))
+            return fallback;
+        string text = data.RequiredString(key);
+        var parts = text.Trim('[', ']', ' ').Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var values = new List<double>();
+        foreach (string part in parts)
+        {
+            if (!double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
+                throw data.Error(key, $"'{part}' is not a number");
+            values.Add(v);
+        }
+        if (values.Count != 3)
+            throw data.Error(key, $"needs three comma-separated numbers (one per channel), got '{text}'");
+        return values;
+    }
+}

@@ -1,0 +1,94 @@
+namespace Xbm.Data.Manifest;
+
+/// <summary>
+/// A folder per class: <c>root/&lt;class&gt;/**/*.jpg|png|...</c>. Either the root holds split folders
+/// (train/, test/, and optionally validation/ (or val/), query/, gallery/), each with class folders, or it holds
+/// the class folders directly and the first half of the classes (in ordinal name order) train, the rest test.
+/// Labels are the positions of the class names in the ordinal order of all class names.
+/// </summary>
+public sealed class FolderReader : IDatasetReader
+{
+    /// <summary>The file extensions read as images.</summary>
+    public static readonly IReadOnlySet<string> ImageExtensions =
+        new HashSet<string>(StringComparer.OrdinalIgnoreCase) { ".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif" };
+
+    /// <summary>Creates the reader.</summary>
+    /// <param name="recallAt">The K values of Recall@K (default 1, 2, 4, 8).</param>
+    public FolderReader(IReadOnlyList<int>? recallAt = null) => RecallAt = recallAt ?? [1, 2, 4, 8];
+
+    /// <summary>The K values of Recall@K.</summary>
+    public IReadOnlyList<int> RecallAt { get; }
+
+    /// <inheritdoc/>
+    public string Name => "folder";
+
+    /// <inheritdoc/>
+    public string Description => "a folder per class; split folders train/test[/validation/query/gallery], or first half of the classes train";
+
+    /// <inheritdoc/>
+    public string Layout => "<root>/<class>/*.jpg or <root>/{train,test,validation,query,gallery}/<class>/*.jpg";
+
+    /// <inheritdoc/>
+    public DatasetManifest Read(string root)
+    {
+        if (!Directory.Exists(root))
+            throw new DirectoryNotFoundException($"{Name}: root folder not found: {root}");
+        root = Path.GetFullPath(root);
+        var top = Directory.GetDirectories(root).OrderBy(d => d, StringComparer.Ordinal).ToList();
+        bool splitMode = top.Count > 0 && top.All(d => DatasetSplitNames.Parse(Path.GetFileName(d)) is not null);
+
+        // (split or null, class name, image path)
+        var found = new List<(DatasetSplit? Split, string Class, string Path)>();
+        foreach (string dir in top)
+        {
+            DatasetSplit? split = splitMode ? DatasetSplitNames.Parse(Path.GetFileName(dir)) : null;
+            var classDirs = splitMode ? Directory.GetDirectories(dir).OrderBy(d => d, StringComparer.Ordinal).ToList() : [dir];
+            foreach (string classDir in classDirs)
+                foreach (string file in Directory.EnumerateFiles(classDir, "*", SearchOption.AllDirectories)
+                             .Where(f => ImageExtensions.Contains(Path.GetExtension(f))).Order(StringComparer.Ordinal))
+                    found.Add((split, Path.GetFileName(classDir), file));
+        }
+        if (found.Count == 0)
+            throw new InvalidDataException($"{root}: no images found (expected {Layout})");
+
+        var classNames = found.Select(f => f.Class).Distinct().Order(StringComparer.Ordinal).ToList();
+        var labelOf = classNames.Select((name, i) => (name, i)).ToDictionary(p => p.name, p => (long)p.i, StringComparer.Ordinal);
+        var train = splitMode ? null : ListFile.FirstHalf(labelOf.Values);
+        var entries = found.Select(f =>
+        {
+            long label = labelOf[f.Class];
+            var split = f.Split ?? (train!.Contains(label) ? DatasetSplit.Train : DatasetSplit.Test);
+            return new ManifestEntry(f.Path, label, split, new SourceLocation(f.Path, 0));
+        }).ToList();
+
+        var (parts, protocols) = GenericProtocols(entries.Select(e => e.Split).ToHashSet(), RecallAt);
+        return new DatasetManifest(Name, root, entries, parts, protocols)
+        {
+            ClassNames = labelOf.ToDictionary(p => p.Value, p => p.Key),
+        };
+    }
+
+    /// <summary>
+    /// Parts and protocols of a generic layout from the splits present: train is required; a test split is
+    /// searched against itself; query and gallery together make a query-gallery protocol.
+    /// </summary>
+    internal static (List<ManifestPart> Parts, List<RetrievalProtocol> Protocols) GenericProtocols(IReadOnlySet<DatasetSplit> present, IReadOnlyList<int> recallAt)
+    {
+        var parts = new List<ManifestPart> { new(DatasetSplit.Train) };
+        var protocols = new List<RetrievalProtocol>();
+        if (present.Contains(DatasetSplit.Test))
+        {
+            parts.Add(new ManifestPart(DatasetSplit.Test));
+            protocols.Add(new RetrievalProtocol("test", new ManifestPart(DatasetSplit.Test), null, recallAt));
+        }
+        if (present.Contains(DatasetSplit.Query) || present.Contains(DatasetSplit.Gallery))
+        {
+            parts.Add(new ManifestPart(DatasetSplit.Query));
+            parts.Add(new ManifestPart(DatasetSplit.Gallery));
+            protocols.Add(new RetrievalProtocol("query-gallery", new ManifestPart(DatasetSplit.Query), new ManifestPart(DatasetSplit.Gallery), recallAt));
+        }
+        if (protocols.Count == 0)
+            parts.Add(new ManifestPart(DatasetSplit.Test)); // reported as an empty test part
+        return (parts, protocols);
+    }
+}
