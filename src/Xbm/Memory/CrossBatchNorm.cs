@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Xbm.Memory;
@@ -16,7 +17,8 @@ namespace Xbm.Memory;
 /// buffer; the next rewrite then starts from unit rows). The rewrite costs a few passes over the Count×d rows
 /// per enqueue (moments, one multiply-add, and the read-time normalisation).
 /// Moment matching is per dimension, so it undoes a per-dimension affine drift but not a rotation of the
-/// embedding space.
+/// embedding space. A memory holding one row (σ[R] = 0) moves that row to μ̂; a batch of one row has σ[B] = 0 and
+/// collapses every stored row onto it, so XBN needs batches of several rows.
 /// </remarks>
 public sealed class CrossBatchNorm : IEmbeddingMemory
 {
@@ -131,7 +133,7 @@ public sealed class CrossBatchNorm : IEmbeddingMemory
         {
             var storage = _memory.Storage;
             var batch = embeddings.to(storage.dtype, storage.device);
-            var (batchStd, batchMean) = batch.std_mean(0, unbiased: false);
+            var (batchMean, batchStd) = ColumnMoments(batch);
             var (targetMean, targetStd) = Filter.Update(batchMean, batchStd, batch.shape[0]);
             MatchMoments(storage.narrow(0, 0, Count), targetMean, targetStd);
         }
@@ -145,13 +147,37 @@ public sealed class CrossBatchNorm : IEmbeddingMemory
     {
         if (rows.shape[0] == 0)
             return;
-        var (rowStd, rowMean) = rows.std_mean(0, unbiased: false);
+        var (rowMean, rowStd) = ColumnMoments(rows);
         // (z − E[R]) ⊘ (σ[R] + ε) ⊙ σ̂ + μ̂. Centring first keeps a constant column exact (0 · σ̂/ε), where
         // folding the mean into one shift would cancel catastrophically.
         var scale = targetStd / (rowStd + Epsilon);
         rows.sub_(rowMean).mul_(scale).add_(targetMean);
         if (RenormaliseInPlace)
             rows.div_(rows.norm(1, keepdim: true).clamp_min(1e-12));
+    }
+
+    /// <summary>
+    /// Per-dimension mean and population standard deviation of <paramref name="rows"/> (N×d, N ≥ 1), the
+    /// variance from centred squares (two-pass, numerically sound). Reducing over the rows in blocks with a
+    /// ones-vector product is an order of magnitude faster on CPU than <c>std_mean</c> over dim 0 at 50,000×512.
+    /// </summary>
+    internal static (Tensor Mean, Tensor Std) ColumnMoments(Tensor rows)
+    {
+        const long block = 4096;
+        long n = rows.shape[0];
+        using var scope = NewDisposeScope();
+        var mean = rows.mean(new long[] { 0 });
+        var sumSquares = zeros(rows.shape[1], dtype: float64, device: rows.device);
+        for (long start = 0; start < n; start += block)
+        {
+            using var blockScope = NewDisposeScope();
+            long length = Math.Min(block, n - start);
+            var centred = rows.narrow(0, start, length) - mean;
+            var ones = torch.ones(1, length, dtype: rows.dtype, device: rows.device);
+            sumSquares.add_(ones.matmul(centred.square()).squeeze(0).to(float64));
+        }
+        var std = (sumSquares / n).sqrt().to(rows.dtype);
+        return (mean.MoveToOuterDisposeScope(), std.MoveToOuterDisposeScope());
     }
 
     /// <inheritdoc />

@@ -193,6 +193,35 @@ public class CrossBatchNormTests
         return (before, after);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4096)]
+    [InlineData(5000)] // more than one reduction block
+    public void ColumnMomentsEqualThePopulationMomentsOverTheRows(long rows)
+    {
+        using var scope = NewDisposeScope();
+        var x = randn(rows, 5, generator: new Generator(12)) * tensor(new float[] { 0.1f, 1, 3, 10, 0.001f }) + tensor(new float[] { 5, -1, 0, 100, 0.5f });
+        var (mean, std) = CrossBatchNorm.ColumnMoments(x);
+        var x64 = x.to(float64);
+        var expectedMean = x64.mean(new long[] { 0 });
+        var expectedStd = (x64 - expectedMean).square().mean(new long[] { 0 }).sqrt();
+        Assert.True(((mean.to(float64) - expectedMean).abs() / expectedMean.abs().clamp_min(1)).max().item<double>() < 1e-6);
+        Assert.True(((std.to(float64) - expectedStd).abs() / expectedStd.clamp_min(1e-3)).max().item<double>() < 1e-5);
+    }
+
+    [Fact]
+    public void ASingleStoredRowMovesToTheTargetMeanWithoutNaN()
+    {
+        using var scope = NewDisposeScope();
+        using var memory = new CrossBatchNorm(10, 3, MomentFilter.Batch());
+        Fill(memory, tensor(new float[] { 1, 0, 0 }).reshape(1, 3));
+        var batch = tensor(new float[] { 0, 1, 0, 0, 0, 1 }).reshape(2, 3);
+        memory.Enqueue(batch, Ids(1, 2).Labels, Ids(1, 2).Indices, 2);
+        // σ[R] = 0: (z − E[R]) = 0 exactly, so the row becomes E[B] = (0, 0.5, 0.5).
+        Tensors.AssertClose(new double[,] { { 0, 0.5, 0.5 } }, memory.StoredRows.narrow(0, 0, 1), 0, "stored");
+        Assert.False(memory.Keys.isnan().any().item<bool>());
+    }
+
     [Fact]
     public void RejectsBadArguments()
     {
