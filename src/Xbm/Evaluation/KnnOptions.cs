@@ -1,0 +1,43 @@
+namespace Xbm.Evaluation;
+
+/// <summary>How <see cref="Knn"/> scores a query against a reference.</summary>
+public enum KnnSimilarity
+{
+    /// <summary>The dot product q · r (the cosine when rows are already L2-normalised, as model embeddings are).</summary>
+    Dot,
+
+    /// <summary>The cosine: rows are L2-normalised (in a copy) before the dot product.</summary>
+    Cosine,
+}
+
+/// <summary>How <see cref="Knn"/> keeps the running top-k of each query.</summary>
+public enum KnnSelection
+{
+    /// <summary><see cref="Scan"/> for CPU tensors, <see cref="TorchTopK"/> on other devices.</summary>
+    Auto,
+
+    /// <summary>
+    /// A vectorised scan of each similarity block against the query's current k-th best value with a small heap
+    /// per query (CPU only). One pass over the block, ties broken by construction.
+    /// </summary>
+    Scan,
+
+    /// <summary>torch.topk on each block with an explicit tie fix-up and a stable merge (any device).</summary>
+    TorchTopK,
+}
+
+/// <summary>Options of <see cref="Knn"/>: chunk sizes bound the memory (one QueryChunkSize × ReferenceChunkSize float32 block).</summary>
+public sealed record KnnOptions
+{
+    /// <summary>Queries per chunk. Large chunks mean fewer passes over the references.</summary>
+    public int QueryChunkSize { get; init; } = 4096;
+
+    /// <summary>References per chunk. The similarity block is QueryChunkSize × ReferenceChunkSize floats (128 MiB by default).</summary>
+    public int ReferenceChunkSize { get; init; } = 8192;
+
+    /// <summary>Dot product (default; embeddings are L2-normalised) or cosine.</summary>
+    public KnnSimilarity Similarity { get; init; } = KnnSimilarity.Dot;
+
+    /// <summary>How the running top-k is kept; both ways give identical results.</summary>
+    public KnnSelection Selection { get; init; } = KnnSelection.Auto;
+}
