@@ -24,7 +24,11 @@ public static class CliApp
     {
         try
         {
-            return BuildRoot().Parse(args).Invoke();
+            var parse = BuildRoot().Parse(args);
+            if (parse.Errors.Count == 0 && parse.CommandResult.Command is not RootCommand)
+                Xbm.Runtime.NativeLibraryCheck.EnsureTorchLoads();
+            // Our handler below turns user errors into one-line messages; bugs keep their stack trace.
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception e) when (UserError(e) is string message)
         {
@@ -36,6 +40,7 @@ public static class CliApp
     /// <summary>The message of an error caused by the user's input (config, files), or null for a bug.</summary>
     public static string? UserError(Exception e) => e switch
     {
+        InvalidOperationException when e.Message.Contains("TorchSharp", StringComparison.Ordinal) => e.Message,
         ConfigException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException => e.Message,
         IOException io => io.Message,
         ArgumentException arg => arg.Message,

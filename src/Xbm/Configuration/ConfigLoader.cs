@@ -11,6 +11,18 @@ namespace Xbm.Configuration;
 /// </summary>
 public static class ConfigLoader
 {
+    /// <summary>
+    /// The key a scalar stands for in each section (<c>memory: none</c> means <c>memory: {kind: none}</c>);
+    /// sections not listed use "name".
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> ShorthandKeys { get; } = new Dictionary<string, string>
+    {
+        ["memory"] = "kind", ["model"] = "backbone", ["data"] = "dataset", ["schedule"] = "kind",
+    };
+
+    /// <summary>The shorthand key of a section (see <see cref="ShorthandKeys"/>).</summary>
+    public static string ShorthandKey(string section) => ShorthandKeys.TryGetValue(section, out var key) ? key : "name";
+
     /// <summary>Loads <paramref name="path"/> and applies <paramref name="overrides"/> ("a.b=value").</summary>
     public static ConfigSection Load(string path, IEnumerable<string>? overrides = null)
     {
@@ -123,7 +135,7 @@ public static class ConfigLoader
             if (!node.TryGetValue(parts[i], out var child) || child is not IDictionary<string, object?> map)
             {
                 // A scalar shorthand (e.g. "loss: contrastive") becomes a mapping when a sub-key is set.
-                map = child is string s ? new Dictionary<string, object?> { ["name"] = s } : new Dictionary<string, object?>();
+                map = child is string s ? new Dictionary<string, object?> { [ShorthandKey(parts[i])] = s } : new Dictionary<string, object?>();
                 node[parts[i]] = map;
             }
             node = map;

@@ -20,10 +20,10 @@ public readonly record struct ClassCount(long Label, int Count);
 /// drops the last incomplete chunk of the others; we pad every class to a multiple of K so no image is left
 /// out of a pass. We pad before shuffling, so the repeated images land in random chunks. Classes are drawn
 /// proportionally to their remaining chunks, as SPEC says. Randomness comes from one
-/// <see cref="SeededRandom"/>, so <see cref="GetState"/>/<see cref="LoadState"/> resume exactly: the state
+/// <see cref="SeededRandom"/>, so <see cref="GetState"/>/<see cref="LoadState(SamplerState)"/> resume exactly: the state
 /// is the generator at the start of the current pass plus the number of batches drawn in it, replayed on load.
 /// </remarks>
-public sealed class PKSampler
+public sealed class PKSampler : IBatchSampler
 {
     private readonly int[][] _classPositions;   // positions of each usable class, ascending
     private readonly long[] _classLabels;        // label of each usable class, ascending
@@ -177,6 +177,16 @@ public sealed class PKSampler
         _batchesDrawn++;
         return batch;
     }
+
+    /// <inheritdoc />
+    IReadOnlyList<int> IBatchSampler.Next() => Next();
+
+    /// <inheritdoc />
+    public string SaveState() => System.Text.Json.JsonSerializer.Serialize(GetState());
+
+    /// <inheritdoc />
+    public void LoadState(string state) =>
+        LoadState(System.Text.Json.JsonSerializer.Deserialize<SamplerState>(state) ?? throw new ArgumentException("empty sampler state", nameof(state)));
 
     /// <summary>The state to checkpoint (compact: a generator state and three counters).</summary>
     public SamplerState GetState() => new(

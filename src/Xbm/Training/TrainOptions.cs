@@ -106,7 +106,7 @@ public sealed record TrainOptions
         long iterations = root.Long("iterations", 1000, min: 1);
         var sampler = root.Section("sampler");
         var optimizer = root.Section("optimizer", "name");
-        var schedule = root.Section("schedule", "kind");
+        var schedule = root.Section("schedule", ConfigLoader.ShorthandKey("schedule"));
         var evaluation = root.Section("evaluation");
         var checkpoint = root.Section("checkpoint");
         var logging = root.Section("logging");
@@ -142,9 +142,8 @@ public sealed record TrainOptions
             OnNonFinite = root.Choice("on_non_finite", "stop", "stop", "skip") == "skip" ? NonFinitePolicy.Skip : NonFinitePolicy.Stop,
         };
 
-        bool enabled = memory.Values.Count > 0 && memory.String("name", "") != "none" && memory.String("kind", "fifo") != "none";
-        if (memory.Has("name") && memory.String("name", "") != "none")
-            throw memory.Error("name", "use memory: none, or a mapping with kind: fifo|momentum|xbn|adaptive_xbn|ema");
+        // "memory: none" (or no memory section) trains without memory; "memory: fifo" is {kind: fifo}.
+        bool enabled = memory.Values.Count > 0 && memory.String("kind", "fifo") != "none";
         if (enabled)
         {
             long start = memory.Long("start_iteration", 1, min: 1);

@@ -1,0 +1,140 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Spectre.Console;
+using Xbm.Configuration;
+using Xbm.IO;
+using Xbm.Reporting;
+using Xbm.Runtime;
+using Xbm.Training;
+
+namespace Xbm.Cli.Commands;
+
+/// <summary>
+/// `xbm demo`: the main job. Trains the same small model on Fashion-MNIST's zero-shot split without and with
+/// XBM, same seeds and budget, evaluates both on the unseen classes and prints the comparison.
+/// </summary>
+public sealed class DemoCommand : ICliCommand
+{
+    /// <summary>The Fashion-MNIST folder the Debian package dataset-fashion-mnist installs.</summary>
+    public const string DefaultDataRoot = "/usr/share/datasets/fashion-mnist";
+
+    private static readonly (string Name, string Config)[] Arms = { ("no memory", "no_memory.yaml"), ("XBM", "xbm.yaml") };
+
+    /// <inheritdoc />
+    public Command Build()
+    {
+        var quick = new Option<bool>("--quick") { Description = "a small budget (one seed, 300 iterations, test subset) to check the setup in about a minute" };
+        var seeds = new Option<int?>("--seeds") { Description = "number of seeds per arm (default 3; 1 with --quick)" };
+        var output = new Option<DirectoryInfo?>("--out") { Description = "demo folder (default runs/demo or runs/demo-quick)" };
+        var device = new Option<string?>("--device") { Description = "cpu, cuda, cuda:N or auto" };
+        var configs = new Option<DirectoryInfo?>("--configs") { Description = "folder holding no_memory.yaml and xbm.yaml (default: the shipped configs/fashion_mnist)" };
+        var set = new Option<string[]>("--set") { Description = "override a key in both arms (repeatable)", DefaultValueFactory = _ => Array.Empty<string>() };
+
+        var command = new Command("demo", "Train on Fashion-MNIST without and with XBM and compare them on unseen classes") { quick, seeds, output, device, configs, set };
+        command.SetAction(parse =>
+        {
+            bool isQuick = parse.GetValue(quick);
+            int seedCount = parse.GetValue(seeds) ?? (isQuick ? 1 : 3);
+            if (seedCount < 1)
+                throw new ArgumentException("--seeds must be at least 1");
+            string folder = parse.GetValue(output)?.FullName ?? Path.GetFullPath(Path.Combine("runs", isQuick ? "demo-quick" : "demo"));
+            string configFolder = parse.GetValue(configs)?.FullName ?? Path.Combine(AppContext.BaseDirectory, "configs", "fashion_mnist");
+            var overrides = new List<string>();
+            if (isQuick)
+                overrides.AddRange(new[] { "iterations=300", "evaluation.every=0", "checkpoint.every=0", "data.max_per_class=1000" });
+            overrides.AddRange(parse.GetValue(set)!);
+            EnsureData(overrides);
+            var memoryOverrides = isQuick ? new[] { "memory.start_iteration=100" } : Array.Empty<string>();
+            return Run(folder, configFolder, seedCount, overrides, memoryOverrides, parse.GetValue(device));
+        });
+        return command;
+    }
+
+    private static int Run(string folder, string configFolder, int seeds, IReadOnlyList<string> overrides, IReadOnlyList<string> memoryOverrides, string? device)
+    {
+        var comparison = new ArmComparison();
+        var curves = new Dictionary<string, IReadOnlyList<(double, double)>>();
+        foreach (var (arm, file) in Arms)
+        {
+            var armOverrides = arm == "XBM" ? overrides.Concat(memoryOverrides).ToList() : overrides.ToList();
+            var points = new List<(long Iteration, double Value)>();
+            for (int seed = 0; seed < seeds; seed++)
+            {
+                var root = ConfigLoader.Load(Path.Combine(configFolder, file), armOverrides.Append($"seed={seed}"));
+                string runFolder = Path.Combine(folder, $"{file.Replace(".yaml", "")}-seed{seed}");
+                AnsiConsole.MarkupLineInterpolated($"[bold]{arm}[/], seed {seed}: {runFolder}");
+                ProcessMemory.ResetPeak();
+                var clock = Stopwatch.StartNew();
+                var result = TrainCommand.Train(root, runFolder, device, $"{arm} s{seed}", plainEvery: 250);
+                clock.Stop();
+                var metrics = new Dictionary<string, double>(result.FinalMetrics.TryGetValue("test", out var test) ? test : new Dictionary<string, double>())
+                {
+                    ["train_seconds"] = result.TrainingSeconds,
+                    ["total_seconds"] = clock.Elapsed.TotalSeconds,
+                    ["images_per_second"] = result.ImagesPerSecond,
+                    ["peak_resident_bytes"] = ProcessMemory.PeakResidentBytes(),
+                };
+                comparison.Add(new ArmRun(arm, seed, metrics, runFolder));
+                points.AddRange(TrainingLog.ReadEvaluations(runFolder).Where(e => e.Split == "test" && e.Metric == "Recall@1").Select(e => (e.Iteration, e.Value)));
+            }
+            curves[arm] = points.GroupBy(p => p.Iteration).OrderBy(g => g.Key).Select(g => ((double)g.Key, 100 * g.Average(p => p.Value))).ToList();
+        }
+
+        Func<double, string> percent = v => (100 * v).ToString("F2", CultureInfo.InvariantCulture);
+        Func<double, string> seconds = v => v.ToString("F0", CultureInfo.InvariantCulture) + " s";
+        Func<double, string> mebibytes = v => (v / (1 << 20)).ToString("F0", CultureInfo.InvariantCulture) + " MiB";
+        var columns = new List<(string, string, Func<double, string>)>
+        {
+            ("Recall@1", "R@1 %", percent), ("Recall@2", "R@2 %", percent), ("Recall@4", "R@4 %", percent), ("Recall@8", "R@8 %", percent),
+            ("R-Precision", "R-Prec %", percent), ("MAP@R", "MAP@R %", percent),
+            ("train_seconds", "train time", seconds), ("peak_resident_bytes", "peak memory", mebibytes),
+        };
+        string markdown = comparison.ToMarkdown(columns);
+        Directory.CreateDirectory(folder);
+        AtomicFile.WriteAllText(Path.Combine(folder, "summary.md"),
+            $"# xbm demo: Fashion-MNIST zero-shot (train classes 0-4, test classes 5-9)\n\n{markdown}\nOverrides: {string.Join(", ", overrides.Concat(memoryOverrides))}\n");
+        AtomicFile.WriteAllText(Path.Combine(folder, "summary.csv"), comparison.ToCsv());
+        string plot = Path.Combine(folder, "recall_at_1.png");
+        if (curves.Values.Any(c => c.Count > 0))
+            CurvePlot.Save(plot, "Fashion-MNIST zero-shot test Recall@1 (mean over seeds)", "iteration", "Recall@1 (%)", curves);
+
+        var table = new Table().Title("Fashion-MNIST zero-shot: no memory vs XBM (mean ± std over seeds)").AddColumn("arm").AddColumn("seeds");
+        foreach (var (_, header, _) in columns)
+            table.AddColumn(new TableColumn(header).RightAligned());
+        foreach (string arm in comparison.Arms)
+            table.AddRow(new[] { arm, comparison.Runs.Count(r => r.Arm == arm).ToString(CultureInfo.InvariantCulture) }
+                .Concat(columns.Select(c =>
+                {
+                    var (mean, std, n) = comparison.Summary(arm, c.Item1);
+                    return n == 0 ? "-" : n == 1 ? c.Item3(mean) : $"{c.Item3(mean)} ± {c.Item3(std)}";
+                })).Select(Markup.Escape).ToArray());
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLineInterpolated($"summary: {Path.Combine(folder, "summary.md")} and summary.csv");
+        if (File.Exists(plot))
+            AnsiConsole.MarkupLineInterpolated($"plot: {plot}");
+        AnsiConsole.MarkupLineInterpolated($"runs (metrics.csv, evaluations.csv, tensorboard/, checkpoints/): {folder}/<arm>-seed<N>/");
+        return 0;
+    }
+
+    /// <summary>
+    /// Makes sure Fashion-MNIST is present: installs the Debian package when running as root with apt-get,
+    /// otherwise says exactly what to run. A data.root override skips the check.
+    /// </summary>
+    private static void EnsureData(IReadOnlyList<string> overrides)
+    {
+        if (overrides.Any(o => o.StartsWith("data.root=", StringComparison.Ordinal)) || Directory.Exists(DefaultDataRoot))
+            return;
+        bool root = Environment.UserName == "root" && File.Exists("/usr/bin/apt-get");
+        if (!root)
+            throw new ConfigException($"Fashion-MNIST is not installed ({DefaultDataRoot} is missing). Run: sudo apt-get install -y dataset-fashion-mnist (or pass --set data.root=DIR with the four idx files)");
+        AnsiConsole.MarkupLine("Fashion-MNIST is missing: installing the Debian package dataset-fashion-mnist ...");
+        foreach (string arguments in new[] { "update -qq", "install -y -qq dataset-fashion-mnist" })
+        {
+            using var process = Process.Start(new ProcessStartInfo("apt-get", arguments) { UseShellExecute = false })!;
+            process.WaitForExit();
+            if (process.ExitCode != 0)
+                throw new ConfigException($"apt-get {arguments} failed (exit {process.ExitCode}); install dataset-fashion-mnist by hand");
+        }
+    }
+}

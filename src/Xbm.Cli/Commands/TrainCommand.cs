@@ -1,0 +1,42 @@
+using System.CommandLine;
+using Xbm.Configuration;
+using Xbm.Training;
+
+namespace Xbm.Cli.Commands;
+
+/// <summary>`xbm train`: trains one configuration; re-running with the same --out resumes from the last checkpoint.</summary>
+public sealed class TrainCommand : ICliCommand
+{
+    /// <inheritdoc />
+    public Command Build()
+    {
+        var config = new Option<FileInfo>("--config") { Description = "YAML configuration (see configs/)", Required = true };
+        var set = new Option<string[]>("--set") { Description = "override a key, e.g. --set memory.size=1000 (repeatable)", DefaultValueFactory = _ => Array.Empty<string>() };
+        var output = new Option<DirectoryInfo?>("--out") { Description = "run folder (default runs/<config name>); an existing run is resumed" };
+        var device = new Option<string?>("--device") { Description = "cpu, cuda, cuda:N or auto (overrides the config)" };
+        var fresh = new Option<bool>("--fresh") { Description = "do not resume: refuse if the run folder already has checkpoints" };
+
+        var command = new Command("train", "Train an embedding model (with or without cross-batch memory)") { config, set, output, device, fresh };
+        command.SetAction(parse =>
+        {
+            var file = parse.GetValue(config)!;
+            var root = ConfigLoader.Load(file.FullName, parse.GetValue(set));
+            string folder = parse.GetValue(output)?.FullName ?? Path.Combine("runs", Path.GetFileNameWithoutExtension(file.Name));
+            if (parse.GetValue(fresh) && Checkpoint.Latest(folder) is not null)
+                throw new ConfigException($"{folder}: already holds checkpoints; remove --fresh to resume, or choose another --out");
+            var result = Train(root, folder, parse.GetValue(device), Path.GetFileNameWithoutExtension(file.Name));
+            Report.PrintRun(folder, result);
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Builds and trains a run with console progress; shared by train and demo.</summary>
+    public static TrainingResult Train(ConfigSection root, string folder, string? device, string label, long plainEvery = 500)
+    {
+        long iterations = root.Has("iterations") ? root.Long("iterations", 1) : 1000;
+        var progress = new ConsoleProgress(label, iterations) { PlainEvery = plainEvery };
+        using var run = TrainingRun.Create(root, folder, device, progress);
+        return progress.Run(() => run.Trainer.Run(resume: true));
+    }
+}

@@ -1,0 +1,15 @@
+using Xbm.Configuration;
+using Xbm.Data.Manifest;
+
+namespace Xbm.Data;
+
+/// <summary>Creates a dataset's splits from the config's data section (key "dataset" names the layout).</summary>
+public static class DatasetFactory
+{
+    /// <summary>Loads the dataset named by data.dataset (fashion_mnist by default).</summary>
+    public static DatasetSplits Load(ConfigSection data)
+    {
+        string name = data.String("dataset", "fashion_mnist");
+        return name == "fashion_mnist" ? FashionMnist.LoadSplits(FashionMnist.FromSection(data)) : DatasetReaders.Load(data);
+    }
+}

@@ -1,0 +1,53 @@
+using Xbm.Data;
+using Xbm.Evaluation;
+using Xbm.Models;
+using static TorchSharp.torch;
+
+namespace Xbm.Training;
+
+/// <summary>
+/// Evaluates a model on a dataset's protocols: embeds each set, runs the chunked k-NN and computes Recall@K,
+/// R-Precision and MAP@R. With several protocols (VehicleID's small/medium/large) metric names are prefixed
+/// with the protocol name ("small/Recall@1").
+/// </summary>
+public sealed class RetrievalEvaluation : IEvaluator
+{
+    private readonly DatasetSplits _data;
+    private readonly Device _device;
+    private readonly int _batchSize;
+
+    /// <summary>Creates the evaluator.</summary>
+    public RetrievalEvaluation(DatasetSplits data, Device device, int batchSize)
+    {
+        _data = data;
+        _device = device;
+        _batchSize = batchSize;
+    }
+
+    /// <summary>Also compute NMI (k-means on the embeddings).</summary>
+    public bool ComputeNmi { get; init; }
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, double> Evaluate(EmbeddingModel model, string split)
+    {
+        var sets = split switch
+        {
+            "test" => _data.Test,
+            "validation" => _data.Validation is { } v ? new[] { v } : throw new InvalidOperationException("the dataset has no validation split"),
+            _ => throw new ArgumentException($"unknown split '{split}' (expected test or validation)"),
+        };
+        var metrics = new Dictionary<string, double>();
+        foreach (var set in sets)
+        {
+            using var scope = NewDisposeScope();
+            var queries = Embedder.Embed(model, set.Queries, _batchSize, _device);
+            var gallery = set.Gallery is null ? null : Embedder.Embed(model, set.Gallery, _batchSize, _device);
+            var report = RetrievalEvaluator.Evaluate(queries, set.Queries.Labels, gallery, set.Gallery?.Labels, set.RecallAt,
+                new EvaluationOptions { ComputeNmi = ComputeNmi });
+            string prefix = sets.Count > 1 ? set.Name + "/" : "";
+            foreach (var (name, value) in report.Metrics)
+                metrics[prefix + name] = value;
+        }
+        return metrics;
+    }
+}

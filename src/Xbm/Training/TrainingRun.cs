@@ -1,0 +1,144 @@
+using TorchSharp;
+using Xbm.Configuration;
+using Xbm.Data;
+using Xbm.IO;
+using Xbm.Losses;
+using Xbm.Memory;
+using Xbm.Models;
+using Xbm.Runtime;
+using static TorchSharp.torch;
+
+namespace Xbm.Training;
+
+/// <summary>
+/// Builds a whole run from a configuration: data, model, loss (with miner), memory, sampler, evaluator and
+/// trainer, each reading its own section; then every key of the configuration must have been read, so a
+/// misspelt key is an error naming it. The resolved configuration is stored with the run, and resuming a run
+/// with a different configuration is refused.
+/// </summary>
+public sealed class TrainingRun : IDisposable
+{
+    private TrainingRun(string folder, TrainOptions options, DatasetSplits data, EmbeddingModel model, IPairLoss loss,
+        IEmbeddingMemory? memory, Device device, Trainer trainer, RetrievalEvaluation evaluator)
+    {
+        Folder = folder;
+        Options = options;
+        Data = data;
+        Model = model;
+        Loss = loss;
+        Memory = memory;
+        Device = device;
+        Trainer = trainer;
+        Evaluator = evaluator;
+    }
+
+    /// <summary>The run folder.</summary>
+    public string Folder { get; }
+
+    /// <summary>The trainer settings.</summary>
+    public TrainOptions Options { get; }
+
+    /// <summary>The dataset splits.</summary>
+    public DatasetSplits Data { get; }
+
+    /// <summary>The model.</summary>
+    public EmbeddingModel Model { get; }
+
+    /// <summary>The pair loss.</summary>
+    public IPairLoss Loss { get; }
+
+    /// <summary>The memory, or null.</summary>
+    public IEmbeddingMemory? Memory { get; }
+
+    /// <summary>The compute device.</summary>
+    public Device Device { get; }
+
+    /// <summary>The trainer.</summary>
+    public Trainer Trainer { get; }
+
+    /// <summary>The evaluator over the dataset's validation and test protocols.</summary>
+    public RetrievalEvaluation Evaluator { get; }
+
+    /// <summary>Bytes the memory's embedding rows take (Capacity × d × element size).</summary>
+    public long MemoryEmbeddingBytes => Memory is null ? 0 : Memory.Capacity * Memory.Dimension * 4;
+
+    /// <summary>Builds a run from <paramref name="config"/> into <paramref name="folder"/>.</summary>
+    /// <param name="config">The configuration root.</param>
+    /// <param name="folder">The run folder.</param>
+    /// <param name="deviceOverride">A device from the command line, overriding the config's.</param>
+    /// <param name="observer">Progress receiver.</param>
+    /// <param name="forEvaluation">Build for evaluation only: the stored configuration must exist and is not rewritten.</param>
+    /// <param name="evaluateWhileTraining">False leaves the trainer without evaluator (benchmarks, studies that evaluate themselves).</param>
+    public static TrainingRun Create(ConfigSection config, string folder, string? deviceOverride = null, ITrainingObserver? observer = null,
+        bool forEvaluation = false, bool evaluateWhileTraining = true)
+    {
+        config.String("name", "");
+        config.String("description", "");
+        var device = DeviceSelector.Select(deviceOverride ?? config.String("device", "cpu"));
+        int threads = config.Int("threads", Environment.ProcessorCount, min: 1, max: 1024);
+        torch.set_num_threads(threads);
+        long seed = config.Long("seed", 0, min: 0);
+
+        var memorySection = config.Section("memory", ConfigLoader.ShorthandKey("memory"));
+        var options = TrainOptions.FromConfig(config, memorySection);
+        var data = DatasetFactory.Load(config.Section("data", ConfigLoader.ShorthandKey("data")));
+
+        torch.manual_seed(seed);
+        long channels;
+        using (var probe = data.Train.Load(new[] { 0 }, augment: false, 0))
+            channels = probe.shape[1];
+        var model = ModelFactory.Create(config.Section("model", ConfigLoader.ShorthandKey("model")), channels, report => observer?.OnMessage($"weights: {report}"));
+        model.to(device);
+        var loss = LossRegistry.Create(config.Section("loss"), config.Section("miner"));
+        IEmbeddingMemory? memory = options.Memory.Enabled
+            ? MemoryFactory.Create(memorySection, model.Dimension, data.Train.Count, device)
+            : null;
+        if (memory is null)
+            memorySection.String("kind", "none");
+        memorySection.EnsureAllUsed();
+        config.EnsureAllUsed();
+
+        if (options.EvaluateOn == "validation" && data.Validation is null)
+            throw new ConfigException($"{config.Source}: evaluation.on: validation, but the data has no validation split (set data.validation_classes)");
+        var sampler = new PKSampler(data.Train.Labels, new PKSamplerOptions
+        {
+            ClassesPerBatch = options.ClassesPerBatch,
+            ImagesPerClass = options.ImagesPerClass,
+            SmallClasses = Enum.Parse<SmallClassPolicy>(options.SmallClasses, ignoreCase: true),
+            Seed = (ulong)seed,
+        });
+        var evaluator = new RetrievalEvaluation(data, device, options.EmbedBatchSize);
+
+        Directory.CreateDirectory(folder);
+        string stored = Path.Combine(folder, "config.yaml");
+        string resolved = ConfigLoader.ToYaml(config.Values.ToDictionary(p => p.Key, p => p.Value));
+        if (!forEvaluation)
+        {
+            if (File.Exists(stored) && Checkpoint.Latest(folder) is not null && File.ReadAllText(stored) != resolved)
+                throw new ConfigException($"{folder}: this run folder holds a run with a different configuration ({stored}); choose another --out or delete the folder");
+            AtomicFile.WriteAllText(stored, resolved);
+        }
+
+        var trainer = new Trainer(options, model, loss, memory, data.Train, sampler, device, folder, evaluateWhileTraining ? evaluator : null, observer);
+        return new TrainingRun(folder, options, data, model, loss, memory, device, trainer, evaluator);
+    }
+
+    /// <summary>Loads the configuration stored in a run folder (or the run folder of a checkpoint folder).</summary>
+    public static (ConfigSection Config, string RunFolder) OpenStored(string runOrCheckpoint, IEnumerable<string>? overrides = null)
+    {
+        string folder = Path.GetFullPath(runOrCheckpoint);
+        if (!File.Exists(Path.Combine(folder, "config.yaml")) && File.Exists(Path.Combine(folder, "trainer.json")))
+            folder = Path.GetDirectoryName(Path.GetDirectoryName(folder)!)!; // run/checkpoints/iter-N → run
+        string path = Path.Combine(folder, "config.yaml");
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"{runOrCheckpoint}: not a run folder (no config.yaml) nor a checkpoint folder", path);
+        return (ConfigLoader.Load(path, overrides), folder);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Memory?.Dispose();
+        Model.Dispose();
+    }
+}
