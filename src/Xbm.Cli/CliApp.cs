@@ -22,6 +22,8 @@ public static class CliApp
     /// <summary>Runs the tool; returns the process exit code (0 success, 1 failure, 2 bad input).</summary>
     public static int Run(string[] args)
     {
+        if (Console.IsOutputRedirected)
+            AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 160); // logs and CI: do not wrap tables at 80 columns
         try
         {
             var parse = BuildRoot().Parse(args);

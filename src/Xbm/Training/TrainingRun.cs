@@ -32,6 +32,13 @@ public sealed class TrainingRun : IDisposable
         Evaluator = evaluator;
     }
 
+    /// <summary>
+    /// Intra-op threads when the config has no "threads" key (default: the processor count). Under
+    /// contention OpenMP's spinning makes oversubscription very costly (measured 10× slower with 2 threads
+    /// on 2 busy cores), so the test suite, which runs test classes in parallel, sets this to 1.
+    /// </summary>
+    public static int DefaultThreads { get; set; } = Environment.ProcessorCount;
+
     /// <summary>The run folder.</summary>
     public string Folder { get; }
 
@@ -75,7 +82,7 @@ public sealed class TrainingRun : IDisposable
         config.String("name", "");
         config.String("description", "");
         var device = DeviceSelector.Select(deviceOverride ?? config.String("device", "cpu"));
-        int threads = config.Int("threads", Environment.ProcessorCount, min: 1, max: 1024);
+        int threads = config.Int("threads", DefaultThreads, min: 1, max: 1024);
         torch.set_num_threads(threads);
         long seed = config.Long("seed", 0, min: 0);
 
