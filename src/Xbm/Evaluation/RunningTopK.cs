@@ -4,39 +4,46 @@ using System.Runtime.CompilerServices;
 namespace Xbm.Evaluation;
 
 /// <summary>
-/// The running top-k of a chunk of queries, one binary heap per query whose root is the worst kept neighbour.
-/// Order: higher similarity first, and among equal similarities the lower reference index first. Blocks must be
-/// offered in increasing reference order; then a later candidate never beats an equal kept one, so a candidate
-/// enters only when strictly above the root, which a SIMD compare rejects for whole vectors at a time.
+/// The running top-k of a chunk of queries. Each query keeps a buffer of up to 2k candidates encoded as 64-bit keys
+/// that sort in the neighbour order (higher similarity first, then lower reference index), and a threshold: the
+/// worst similarity among at least k kept candidates. A block row is scanned with SIMD compares against the threshold;
+/// the rare values above it are appended, and a full buffer is cut back by a 256-bucket radix histogram of its keys
+/// to the buckets that hold its k best (an exact quickselect when that frees too little room), so each candidate costs
+/// amortised O(1) for any k. At the end each list is radix-sorted. Blocks must be offered in increasing reference
+/// order: then a later candidate equal to the threshold ranks after at least k kept ones and is rightly skipped,
+/// which gives the lower-index-first tie rule.
 /// </summary>
 internal sealed unsafe class RunningTopK
 {
     private readonly int _k;
-    private readonly float[] _values;
-    private readonly int[] _indices;
+    private readonly int _capacity;
+    private readonly ulong[] _keys;
     private readonly int[] _counts;
+    private readonly float[] _thresholds;
     private int _rows;
 
     /// <summary>Room for <paramref name="maxRows"/> queries with <paramref name="k"/> neighbours each.</summary>
     public RunningTopK(int maxRows, int k)
     {
         _k = k;
-        _values = new float[(long)maxRows * k];
-        _indices = new int[(long)maxRows * k];
+        _capacity = 2 * k;
+        _keys = new ulong[(long)maxRows * _capacity];
         _counts = new int[maxRows];
+        _thresholds = new float[maxRows];
     }
 
-    /// <summary>Starts a new chunk of <paramref name="rows"/> queries with empty heaps.</summary>
+    /// <summary>Starts a new chunk of <paramref name="rows"/> queries with empty lists.</summary>
     public void Reset(int rows)
     {
         _rows = rows;
         Array.Clear(_counts, 0, rows);
+        Array.Fill(_thresholds, float.NegativeInfinity, 0, rows);
     }
 
     /// <summary>
-    /// Offers a row-major block (rows × columns floats) whose column j is reference <paramref name="firstReference"/> + j.
-    /// In same-set mode (<paramref name="excludeSelf"/>) row i is query <paramref name="firstQuery"/> + i and skips the
-    /// reference with that same index.
+    /// Offers a row-major block (rows × columns floats, all finite) whose column j is reference
+    /// <paramref name="firstReference"/> + j. In same-set mode (<paramref name="excludeSelf"/>) row i is query
+    /// <paramref name="firstQuery"/> + i and skips the reference with that same index.
     /// </summary>
     public void Offer(float* block, int rows, int columns, int firstReference, bool excludeSelf, int firstQuery, int threads)
     {
@@ -54,6 +61,15 @@ internal sealed unsafe class RunningTopK
         });
     }
 
+    /// <summary><see cref="Offer(float*, int, int, int, bool, int, int)"/> for a managed block.</summary>
+    public void Offer(float[] block, int rows, int columns, int firstReference, bool excludeSelf, int firstQuery, int threads)
+    {
+        if (block.Length < (long)rows * columns)
+            throw new ArgumentException("the block is smaller than rows × columns", nameof(block));
+        fixed (float* data = block)
+            Offer(data, rows, columns, firstReference, excludeSelf, firstQuery, threads);
+    }
+
     private void OfferRows(nint block, int start, int end, int columns, int firstReference, bool excludeSelf, int firstQuery)
     {
         for (int row = start; row < end; row++)
@@ -66,51 +82,92 @@ internal sealed unsafe class RunningTopK
 
     private void OfferRow(float* values, int columns, int firstReference, int selfColumn, int row)
     {
-        fixed (float* heapValues = &_values[(long)row * _k])
-        fixed (int* heapIndices = &_indices[(long)row * _k])
+        fixed (ulong* keys = &_keys[(long)row * _capacity])
         {
             int count = _counts[row];
-            int j = 0;
-            // Fill phase: the first k references enter unconditionally.
-            for (; j < columns && count < _k; j++)
-            {
-                if (j != selfColumn)
-                    Push(heapValues, heapIndices, ref count, values[j], firstReference + j);
-            }
-            _counts[row] = count;
-            if (j == columns)
-                return;
-
-            float threshold = heapValues[0];
+            float threshold = _thresholds[row];
             var thresholdVector = new Vector<float>(threshold);
             int width = Vector<float>.Count;
+            int j = 0;
             for (; j <= columns - width; j += width)
             {
-                var chunk = Unsafe.ReadUnaligned<Vector<float>>(values + j);
-                if (!Vector.GreaterThanAny(chunk, thresholdVector))
+                if (!Vector.GreaterThanAny(Unsafe.ReadUnaligned<Vector<float>>(values + j), thresholdVector))
                     continue;
                 for (int lane = j; lane < j + width; lane++)
                 {
                     if (values[lane] > threshold && lane != selfColumn)
                     {
-                        ReplaceRoot(heapValues, heapIndices, values[lane], firstReference + lane);
-                        threshold = heapValues[0];
+                        keys[count++] = Encode(values[lane], firstReference + lane);
+                        if (count == _capacity)
+                        {
+                            count = Compact(keys, out threshold);
+                            thresholdVector = new Vector<float>(threshold);
+                        }
                     }
                 }
-                thresholdVector = new Vector<float>(threshold);
             }
             for (; j < columns; j++)
             {
                 if (values[j] > threshold && j != selfColumn)
                 {
-                    ReplaceRoot(heapValues, heapIndices, values[j], firstReference + j);
-                    threshold = heapValues[0];
+                    keys[count++] = Encode(values[j], firstReference + j);
+                    if (count == _capacity)
+                        count = Compact(keys, out threshold);
                 }
             }
+            _counts[row] = count;
+            _thresholds[row] = threshold;
         }
     }
 
-    /// <summary>Writes each query's neighbours best first into row-major rows × k outputs.</summary>
+    /// <summary>
+    /// Shrinks a full buffer to a prefix that still holds its k best. One byte of the keys, the highest one in which
+    /// they differ, splits them into 256 ordered buckets; the buckets that reach k best are kept whole (so equal keys
+    /// stay together). When that keeps more than 1.5 k, an exact quickselect keeps the k best instead. Returns the new
+    /// count; <paramref name="threshold"/> is the worst kept similarity.
+    /// </summary>
+    private int Compact(ulong* keys, out float threshold)
+    {
+        int count = _capacity;
+        ulong any = 0, all = ulong.MaxValue;
+        for (int i = 0; i < count; i++)
+        {
+            any |= keys[i];
+            all &= keys[i];
+        }
+        ulong differing = any ^ all;
+        int shift = Math.Max(0, 63 - BitOperations.LeadingZeroCount(differing) - 7);
+        int* buckets = stackalloc int[256];
+        new Span<int>(buckets, 256).Clear();
+        for (int i = 0; i < count; i++)
+            buckets[(int)((keys[i] >> shift) & 0xFF)]++;
+        int last = -1, reached = 0;
+        while (reached < _k)
+            reached += buckets[++last];
+        if (reached <= _k + _k / 2)
+        {
+            int kept = 0;
+            ulong worst = 0;
+            for (int i = 0; i < count; i++)
+            {
+                ulong key = keys[i];
+                bool keep = (int)((key >> shift) & 0xFF) <= last;
+                keys[kept] = key;
+                kept += keep ? 1 : 0;
+                worst = keep && key > worst ? key : worst;
+            }
+            threshold = DecodeValue(worst);
+            return kept;
+        }
+        SelectSmallest(keys, count, _k);
+        ulong kthWorst = 0;
+        for (int i = 0; i < _k; i++)
+            kthWorst = Math.Max(kthWorst, keys[i]);
+        threshold = DecodeValue(kthWorst);
+        return _k;
+    }
+
+    /// <summary>Writes each query's k neighbours best first into row-major rows × k outputs.</summary>
     public void Drain(long* indices, float* similarities, int threads)
     {
         nint indexAddress = (nint)indices, similarityAddress = (nint)similarities;
@@ -118,77 +175,114 @@ internal sealed unsafe class RunningTopK
         Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, p =>
         {
             int start = (int)((long)_rows * p / parts), end = (int)((long)_rows * (p + 1) / parts);
+            var scratch = new ulong[_capacity];
             for (int row = start; row < end; row++)
             {
-                if (_counts[row] != _k)
-                    throw new InvalidOperationException($"query {row} of the chunk has {_counts[row]} of {_k} neighbours");
-                fixed (float* heapValues = &_values[(long)row * _k])
-                fixed (int* heapIndices = &_indices[(long)row * _k])
+                int count = _counts[row];
+                if (count < _k)
+                    throw new InvalidOperationException($"query {row} of the chunk has {count} of {_k} neighbours");
+                fixed (ulong* keys = &_keys[(long)row * _capacity])
+                fixed (ulong* temp = scratch)
                 {
-                    // Heap sort: moving the worst to the end each time leaves the row best first.
-                    for (int size = _k - 1; size > 0; size--)
-                    {
-                        (heapValues[0], heapValues[size]) = (heapValues[size], heapValues[0]);
-                        (heapIndices[0], heapIndices[size]) = (heapIndices[size], heapIndices[0]);
-                        SiftDown(heapValues, heapIndices, 0, size);
-                    }
+                    RadixSort(keys, temp, count);
+                    var best = new Span<ulong>(keys, _k);
                     long* outIndices = (long*)indexAddress + (long)row * _k;
                     float* outValues = (float*)similarityAddress + (long)row * _k;
                     for (int i = 0; i < _k; i++)
                     {
-                        outIndices[i] = heapIndices[i];
-                        outValues[i] = heapValues[i];
+                        outIndices[i] = (long)(uint)best[i];
+                        outValues[i] = DecodeValue(best[i]);
                     }
                 }
             }
         });
     }
 
-    /// <summary>True when (va, ia) ranks after (vb, ib): lower similarity, or equal similarity and higher index.</summary>
+    /// <summary><see cref="Drain(long*, float*, int)"/> into managed arrays of at least rows × k.</summary>
+    public void Drain(long[] indices, float[] similarities, int threads)
+    {
+        if (indices.Length < (long)_rows * _k || similarities.Length < (long)_rows * _k)
+            throw new ArgumentException("the outputs are smaller than rows × k");
+        fixed (long* i = indices)
+        fixed (float* s = similarities)
+            Drain(i, s, threads);
+    }
+
+    /// <summary>
+    /// A key whose ascending order is the neighbour order: the high 32 bits hold the similarity mapped to an
+    /// unsigned integer that decreases as the similarity grows (−0 counts as +0), the low 32 bits the index.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Worse(float va, int ia, float vb, int ib) => va < vb || (va == vb && ia > ib);
-
-    private static void Push(float* values, int* indices, ref int count, float value, int index)
+    private static ulong Encode(float value, int index)
     {
-        int i = count++;
-        while (i > 0)
-        {
-            int parent = (i - 1) >> 1;
-            if (!Worse(value, index, values[parent], indices[parent]))
-                break;
-            values[i] = values[parent];
-            indices[i] = indices[parent];
-            i = parent;
-        }
-        values[i] = value;
-        indices[i] = index;
+        uint bits = BitConverter.SingleToUInt32Bits(value + 0f);
+        uint ascending = (bits & 0x8000_0000u) != 0 ? ~bits : bits | 0x8000_0000u;
+        return ((ulong)~ascending << 32) | (uint)index;
     }
 
-    private void ReplaceRoot(float* values, int* indices, float value, int index)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float DecodeValue(ulong key)
     {
-        values[0] = value;
-        indices[0] = index;
-        SiftDown(values, indices, 0, _k);
+        uint ascending = ~(uint)(key >> 32);
+        uint bits = (ascending & 0x8000_0000u) != 0 ? ascending & 0x7FFF_FFFFu : ~ascending;
+        return BitConverter.UInt32BitsToSingle(bits);
     }
 
-    private static void SiftDown(float* values, int* indices, int i, int size)
+    /// <summary>LSD radix sort of <paramref name="count"/> keys by bytes, skipping bytes that all keys share.</summary>
+    private static void RadixSort(ulong* keys, ulong* temp, int count)
     {
-        float value = values[i];
-        int index = indices[i];
-        while (true)
+        int* histograms = stackalloc int[8 * 256];
+        new Span<int>(histograms, 8 * 256).Clear();
+        for (int i = 0; i < count; i++)
         {
-            int child = 2 * i + 1;
-            if (child >= size)
-                break;
-            if (child + 1 < size && Worse(values[child + 1], indices[child + 1], values[child], indices[child]))
-                child++;
-            if (!Worse(values[child], indices[child], value, index))
-                break;
-            values[i] = values[child];
-            indices[i] = indices[child];
-            i = child;
+            ulong key = keys[i];
+            for (int d = 0; d < 8; d++)
+                histograms[d * 256 + (int)((key >> (8 * d)) & 0xFF)]++;
         }
-        values[i] = value;
-        indices[i] = index;
+        ulong* source = keys, target = temp;
+        for (int d = 0; d < 8; d++)
+        {
+            int* histogram = histograms + d * 256;
+            int shift = 8 * d;
+            if (histogram[(int)((source[0] >> shift) & 0xFF)] == count)
+                continue; // every key has the same byte here
+            int offset = 0;
+            for (int b = 0; b < 256; b++)
+                (histogram[b], offset) = (offset, offset + histogram[b]);
+            for (int i = 0; i < count; i++)
+            {
+                ulong key = source[i];
+                target[histogram[(int)((key >> shift) & 0xFF)]++] = key;
+            }
+            ulong* swap = source;
+            source = target;
+            target = swap;
+        }
+        if (source != keys)
+            new Span<ulong>(source, count).CopyTo(new Span<ulong>(keys, count));
+    }
+
+    /// <summary>Quickselect (Hoare partition; keys are distinct): moves the <paramref name="k"/> smallest of the first <paramref name="count"/> to the front.</summary>
+    private static void SelectSmallest(ulong* keys, int count, int k)
+    {
+        int target = k - 1, lo = 0, hi = count - 1;
+        while (lo < hi)
+        {
+            ulong a = keys[lo], b = keys[lo + (hi - lo) / 2], c = keys[hi];
+            ulong pivot = Math.Max(Math.Min(a, b), Math.Min(Math.Max(a, b), c)); // median of three
+            int i = lo - 1, j = hi + 1;
+            while (true)
+            {
+                do i++; while (keys[i] < pivot);
+                do j--; while (keys[j] > pivot);
+                if (i >= j)
+                    break;
+                (keys[i], keys[j]) = (keys[j], keys[i]);
+            }
+            if (target <= j)
+                hi = j;
+            else
+                lo = j + 1;
+        }
     }
 }

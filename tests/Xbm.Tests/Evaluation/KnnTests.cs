@@ -119,6 +119,22 @@ public class KnnTests
     }
 
     [Theory]
+    [InlineData(KnnSelection.Scan, 64, 100)]
+    [InlineData(KnnSelection.Scan, 700, 700)]
+    [InlineData(KnnSelection.TorchTopK, 64, 100)]
+    public void LargeKEqualsBruteForce(KnnSelection selection, int queryChunk, int referenceChunk)
+    {
+        // k large against the chunk: the running lists are cut back many times, with many exact ties at the cut.
+        var data = Quantised(700, 3, 7);
+        const int k = 150;
+        var (expectedIndices, expectedSims) = BruteForce(data, data, true, k);
+        using var x = ToTensor(data);
+        using var result = Knn.Search(x, null, k, new KnnOptions { QueryChunkSize = queryChunk, ReferenceChunkSize = referenceChunk, Selection = selection });
+        Assert.Equal(expectedIndices, Rows(result.Indices));
+        Assert.Equal(expectedSims.Select(row => row.Select(v => (float)v).ToArray()).ToArray(), FloatRows(result.Similarities));
+    }
+
+    [Theory]
     [InlineData(KnnSelection.Scan)]
     [InlineData(KnnSelection.TorchTopK)]
     public void SelfIsExcludedByIdentityButDuplicatesStay(KnnSelection selection)
