@@ -85,6 +85,11 @@ public static class ConfigLoader
         {
             throw new ConfigException($"{source}: line {e.Start.Line}, column {e.Start.Column}: {e.InnerException?.Message ?? e.Message}");
         }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet reports some malformed flow collections this way, without a position.
+            throw new ConfigException($"{source}: not valid YAML (an unclosed [ or {{ ?): {e.Message}");
+        }
         if (stream.Documents.Count == 0)
             return new Dictionary<string, object?>();
         if (stream.Documents.Count > 1)
