@@ -72,6 +72,9 @@ public sealed record TrainOptions
     /// <summary>Evaluate every this many iterations (0 = only at the end).</summary>
     public long EvaluateEvery { get; init; }
 
+    /// <summary>K values of Recall@K overriding the dataset protocols' own (null = the protocol's, SPEC 5).</summary>
+    public IReadOnlyList<long>? RecallAt { get; init; }
+
     /// <summary>Which split periodic evaluations use: validation (when the data has one) or test.</summary>
     public string EvaluateOn { get; init; } = "test";
 
@@ -134,6 +137,7 @@ public sealed record TrainOptions
                 schedule.Double("min_factor", 0, min: 0, max: 1)),
             EvaluateEvery = evaluation.Long("every", 0, min: 0),
             EvaluateOn = evaluation.Choice("on", "test", "test", "validation"),
+            RecallAt = evaluation.Has("recall_at") ? evaluation.LongList("recall_at", Array.Empty<long>(), min: 1) : null,
             EmbedBatchSize = evaluation.Int("batch_size", 256, min: 1),
             CheckpointEvery = checkpoint.Long("every", 500, min: 0),
             KeepCheckpoints = checkpoint.Int("keep", 2, min: 1),

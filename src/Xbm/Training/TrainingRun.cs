@@ -89,6 +89,15 @@ public sealed class TrainingRun : IDisposable
         var memorySection = config.Section("memory", ConfigLoader.ShorthandKey("memory"));
         var options = TrainOptions.FromConfig(config, memorySection);
         var data = DatasetFactory.Load(config.Section("data", ConfigLoader.ShorthandKey("data")));
+        if (options.RecallAt is { Count: > 0 } ks)
+        {
+            var recallAt = ks.Select(k => (int)k).ToArray();
+            data = data with
+            {
+                Validation = data.Validation is null ? null : data.Validation with { RecallAt = recallAt },
+                Test = data.Test.Select(set => set with { RecallAt = recallAt }).ToList(),
+            };
+        }
 
         torch.manual_seed(seed);
         long channels;
