@@ -131,7 +131,10 @@ public sealed class Trainer
                     new CheckpointInfo(t, _options.Seed, _sampler.SaveState(), memoryStarted, skipped), _options.KeepCheckpoints);
         }
         double seconds = clock.Elapsed.TotalSeconds;
-        return new TrainingResult(_options.Iterations, finalMetrics, seconds, imagesSeen / Math.Max(1e-9, seconds), skipped, start);
+        var result = new TrainingResult(_options.Iterations, finalMetrics, seconds, imagesSeen / Math.Max(1e-9, seconds), skipped, start);
+        IO.AtomicFile.WriteAllText(Path.Combine(_runFolder, "summary.json"),
+            System.Text.Json.JsonSerializer.Serialize(result, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        return result;
     }
 
     /// <summary>The seed of iteration <paramref name="t"/>'s augmentation: a function of (seed, t) only.</summary>

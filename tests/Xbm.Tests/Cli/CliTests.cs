@@ -40,9 +40,10 @@ public sealed class CliTests : IDisposable
         File.WriteAllText(config, TestPaths.TinyConfig(memory: true, iterations: 60));
         string run = Path.Combine(_folder, "run");
 
-        var (code, output) = Run("train", "--config", config, "--out", run, "--set", "checkpoint.every=30");
+        var (code, output) = Run("train", "--config", config, "--out", run, "--set", "checkpoint.every=30", "--set", "logging.tensorboard=true");
         Assert.True(code == 0, output);
         Assert.Contains("Recall@1", output);
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(run, "tensorboard"), "events.out.tfevents.*"));
         Assert.True(File.Exists(Path.Combine(run, "checkpoints", "iter-00000060", "model.safetensors")));
 
         (code, output) = Run("eval", "--checkpoint", run);
@@ -50,7 +51,7 @@ public sealed class CliTests : IDisposable
         Assert.Contains("MAP@R", output);
 
         // Re-running the finished run resumes at its end: nothing to train, same checkpoint.
-        (code, output) = Run("train", "--config", config, "--out", run, "--set", "checkpoint.every=30");
+        (code, output) = Run("train", "--config", config, "--out", run, "--set", "checkpoint.every=30", "--set", "logging.tensorboard=true");
         Assert.True(code == 0, output);
         Assert.Contains("resumed", output);
     }

@@ -26,7 +26,7 @@ public sealed class EndToEndTests : IDisposable
         if (memory)
             Assert.Equal(400, run.Memory!.Count);
         // The run folder holds what the README promises.
-        foreach (string file in new[] { "config.yaml", "metrics.csv", "evaluations.csv", "checkpoints/latest" })
+        foreach (string file in new[] { "config.yaml", "metrics.csv", "evaluations.csv", "summary.json", "checkpoints/latest" })
             Assert.True(File.Exists(Path.Combine(_folder, "run", file)), file);
         Assert.Contains(TrainingLog.ReadEvaluations(Path.Combine(_folder, "run")), e => e.Metric == "MAP@R" && e.Iteration == 300);
     }
