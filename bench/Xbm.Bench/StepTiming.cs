@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using System.Globalization;
+using Xbm.Losses;
+using Xbm.Models;
+using static TorchSharp.torch;
+
+namespace Xbm.Bench;
+
+/// <summary>
+/// Forward, loss and backward+step time of the demo model (small CNN, 28×28, batch 16 = 2 × 8, d = 64) for a
+/// given intra-op thread count and width. Usage: bench -- step THREADS WIDTH [ITERATIONS]
+/// </summary>
+public static class StepTiming
+{
+    /// <summary>Runs the timing and prints milliseconds per part.</summary>
+    public static int Run(string[] args)
+    {
+        int threads = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1;
+        int width = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 16;
+        int iterations = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 60;
+        set_num_threads(threads);
+        manual_seed(0);
+        using var model = new EmbeddingModel(new SmallCnn(1, width), 64);
+        using var optimizer = TorchSharp.torch.optim.Adam(model.parameters(), 3e-4);
+        var loss = new ContrastiveLoss();
+        using var images = randn(16, 1, 28, 28);
+        using var labels = tensor(Enumerable.Range(0, 16).Select(i => (long)(i / 8)).ToArray());
+        using var self = eye(16, dtype: ScalarType.Bool);
+        double forward = 0, lossTime = 0, backward = 0;
+        int warmUp = Math.Min(10, iterations / 2), measured = 0;
+        var clock = new Stopwatch();
+        for (int i = 0; i < iterations; i++)
+        {
+            using var scope = NewDisposeScope();
+            clock.Restart();
+            var queries = model.forward(images);
+            double t1 = clock.Elapsed.TotalMilliseconds;
+            var output = loss.Compute(queries, labels, queries, labels, self);
+            double t2 = clock.Elapsed.TotalMilliseconds;
+            optimizer.zero_grad();
+            output.Loss.backward();
+            optimizer.step();
+            double t3 = clock.Elapsed.TotalMilliseconds;
+            if (i < warmUp)
+                continue;
+            forward += t1;
+            lossTime += t2 - t1;
+            backward += t3 - t2;
+            measured++;
+        }
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"threads {threads}, width {width}: forward {forward / measured:F1} ms, loss {lossTime / measured:F1} ms, backward+step {backward / measured:F1} ms, total {(forward + lossTime + backward) / measured:F1} ms/step"));
+        return 0;
+    }
+}
