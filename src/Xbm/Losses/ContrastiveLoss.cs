@@ -48,14 +48,14 @@ public sealed class ContrastiveLoss : PairLoss
         var activePositives = Options.PositiveMargin is double pm
             ? similarities.lt(pm).logical_and_(masks.Positives)
             : masks.Positives;
-        long positives = PairMath.Count(activePositives);
+        long positives = Options.PositiveMargin is null ? masks.PositiveCount : PairMath.Count(activePositives);
         long negatives = PairMath.Count(activeNegatives);
-        long considered = PairMath.Count(masks.Positives) + PairMath.Count(masks.Negatives);
 
         // ∂/∂S: −1 on contributing positives, +1 on hard negatives (the masks are disjoint).
         var gradient = activeNegatives.to(similarities.dtype).masked_fill_(activePositives, -1);
         // Σ_P (1 − S) + Σ_N S = |P| + Σ G ⊙ S.
         var sum = similarities.reshape(-1).dot(gradient.reshape(-1)).add_(positives);
-        return new PairTerms(sum, positives + negatives > 0 ? gradient : null, considered, positives + negatives, activePositives, activeNegatives);
+        return new PairTerms(sum, positives + negatives > 0 ? gradient : null, masks.PositiveCount + masks.NegativeCount,
+            positives + negatives, positives, negatives);
     }
 }

@@ -48,17 +48,15 @@ public sealed class DirectWeightLoss : PairLoss
     {
         var positiveWeights = Options.Positive.Weights(similarities, masks.Positives, PairSide.Positive);
         var negativeWeights = Options.Negative.Weights(similarities, masks.Negatives, PairSide.Negative);
-        var activePositives = positiveWeights.ne(0);
-        var activeNegatives = negativeWeights.ne(0);
-        long positives = PairMath.Count(activePositives);
-        long negatives = PairMath.Count(activeNegatives);
-        long considered = PairMath.Count(masks.Positives) + PairMath.Count(masks.Negatives);
+        long positives = PairMath.Count(positiveWeights);
+        long negatives = PairMath.Count(negativeWeights);
 
         var positiveWeightSum = positiveWeights.sum();
         // The masks are disjoint, so G = w⁻ − w⁺ holds +w⁻ on negatives and −w⁺ on positives.
         var gradient = negativeWeights.sub_(positiveWeights);
         // Σ_P w⁺(1 − S) + Σ_N w⁻ S = Σ w⁺ + Σ G ⊙ S.
         var sum = similarities.reshape(-1).dot(gradient.reshape(-1)).add_(positiveWeightSum);
-        return new PairTerms(sum, positives + negatives > 0 ? gradient : null, considered, positives + negatives, activePositives, activeNegatives);
+        return new PairTerms(sum, positives + negatives > 0 ? gradient : null, masks.PositiveCount + masks.NegativeCount,
+            positives + negatives, positives, negatives);
     }
 }

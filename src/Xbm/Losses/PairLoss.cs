@@ -44,7 +44,7 @@ public abstract class PairLoss : IPairLoss
         using (no_grad())
             terms = Evaluate(similarities, masks);
         double divisor = Reducer.Divisor(terms.Considered, terms.NonZero, queries.shape[0]);
-        var statistics = PairStatistics.From(similarities, validPairs.Positives, validPairs.Negatives, terms.ActivePositives, terms.ActiveNegatives);
+        var statistics = PairStatistics.From(similarities, validPairs, terms.ActivePositives, terms.ActiveNegatives);
         var loss = SimilarityGradient.Attach(queries, keys, terms.Sum, terms.Gradient, divisor);
         return new PairLossOutput(loss, statistics);
     }

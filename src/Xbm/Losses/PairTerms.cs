@@ -9,6 +9,6 @@ namespace Xbm.Losses;
 /// <param name="Gradient">∂Sum/∂S as a B×M matrix, or null when no pair contributes.</param>
 /// <param name="Considered">How many loss elements (pairs, triplets or queries) were considered.</param>
 /// <param name="NonZero">How many of them have a non-zero loss.</param>
-/// <param name="ActivePositives">B×M mask of the positive pairs that contribute (non-zero gradient).</param>
-/// <param name="ActiveNegatives">B×M mask of the negative pairs that contribute (non-zero gradient).</param>
-public sealed record PairTerms(Tensor Sum, Tensor? Gradient, long Considered, long NonZero, Tensor ActivePositives, Tensor ActiveNegatives);
+/// <param name="ActivePositives">How many positive pairs contribute (non-zero gradient).</param>
+/// <param name="ActiveNegatives">How many negative pairs contribute (non-zero gradient).</param>
+public sealed record PairTerms(Tensor Sum, Tensor? Gradient, long Considered, long NonZero, long ActivePositives, long ActiveNegatives);
