@@ -15,12 +15,12 @@ public sealed class PairMasks : IDisposable
 {
     private readonly Tensor? _queryLabels, _keyLabels, _ignoredRows, _ignoredColumns;
     private long? _positiveCount, _negativeCount;
-    private Tensor? _positivesPerQuery, _negativesPerQuery;
+    private Tensor? _negatives, _positivesPerQuery, _negativesPerQuery;
 
-    private PairMasks(Tensor positives, Tensor negatives, Tensor? queryLabels = null, Tensor? keyLabels = null, Tensor? ignoredRows = null, Tensor? ignoredColumns = null)
+    private PairMasks(Tensor positives, Tensor? negatives, Tensor? queryLabels = null, Tensor? keyLabels = null, Tensor? ignoredRows = null, Tensor? ignoredColumns = null)
     {
         Positives = positives;
-        Negatives = negatives;
+        _negatives = negatives;
         _queryLabels = queryLabels;
         _keyLabels = keyLabels;
         _ignoredRows = ignoredRows;
@@ -30,8 +30,23 @@ public sealed class PairMasks : IDisposable
     /// <summary>Pairs with equal labels, excluding ignored pairs.</summary>
     public Tensor Positives { get; }
 
-    /// <summary>Pairs with different labels, excluding ignored pairs.</summary>
-    public Tensor Negatives { get; }
+    /// <summary>Pairs with different labels, excluding ignored pairs (built on first use).</summary>
+    public Tensor Negatives
+    {
+        get
+        {
+            if (_negatives is null)
+            {
+                using var noGrad = no_grad();
+                // Built from labels: every pair that is neither positive nor ignored.
+                // Owned by the masks: detached from whatever dispose scope is open on first use.
+                _negatives = Positives.logical_not().DetachFromDisposeScope();
+                if (_ignoredRows is not null)
+                    _negatives.index_put_(false, _ignoredRows, _ignoredColumns!);
+            }
+            return _negatives;
+        }
+    }
 
     /// <summary>The number of queries B.</summary>
     public long QueryCount => Positives.shape[0];
@@ -86,23 +101,21 @@ public sealed class PairMasks : IDisposable
 
         using var noGrad = no_grad();
         var same = queryLabels.unsqueeze(1).eq(keyLabels.unsqueeze(0));
-        var different = same.logical_not();
         long ignored = ignore is null ? 0 : ignore.count_nonzero().item<long>();
         if (ignored == 0)
-            return new PairMasks(same, different, queryLabels, keyLabels);
+            return new PairMasks(same, null, queryLabels, keyLabels);
         if (ignored <= 4 * Math.Max(b, m))
         {
-            // Sparse: clear the few ignored pairs by index and keep them for the counts.
+            // Sparse: clear the few ignored pairs by index and keep them for the negatives and the counts.
             var pairs = ignore!.nonzero();
             var rows = pairs.select(1, 0);
             var columns = pairs.select(1, 1);
             same.index_put_(false, rows, columns);
-            different.index_put_(false, rows, columns);
-            return new PairMasks(same, different, queryLabels, keyLabels, rows, columns);
+            return new PairMasks(same, null, queryLabels, keyLabels, rows, columns);
         }
         using var keep = ignore!.logical_not();
+        var different = same.logical_not().logical_and_(keep);
         same.logical_and_(keep);
-        different.logical_and_(keep);
         return new PairMasks(same, different);
     }
 
@@ -118,7 +131,35 @@ public sealed class PairMasks : IDisposable
     }
 
     /// <summary>The masks restricted to the pairs selected in <paramref name="selected"/> (B×M boolean).</summary>
-    public PairMasks Restrict(Tensor selected) => new(Positives.logical_and(selected), Negatives.logical_and(selected));
+    public PairMasks Restrict(Tensor selected)
+    {
+        using var noGrad = no_grad();
+        return new(Positives.logical_and(selected), Negatives.logical_and(selected));
+    }
+
+    /// <summary>
+    /// The B×M matrix holding <paramref name="positive"/> on the valid positives, <paramref name="negative"/> on the
+    /// valid negatives and 0 on ignored pairs; the values are tensors broadcastable to B×M (0-d, B×1 or B×M;
+    /// boolean values become 0/1), the result has <paramref name="dtype"/>. One pass over B×M for masks built
+    /// from labels with a sparse ignore mask.
+    /// </summary>
+    public Tensor Signed(Tensor positive, Tensor negative, ScalarType dtype)
+    {
+        using var noGrad = no_grad();
+        // where() promotes a boolean negative to the positive's dtype while it writes the result.
+        using var positivePart = positive.to(dtype);
+        var negativePart = negative;
+        if (FromLabels)
+        {
+            var result = where(Positives, positivePart, negativePart);
+            if (_ignoredRows is not null)
+                result.index_put_(0, _ignoredRows, _ignoredColumns!);
+            return result;
+        }
+        using var zero = zeros(Array.Empty<long>(), dtype: dtype, device: Positives.device);
+        using var negatives = where(Negatives, negativePart, zero);
+        return where(Positives, positivePart, negatives);
+    }
 
     /// <summary>The B×B mask of self-pairs for a batch used as its own keys (identity, not a threshold).</summary>
     public static Tensor SelfPairs(long batchSize, Device device) => eye(batchSize, dtype: @bool, device: device);
@@ -173,7 +214,7 @@ public sealed class PairMasks : IDisposable
     public void Dispose()
     {
         Positives.Dispose();
-        Negatives.Dispose();
+        _negatives?.Dispose();
         _ignoredRows?.Dispose();
         _ignoredColumns?.Dispose();
         _positivesPerQuery?.Dispose();
