@@ -62,12 +62,13 @@ public sealed class LiftedStructureLoss : PairLoss
             return new PairTerms(PairMath.Scalar(s, 0), null, anchorCount, 0, 0, 0);
 
         // ∂ℓ/∂S: softmax over the negatives (+) and over the negated positives (−) of active queries.
-        var activeScale = active.to(s.dtype);
-        var gradient = negativeExp.mul_(activeScale.div(negativeSum.clamp_min(1e-30)))
-            .addcmul_(positiveExp, activeScale.div(positiveSum.clamp_min(1e-30)), -1);
+        // (active/ΣN) ⊙ (e_N − (ΣN/ΣP) e_P): the row factor is applied after the product.
+        var negativeTotal = negativeSum.clamp_min(1e-30);
+        var gradient = negativeExp.addcmul_(positiveExp, negativeTotal.div(positiveSum.clamp_min(1e-30)), -1);
+        var rowScale = active.to(s.dtype).div_(negativeTotal);
         var activeRows = active.squeeze(1);
         long positives = masks.PositivesPerQuery.masked_select(activeRows).sum().item<long>();
         long negatives = masks.NegativesPerQuery.masked_select(activeRows).sum().item<long>();
-        return new PairTerms(bracket.sum(), gradient, anchorCount, activeCount, positives, negatives);
+        return new PairTerms(bracket.sum(), gradient, anchorCount, activeCount, positives, negatives, rowScale);
     }
 }

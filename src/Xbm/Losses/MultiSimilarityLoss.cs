@@ -93,9 +93,10 @@ public sealed class MultiSimilarityLoss : PairLoss
             .add_(negativeDenominator.log().add_(negativeShift).div_(beta))
             .squeeze(1).masked_fill_(active.logical_not().squeeze(1), 0);
 
-        // ∂ℓ/∂S = +e^{x⁻}/(1 + Σ e^{x⁻}) on kept negatives, −e^{x⁺}/(1 + Σ e^{x⁺}) on kept positives.
-        var gradient = negativeExp.mul_(negativeDenominator.reciprocal()).addcmul_(positiveExp, positiveDenominator.reciprocal(), -1);
+        // ∂ℓ/∂S = +e^{x⁻}/(1 + Σ e^{x⁻}) on kept negatives, −e^{x⁺}/(1 + Σ e^{x⁺}) on kept positives, written as
+        // (1/D⁻) ⊙ (e^{x⁻} − (D⁻/D⁺) e^{x⁺}) so that the row factor 1/D⁻ is applied after the product.
+        var gradient = negativeExp.addcmul_(positiveExp, negativeDenominator.div(positiveDenominator), -1);
         return new PairTerms(perQuery.sum(), gradient, consideredQueries, activeQueries,
-            PairMath.Count(keptPositives), PairMath.Count(keptNegatives));
+            PairMath.Count(keptPositives), PairMath.Count(keptNegatives), negativeDenominator.reciprocal());
     }
 }

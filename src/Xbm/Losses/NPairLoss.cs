@@ -65,7 +65,7 @@ public sealed class NPairLoss : PairLoss
         // 1/|P_i| on anchors, 0 elsewhere: every per-row factor below is multiplied by it.
         var anchorWeight = anchors.to(s.dtype).div_(positiveCounts.clamp_min(1).to(s.dtype));
 
-        Tensor perQuery, gradient;
+        Tensor perQuery, gradient, rowScale;
         if (Options.Denominator == NPairDenominator.All)
         {
             // ℓ_i = LSE_{a∈A_i}(S/τ) − mean_{p∈P_i} S_ip/τ;  ∂ℓ_i/∂S_ia = softmax_a/τ − [a∈P_i]/(τ|P_i|).
@@ -75,8 +75,10 @@ public sealed class NPairLoss : PairLoss
             var lse = total.log().add_(shift);
             var positiveSum = where(masks.Positives, s, PairMath.Scalar(s, 0)).sum(1, keepdim: true);
             perQuery = PairMath.FiniteOrZero(lse).mul_(anchors).sub_(positiveSum.mul_(anchorWeight).div_(tau)).squeeze(1);
-            gradient = e.mul_(anchors.to(s.dtype).div_(total.clamp_min(1e-30).mul(tau)))
-                .addcmul_(masks.Positives.to(s.dtype), anchorWeight.div(tau), -1);
+            // (anchor/(τΣ)) ⊙ (e − Σ·[a∈P]/|P|): the row factor is applied after the product.
+            var totalFloor = total.clamp_min(1e-30);
+            gradient = e.addcmul_(masks.Positives.to(s.dtype), totalFloor.mul(anchorWeight), -1);
+            rowScale = anchors.to(s.dtype).div_(totalFloor.mul(tau));
         }
         else
         {
@@ -90,11 +92,15 @@ public sealed class NPairLoss : PairLoss
             perQuery = where(masks.Positives, nn.functional.softplus(u), zero).sum(1, keepdim: true).mul_(anchorWeight).squeeze(1);
             var sigma = where(masks.Positives, u.sigmoid_(), zero);
             var pull = sigma.sum(1, keepdim: true).mul_(anchorWeight);
-            gradient = e.mul_(pull.div_(total.clamp_min(1e-30).mul(tau))).addcmul_(sigma, anchorWeight.div(tau), -1);
+            // (pull/(τΣ)) ⊙ (e − (Σ/(|P| pull)) σ): the row factor is applied after the product (pull > 0 on anchors).
+            var totalFloor = total.clamp_min(1e-30);
+            var pullFloor = pull.clamp_min(1e-30);
+            gradient = e.addcmul_(sigma, totalFloor.mul(anchorWeight).div_(pullFloor), -1);
+            rowScale = pull.div(totalFloor.mul(tau));
         }
         var anchorRows = anchors.squeeze(1);
         long positives = masks.PositivesPerQuery.masked_select(anchorRows).sum().item<long>();
         long negatives = masks.NegativesPerQuery.masked_select(anchorRows).sum().item<long>();
-        return new PairTerms(perQuery.sum(), gradient, anchorCount, anchorCount, positives, negatives);
+        return new PairTerms(perQuery.sum(), gradient, anchorCount, anchorCount, positives, negatives, rowScale);
     }
 }

@@ -45,7 +45,7 @@ public abstract class PairLoss : IPairLoss
             terms = Evaluate(similarities, masks);
         double divisor = Reducer.Divisor(terms.Considered, terms.NonZero, queries.shape[0]);
         var statistics = PairStatistics.From(similarities, validPairs, terms.ActivePositives, terms.ActiveNegatives);
-        var loss = SimilarityGradient.Attach(queries, keys, terms.Sum, terms.Gradient, divisor);
+        var loss = SimilarityGradient.Attach(queries, keys, terms.Sum, terms.Gradient, divisor, terms.RowScale);
         return new PairLossOutput(loss, statistics);
     }
 

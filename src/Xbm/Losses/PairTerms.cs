@@ -11,4 +11,8 @@ namespace Xbm.Losses;
 /// <param name="NonZero">How many of them have a non-zero loss.</param>
 /// <param name="ActivePositives">How many positive pairs contribute (non-zero gradient).</param>
 /// <param name="ActiveNegatives">How many negative pairs contribute (non-zero gradient).</param>
-public sealed record PairTerms(Tensor Sum, Tensor? Gradient, long Considered, long NonZero, long ActivePositives, long ActiveNegatives);
+/// <param name="RowScale">
+/// Optional B×1 factor of each row of the gradient: ∂Sum/∂S = RowScale ⊙ Gradient. Applied to the B×d product
+/// G·K instead of the B×M matrix, which saves a pass for losses whose gradient rows share a normaliser.
+/// </param>
+public sealed record PairTerms(Tensor Sum, Tensor? Gradient, long Considered, long NonZero, long ActivePositives, long ActiveNegatives, Tensor? RowScale = null);

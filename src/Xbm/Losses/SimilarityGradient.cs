@@ -17,9 +17,10 @@ public static class SimilarityGradient
 {
     /// <summary>
     /// Returns <paramref name="sum"/> / <paramref name="divisor"/> as a scalar whose gradient w.r.t. the
-    /// queries and keys is (<paramref name="gradient"/> / <paramref name="divisor"/>) chained through S = Q·Kᵀ.
+    /// queries and keys is (<paramref name="rowScale"/> ⊙ <paramref name="gradient"/> / <paramref name="divisor"/>)
+    /// chained through S = Q·Kᵀ; <paramref name="rowScale"/> (B×1) may be null.
     /// </summary>
-    public static Tensor Attach(Tensor queries, Tensor keys, Tensor sum, Tensor? gradient, double divisor)
+    public static Tensor Attach(Tensor queries, Tensor keys, Tensor sum, Tensor? gradient, double divisor, Tensor? rowScale = null)
     {
         Tensor value;
         using (no_grad())
@@ -35,7 +36,9 @@ public static class SimilarityGradient
         }
         else
         {
-            var directions = gradient.matmul(keys).div(divisor);
+            // diag(r)·(G·K) = (diag(r)·G)·K: the row scale is applied to the B×d product.
+            var scale = rowScale is null ? PairMath.Scalar(gradient, 1 / divisor) : rowScale.div(divisor);
+            var directions = gradient.matmul(keys).mul(scale);
             surrogate = queries.mul(directions).sum();
         }
         return surrogate + (value - surrogate.detach());
