@@ -18,10 +18,10 @@ public static class BenchConfig
         .AddJob(Job.Default
             .WithToolchain(InProcessEmitToolchain.Instance)
             .WithWarmupCount(2)
-            .WithIterationCount(10)
+            .WithIterationCount(15)
             .WithInvocationCount(1)
             .WithUnrollFactor(1)
             .WithId("InProcess"))
-        .AddColumn(new RatioToMatmulColumn(), StatisticColumn.Median)
+        .AddColumn(new RatioToMatmulColumn(), new RatioToMatmulColumn(minimum: true), StatisticColumn.Median, StatisticColumn.Min)
         .WithOptions(ConfigOptions.JoinSummary);
 }

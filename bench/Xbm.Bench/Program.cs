@@ -13,14 +13,15 @@ var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(arg
 foreach (var summary in summaries)
 {
     var rows = summary.BenchmarksCases
-        .Select(c => (Case: c, Median: summary[c]?.ResultStatistics?.Median, Ratio: RatioToMatmulColumn.Ratio(summary, c)))
+        .Select(c => (Case: c, Statistics: summary[c]?.ResultStatistics, Ratio: RatioToMatmulColumn.Ratio(summary, c),
+            Best: RatioToMatmulColumn.Ratio(summary, c, minimum: true)))
         .Where(r => r.Ratio is not null)
         .ToList();
     if (rows.Count == 0)
         continue;
     Console.WriteLine();
-    Console.WriteLine($"Ratios of median times to the bare product ({Environment.ProcessorCount} cores):");
-    foreach (var (c, median, ratio) in rows)
+    Console.WriteLine($"Ratios to the bare product ({Environment.ProcessorCount} cores): median/median and min/min");
+    foreach (var (c, statistics, ratio, best) in rows)
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  {c.Descriptor.WorkloadMethod.Name,-20} {string.Join(",", c.Parameters.Items.Select(p => p.Value)),-40} {median / 1e6,9:0.0} ms  ratio {ratio:0.00}"));
+            $"  | {c.Descriptor.WorkloadMethod.Name,-20} | {string.Join(",", c.Parameters.Items.Select(p => p.Value)),-38} | {statistics!.Median / 1e6,7:0.0} ms | {statistics.Min / 1e6,7:0.0} ms | {ratio,5:0.00} | {best,5:0.00} |"));
 }

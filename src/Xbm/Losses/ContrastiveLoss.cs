@@ -53,9 +53,8 @@ public sealed class ContrastiveLoss : PairLoss
         var gradient = masks.Signed(positiveValue, hard, s.dtype);
         long positives = Options.PositiveMargin is null ? masks.PositiveCount : PairMath.Count(gradient.lt(0));
         long negatives = PairMath.Count(gradient) - positives;
-        // Σ_P (1 − S) + Σ_N S = |P| + Σ G ⊙ S.
-        var sum = s.reshape(-1).dot(gradient.reshape(-1)).add_(positives);
-        return new PairTerms(sum, positives + negatives > 0 ? gradient : null, masks.PositiveCount + masks.NegativeCount,
-            positives + negatives, positives, negatives);
+        // Σ_P (1 − S) + Σ_N S = |P| + Σ G ⊙ S: linear in S, the second term comes from the backward product.
+        return new PairTerms(PairMath.Scalar(s, positives), positives + negatives > 0 ? gradient : null,
+            masks.PositiveCount + masks.NegativeCount, positives + negatives, positives, negatives, Linear: true);
     }
 }

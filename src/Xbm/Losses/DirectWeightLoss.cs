@@ -56,10 +56,9 @@ public sealed class DirectWeightLoss : PairLoss
         var positiveWeightSum = positiveWeights.sum();
         // The masks are disjoint, so G = w⁻ − w⁺ holds +w⁻ on negatives and −w⁺ on positives.
         var gradient = negativeWeights.sub_(positiveWeights);
-        // Σ_P w⁺(1 − S) + Σ_N w⁻ S = Σ w⁺ + Σ G ⊙ S.
-        var sum = similarities.reshape(-1).dot(gradient.reshape(-1)).add_(positiveWeightSum);
-        return new PairTerms(sum, positives + negatives > 0 ? gradient : null, masks.PositiveCount + masks.NegativeCount,
-            positives + negatives, positives, negatives);
+        // Σ_P w⁺(1 − S) + Σ_N w⁻ S = Σ w⁺ + Σ G ⊙ S: linear in S, the second term comes from the backward product.
+        return new PairTerms(positiveWeightSum, positives + negatives > 0 ? gradient : null, masks.PositiveCount + masks.NegativeCount,
+            positives + negatives, positives, negatives, Linear: true);
     }
 
     // The common case (the contrastive loss and its variants) in one pass over B×M for the gradient.
@@ -70,8 +69,7 @@ public sealed class DirectWeightLoss : PairLoss
         var gradient = masks.Signed(PairMath.Scalar(s, -positive.Value), negativeValue, s.dtype);
         long positives = positive.Value == 0 ? 0 : masks.PositiveCount;
         long negatives = negative.Value == 0 ? 0 : PairMath.Count(gradient) - positives;
-        var sum = s.reshape(-1).dot(gradient.reshape(-1)).add_(positive.Value * masks.PositiveCount);
-        return new PairTerms(sum, positives + negatives > 0 ? gradient : null, masks.PositiveCount + masks.NegativeCount,
-            positives + negatives, positives, negatives);
+        return new PairTerms(PairMath.Scalar(s, positive.Value * masks.PositiveCount), positives + negatives > 0 ? gradient : null,
+            masks.PositiveCount + masks.NegativeCount, positives + negatives, positives, negatives, Linear: true);
     }
 }

@@ -45,7 +45,9 @@ public abstract class PairLoss : IPairLoss
             terms = Evaluate(similarities, masks);
         double divisor = Reducer.Divisor(terms.Considered, terms.NonZero, queries.shape[0]);
         var statistics = PairStatistics.From(similarities, validPairs, terms.ActivePositives, terms.ActiveNegatives);
-        var loss = SimilarityGradient.Attach(queries, keys, terms.Sum, terms.Gradient, divisor, terms.RowScale);
+        var loss = terms.Linear
+            ? SimilarityGradient.AttachLinear(queries, keys, similarities, terms.Sum, terms.Gradient, divisor)
+            : SimilarityGradient.Attach(queries, keys, terms.Sum, terms.Gradient, divisor, terms.RowScale);
         return new PairLossOutput(loss, statistics);
     }
 

@@ -15,4 +15,10 @@ namespace Xbm.Losses;
 /// Optional B×1 factor of each row of the gradient: ∂Sum/∂S = RowScale ⊙ Gradient. Applied to the B×d product
 /// G·K instead of the B×M matrix, which saves a pass for losses whose gradient rows share a normaliser.
 /// </param>
-public sealed record PairTerms(Tensor Sum, Tensor? Gradient, long Considered, long NonZero, long ActivePositives, long ActiveNegatives, Tensor? RowScale = null);
+/// <param name="Linear">
+/// True for a loss that is linear in S given its (detached) weights: Sum then holds only the constant part and
+/// the full sum is Sum + Σ G ⊙ S, which equals ⟨Q, G·K⟩ and is read from the product the backward pass needs
+/// anyway instead of a pass over B×M.
+/// </param>
+public sealed record PairTerms(Tensor Sum, Tensor? Gradient, long Considered, long NonZero, long ActivePositives, long ActiveNegatives,
+    Tensor? RowScale = null, bool Linear = false);

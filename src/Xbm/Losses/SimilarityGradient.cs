@@ -43,4 +43,23 @@ public static class SimilarityGradient
         }
         return surrogate + (value - surrogate.detach());
     }
+
+    /// <summary>
+    /// For a loss linear in S given detached weights G: returns (<paramref name="constant"/> + Σ G ⊙ S) /
+    /// <paramref name="divisor"/>, where Σ G ⊙ S = ⟨Q, G·K⟩ comes from the product that also carries the gradient
+    /// (∂/∂Q = G·K / divisor, ∂/∂K = Gᵀ·Q / divisor). Without gradient tracking it is a dot product over B×M.
+    /// </summary>
+    public static Tensor AttachLinear(Tensor queries, Tensor keys, Tensor similarities, Tensor constant, Tensor? gradient, double divisor)
+    {
+        bool tracked = is_grad_enabled() && (queries.requires_grad || keys.requires_grad);
+        if (gradient is null)
+            return Attach(queries, keys, constant, null, divisor);
+        if (!tracked)
+        {
+            using var noGrad = no_grad();
+            return similarities.reshape(-1).dot(gradient.reshape(-1)).add_(constant).div_(divisor);
+        }
+        var linear = queries.mul(gradient.matmul(keys)).sum();
+        return linear.add(constant.detach()).div(divisor);
+    }
 }
