@@ -47,7 +47,7 @@ public abstract class PairLoss : IPairLoss
         var statistics = PairStatistics.From(similarities, validPairs, terms.ActivePositives, terms.ActiveNegatives);
         var loss = terms.Linear
             ? SimilarityGradient.AttachLinear(queries, keys, similarities, terms.Sum, terms.Gradient, divisor)
-            : SimilarityGradient.Attach(queries, keys, terms.Sum, terms.Gradient, divisor, terms.RowScale);
+            : SimilarityGradient.Attach(queries, keys, terms.Sum, terms.Gradient, terms.Sparse, divisor, terms.RowScale);
         return new PairLossOutput(loss, statistics);
     }
 

@@ -61,10 +61,10 @@ public sealed class PairMasks : IDisposable
     internal (Tensor Rows, Tensor Columns)? IgnoredPairs => _ignoredRows is null ? null : (_ignoredRows, _ignoredColumns!);
 
     /// <summary>The number of valid positive pairs.</summary>
-    public long PositiveCount => _positiveCount ??= PositivesPerQuery.sum().item<long>();
+    public long PositiveCount => _positiveCount ??= FromLabels ? PositivesPerQuery.sum().item<long>() : PairMath.Count(Positives);
 
     /// <summary>The number of valid negative pairs.</summary>
-    public long NegativeCount => _negativeCount ??= NegativesPerQuery.sum().item<long>();
+    public long NegativeCount => _negativeCount ??= FromLabels ? NegativesPerQuery.sum().item<long>() : PairMath.Count(Negatives);
 
     /// <summary>Valid positives per query (B, int64).</summary>
     public Tensor PositivesPerQuery

@@ -20,7 +20,15 @@ public static class SimilarityGradient
     /// queries and keys is (<paramref name="rowScale"/> ⊙ <paramref name="gradient"/> / <paramref name="divisor"/>)
     /// chained through S = Q·Kᵀ; <paramref name="rowScale"/> (B×1) may be null.
     /// </summary>
-    public static Tensor Attach(Tensor queries, Tensor keys, Tensor sum, Tensor? gradient, double divisor, Tensor? rowScale = null)
+    public static Tensor Attach(Tensor queries, Tensor keys, Tensor sum, Tensor? gradient, double divisor, Tensor? rowScale = null) =>
+        Attach(queries, keys, sum, gradient, null, divisor, rowScale);
+
+    /// <summary>
+    /// As <see cref="Attach(Tensor, Tensor, Tensor, Tensor?, double, Tensor?)"/>, with the gradient given either
+    /// dense (<paramref name="gradient"/>) or sparse (<paramref name="sparse"/>: G·K is then an index-add of the
+    /// touched key rows, which carries gradient to the keys as well when they need it).
+    /// </summary>
+    public static Tensor Attach(Tensor queries, Tensor keys, Tensor sum, Tensor? gradient, SparseGradient? sparse, double divisor, Tensor? rowScale = null)
     {
         Tensor value;
         using (no_grad())
@@ -29,7 +37,7 @@ public static class SimilarityGradient
         if (!tracked)
             return value;
         Tensor surrogate;
-        if (gradient is null)
+        if (gradient is null && sparse is null)
         {
             // Nothing contributes: the loss is constant, but it stays in the graph with a zero gradient.
             surrogate = (queries.requires_grad ? queries : keys).sum().mul(0);
@@ -37,9 +45,12 @@ public static class SimilarityGradient
         else
         {
             // diag(r)·(G·K) = (diag(r)·G)·K: the row scale is applied to the B×d product.
-            var scale = rowScale is null ? PairMath.Scalar(gradient, 1 / divisor) : rowScale.div(divisor);
-            var directions = gradient.matmul(keys).mul(scale);
-            surrogate = queries.mul(directions).sum();
+            var scale = rowScale is null ? PairMath.Scalar(value, 1 / divisor) : rowScale.div(divisor);
+            var product = sparse is null
+                ? gradient!.matmul(keys)
+                : zeros(queries.shape[0], keys.shape[1], dtype: keys.dtype, device: keys.device)
+                    .index_add(0, sparse.Rows, keys.index_select(0, sparse.Columns).mul(sparse.Values.unsqueeze(1)), 1);
+            surrogate = queries.mul(product.mul(scale)).sum();
         }
         return surrogate + (value - surrogate.detach());
     }

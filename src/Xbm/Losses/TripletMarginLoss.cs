@@ -80,9 +80,13 @@ public sealed class TripletMarginLoss : PairLoss
         long anchorCount = PairMath.Count(anchors);
         if (activeCount == 0)
             return new PairTerms(hinge.sum(), null, anchorCount, 0, 0, 0);
-        var activeFloat = active.to(s.dtype);
-        var gradient = zeros_like(s).scatter_(1, negativeIndex, activeFloat).scatter_(1, positiveIndex, activeFloat.neg());
-        return new PairTerms(hinge.sum(), gradient, anchorCount, activeCount, activeCount, activeCount);
+        // Two non-zero derivatives per active query (+1 at its hardest negative, −1 at its hardest positive): a
+        // sparse gradient, so the backward product is an index-add of 2B key rows, not a B×M×d product.
+        var activeFloat = active.to(s.dtype).squeeze(1);
+        var rows = arange(s.shape[0], dtype: int64, device: s.device);
+        var sparse = new SparseGradient(cat(new[] { rows, rows }), cat(new[] { negativeIndex.squeeze(1), positiveIndex.squeeze(1) }),
+            cat(new[] { activeFloat, activeFloat.neg() }));
+        return new PairTerms(hinge.sum(), null, anchorCount, activeCount, activeCount, activeCount) { Sparse = sparse };
     }
 
     private PairTerms Enumerated(Tensor s, PairMasks masks, bool semiHard)
