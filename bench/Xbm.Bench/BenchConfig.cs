@@ -9,7 +9,7 @@ namespace Xbm.Bench;
 /// The configuration shared by every benchmark in this assembly: in-process (the default out-of-process
 /// toolchain generates and builds a separate project, where the TorchSharp native-load fix of this build does not
 /// apply), modest iteration counts (each operation takes tens to hundreds of milliseconds on the 2-core machine),
-/// one invocation per iteration, and the <see cref="RatioToMatmulColumn"/>.
+/// one invocation per iteration, and the ratio columns (<see cref="RatioToMatmulColumn"/>, <see cref="PairedRatioColumn"/>).
 /// </summary>
 public static class BenchConfig
 {
@@ -22,6 +22,6 @@ public static class BenchConfig
             .WithInvocationCount(1)
             .WithUnrollFactor(1)
             .WithId("InProcess"))
-        .AddColumn(new RatioToMatmulColumn(), new RatioToMatmulColumn(minimum: true), StatisticColumn.Median, StatisticColumn.Min)
+        .AddColumn(new RatioToMatmulColumn(), new RatioToMatmulColumn(minimum: true), new PairedRatioColumn(), StatisticColumn.Median, StatisticColumn.Min)
         .WithOptions(ConfigOptions.JoinSummary);
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using BenchmarkDotNet.Attributes;
 using Xbm.Configuration;
 using Xbm.Losses;
@@ -8,7 +9,8 @@ namespace Xbm.Bench;
 /// <summary>
 /// The memory-loss step of SPEC section 7: forward and backward of each loss for B = 128 queries (with gradient)
 /// against M = 50,000 memory keys (without gradient), d = 512, next to the bare B×d×M product in the same run.
-/// The floor is 2 products (one forward, one backward for the queries).
+/// The floor is 2 products (one forward, one backward for the queries). Each loss-step iteration is also timed
+/// against a bare product run right before and after it (<see cref="PairedRatioColumn"/>).
 /// </summary>
 public class MemoryLossBenchmarks
 {
@@ -31,6 +33,8 @@ public class MemoryLossBenchmarks
     private const int B = 128, D = 512, M = 50_000, MemoryClasses = 100;
     private Tensor _queries = null!, _queryLabels = null!, _keys = null!, _keyLabels = null!, _ignore = null!, _dense = null!;
     private readonly Dictionary<string, IPairLoss> _losses = new();
+    private double _productBefore, _lastStep;
+    private string? _lastLoss;
 
     /// <summary>Threads = cores; seeded embeddings; the queries' own copies sit in the first B memory slots.</summary>
     [GlobalSetup]
@@ -75,10 +79,36 @@ public class MemoryLossBenchmarks
     [ArgumentsSource(nameof(Losses))]
     public void LossStep(string loss)
     {
-        using var scope = NewDisposeScope();
-        _queries.grad?.zero_();
-        var output = _losses[loss].Compute(_queries, _queryLabels, _keys, _keyLabels, _ignore);
-        output.Loss.backward();
+        var watch = Stopwatch.StartNew();
+        using (var scope = NewDisposeScope())
+        {
+            _queries.grad?.zero_();
+            var output = _losses[loss].Compute(_queries, _queryLabels, _keys, _keyLabels, _ignore);
+            output.Loss.backward();
+        }
+        _lastStep = watch.Elapsed.TotalMilliseconds;
+        _lastLoss = loss;
+    }
+
+    /// <summary>Times a bare product before each loss-step iteration (not part of the measurement).</summary>
+    [IterationSetup(Target = nameof(LossStep))]
+    public void ProductBefore() => _productBefore = TimeProduct();
+
+    /// <summary>Times a bare product after each loss-step iteration and records the paired ratio.</summary>
+    [IterationCleanup(Target = nameof(LossStep))]
+    public void ProductAfter()
+    {
+        double after = TimeProduct();
+        if (_lastLoss is not null)
+            PairedRatioColumn.Record(PairedRatioColumn.Key(nameof(LossStep), new[] { _lastLoss }), _lastStep / ((_productBefore + after) / 2));
+        _lastLoss = null;
+    }
+
+    private double TimeProduct()
+    {
+        var watch = Stopwatch.StartNew();
+        Matmul();
+        return watch.Elapsed.TotalMilliseconds;
     }
 
     /// <summary>Builds a loss from "name;key=value;..." (dotted keys go to nested sections, miner=... to the miner).</summary>

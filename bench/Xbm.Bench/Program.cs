@@ -14,14 +14,14 @@ foreach (var summary in summaries)
 {
     var rows = summary.BenchmarksCases
         .Select(c => (Case: c, Statistics: summary[c]?.ResultStatistics, Ratio: RatioToMatmulColumn.Ratio(summary, c),
-            Best: RatioToMatmulColumn.Ratio(summary, c, minimum: true)))
-        .Where(r => r.Ratio is not null)
+            Best: RatioToMatmulColumn.Ratio(summary, c, minimum: true), Paired: PairedRatioColumn.Median(PairedRatioColumn.Key(c))))
+        .Where(r => r.Ratio is not null && r.Statistics is not null)
         .ToList();
     if (rows.Count == 0)
         continue;
     Console.WriteLine();
-    Console.WriteLine($"Ratios to the bare product ({Environment.ProcessorCount} cores): median/median and min/min");
-    foreach (var (c, statistics, ratio, best) in rows)
+    Console.WriteLine($"Ratios to the bare product ({Environment.ProcessorCount} cores): | method | arguments | median | min | median/median | min/min | paired |");
+    foreach (var (c, statistics, ratio, best, paired) in rows)
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  | {c.Descriptor.WorkloadMethod.Name,-20} | {string.Join(",", c.Parameters.Items.Select(p => p.Value)),-38} | {statistics!.Median / 1e6,7:0.0} ms | {statistics.Min / 1e6,7:0.0} ms | {ratio,5:0.00} | {best,5:0.00} |"));
+            $"  | {c.Descriptor.WorkloadMethod.Name,-20} | {string.Join(",", c.Parameters.Items.Select(p => p.Value)),-38} | {statistics!.Median / 1e6,7:0.0} ms | {statistics.Min / 1e6,7:0.0} ms | {ratio,5:0.00} | {best,5:0.00} | {(paired is double v ? v.ToString("0.00", CultureInfo.InvariantCulture) : "-"),5} |"));
 }
