@@ -1,7 +1,34 @@
-// Benchmarks: BenchmarkDotNet suites, plus custom measured runs.
+using System.Globalization;
+using BenchmarkDotNet.Running;
+using Xbm.Bench;
+
+// Native settings first: they must be in place before TorchSharp loads libtorch (see NativeTuning).
+Console.WriteLine($"Native tuning: {NativeTuning.Apply()}");
+
+// Custom measured runs (not BenchmarkDotNet): whole training runs and single steps.
 if (args.Length > 0 && args[0] == "throughput")
-    return Xbm.Bench.TrainingThroughput.Run(args[1..]);
+    return TrainingThroughput.Run(args[1..]);
 if (args.Length > 0 && args[0] == "step")
-    return Xbm.Bench.StepTiming.Run(args[1..]);
-System.Console.WriteLine("usage: throughput [iterations] [configs-folder]");
+    return StepTiming.Run(args[1..]);
+
+// Runs every benchmark class of this assembly (pick with --filter, e.g. --filter '*MemoryLoss*'; '*' for all).
+// In-process toolchain, so the TorchSharp native-load fix of this build applies (see BenchConfig).
+var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, BenchConfig.Create()).ToList();
+
+// Post-run summary: the ratio of each benchmark to the bare product of its class (SPEC section 7).
+foreach (var summary in summaries)
+{
+    var rows = summary.BenchmarksCases
+        .Select(c => (Case: c, Statistics: summary[c]?.ResultStatistics, Ratio: RatioToMatmulColumn.Ratio(summary, c),
+            Best: RatioToMatmulColumn.Ratio(summary, c, minimum: true), Paired: PairedRatioColumn.Median(PairedRatioColumn.Key(c))))
+        .Where(r => r.Ratio is not null && r.Statistics is not null)
+        .ToList();
+    if (rows.Count == 0)
+        continue;
+    Console.WriteLine();
+    Console.WriteLine($"Ratios to the bare product ({Environment.ProcessorCount} cores): | method | arguments | median | min | median/median | min/min | paired |");
+    foreach (var (c, statistics, ratio, best, paired) in rows)
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  | {c.Descriptor.WorkloadMethod.Name,-20} | {string.Join(",", c.Parameters.Items.Select(p => p.Value)),-38} | {statistics!.Median / 1e6,7:0.0} ms | {statistics.Min / 1e6,7:0.0} ms | {ratio,5:0.00} | {best,5:0.00} | {(paired is double v ? v.ToString("0.00", CultureInfo.InvariantCulture) : "-"),5} |"));
+}
 return 0;

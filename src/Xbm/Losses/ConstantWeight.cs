@@ -12,5 +12,9 @@ public sealed record ConstantWeight : IWeightCurve
     public string Name => "constant";
 
     /// <inheritdoc />
-    public Tensor Weights(Tensor similarities, Tensor mask, PairSide side) => mask.to(similarities.dtype).mul_(Value);
+    public Tensor Weights(Tensor similarities, Tensor mask, PairSide side)
+    {
+        var weights = mask.to(similarities.dtype);
+        return Value == 1 ? weights : weights.mul_(Value);
+    }
 }

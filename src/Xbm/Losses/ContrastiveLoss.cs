@@ -44,18 +44,17 @@ public sealed class ContrastiveLoss : PairLoss
     /// <inheritdoc />
     protected override PairTerms Evaluate(Tensor similarities, PairMasks masks)
     {
-        var activeNegatives = similarities.gt(Options.Margin).logical_and_(masks.Negatives);
-        var activePositives = Options.PositiveMargin is double pm
-            ? similarities.lt(pm).logical_and_(masks.Positives)
-            : masks.Positives;
-        long positives = PairMath.Count(activePositives);
-        long negatives = PairMath.Count(activeNegatives);
-        long considered = PairMath.Count(masks.Positives) + PairMath.Count(masks.Negatives);
-
-        // ∂/∂S: −1 on contributing positives, +1 on hard negatives (the masks are disjoint).
-        var gradient = activeNegatives.to(similarities.dtype).masked_fill_(activePositives, -1);
-        // Σ_P (1 − S) + Σ_N S = |P| + Σ G ⊙ S.
-        var sum = similarities.reshape(-1).dot(gradient.reshape(-1)).add_(positives);
-        return new PairTerms(sum, positives + negatives > 0 ? gradient : null, considered, positives + negatives, activePositives, activeNegatives);
+        var s = similarities;
+        // ∂/∂S: −1 on contributing positives, +1 on hard negatives, 0 elsewhere, built in one pass.
+        using var hard = s.gt(Options.Margin);
+        using var positiveValue = Options.PositiveMargin is double pm
+            ? where(s.lt(pm), PairMath.Scalar(s, -1), PairMath.Scalar(s, 0))
+            : PairMath.Scalar(s, -1);
+        var gradient = masks.Signed(positiveValue, hard, s.dtype);
+        long positives = Options.PositiveMargin is null ? masks.PositiveCount : PairMath.Count(gradient.lt(0));
+        long negatives = PairMath.Count(gradient) - positives;
+        // Σ_P (1 − S) + Σ_N S = |P| + Σ G ⊙ S: linear in S, the second term comes from the backward product.
+        return new PairTerms(PairMath.Scalar(s, positives), positives + negatives > 0 ? gradient : null,
+            masks.PositiveCount + masks.NegativeCount, positives + negatives, positives, negatives, Linear: true);
     }
 }

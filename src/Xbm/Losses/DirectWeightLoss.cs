@@ -46,19 +46,30 @@ public sealed class DirectWeightLoss : PairLoss
     /// <inheritdoc />
     protected override PairTerms Evaluate(Tensor similarities, PairMasks masks)
     {
+        if (Options.Positive is ConstantWeight constant && Options.Negative is StepWeight step)
+            return ConstantAndStep(similarities, masks, constant, step);
         var positiveWeights = Options.Positive.Weights(similarities, masks.Positives, PairSide.Positive);
         var negativeWeights = Options.Negative.Weights(similarities, masks.Negatives, PairSide.Negative);
-        var activePositives = positiveWeights.ne(0);
-        var activeNegatives = negativeWeights.ne(0);
-        long positives = PairMath.Count(activePositives);
-        long negatives = PairMath.Count(activeNegatives);
-        long considered = PairMath.Count(masks.Positives) + PairMath.Count(masks.Negatives);
+        long positives = PairMath.Count(positiveWeights);
+        long negatives = PairMath.Count(negativeWeights);
 
         var positiveWeightSum = positiveWeights.sum();
         // The masks are disjoint, so G = w⁻ − w⁺ holds +w⁻ on negatives and −w⁺ on positives.
         var gradient = negativeWeights.sub_(positiveWeights);
-        // Σ_P w⁺(1 − S) + Σ_N w⁻ S = Σ w⁺ + Σ G ⊙ S.
-        var sum = similarities.reshape(-1).dot(gradient.reshape(-1)).add_(positiveWeightSum);
-        return new PairTerms(sum, positives + negatives > 0 ? gradient : null, considered, positives + negatives, activePositives, activeNegatives);
+        // Σ_P w⁺(1 − S) + Σ_N w⁻ S = Σ w⁺ + Σ G ⊙ S: linear in S, the second term comes from the backward product.
+        return new PairTerms(positiveWeightSum, positives + negatives > 0 ? gradient : null, masks.PositiveCount + masks.NegativeCount,
+            positives + negatives, positives, negatives, Linear: true);
+    }
+
+    // The common case (the contrastive loss and its variants) in one pass over B×M for the gradient.
+    private static PairTerms ConstantAndStep(Tensor s, PairMasks masks, ConstantWeight positive, StepWeight negative)
+    {
+        using var hard = s.gt(negative.Threshold);
+        using var negativeValue = negative.Value == 1 ? hard.alias() : hard.to(s.dtype).mul_(negative.Value);
+        var gradient = masks.Signed(PairMath.Scalar(s, -positive.Value), negativeValue, s.dtype);
+        long positives = positive.Value == 0 ? 0 : masks.PositiveCount;
+        long negatives = negative.Value == 0 ? 0 : PairMath.Count(gradient) - positives;
+        return new PairTerms(PairMath.Scalar(s, positive.Value * masks.PositiveCount), positives + negatives > 0 ? gradient : null,
+            masks.PositiveCount + masks.NegativeCount, positives + negatives, positives, negatives, Linear: true);
     }
 }

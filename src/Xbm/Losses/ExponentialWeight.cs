@@ -25,10 +25,17 @@ public sealed record ExponentialWeight : IWeightCurve
     /// <inheritdoc />
     public Tensor Weights(Tensor similarities, Tensor mask, PairSide side)
     {
-        double sign = side == PairSide.Negative ? Scale : -Scale;
-        var x = similarities.sub(Threshold).mul_(sign).masked_fill_(mask.logical_not(), double.NegativeInfinity);
-        if (Normalize)
-            return PairMath.LogOnePlusSumExp(x).Weights;
-        return x.clamp_max_(80).exp_();
+        double scale = side == PairSide.Negative ? Scale : -Scale;
+        if (!Normalize)
+        {
+            var x = PairMath.Scalar(similarities, -scale * Threshold).add(similarities, scale).clamp_max_(80).exp_();
+            return where(mask, x, PairMath.Scalar(similarities, 0));
+        }
+        // Shift each row by max(0, max_k x_ik): the hardest pair of the side has the largest exponent.
+        var hardest = side == PairSide.Negative ? PairMath.RowMax(similarities, mask) : PairMath.RowMin(similarities, mask);
+        var shift = PairMath.FiniteOrZero(hardest.sub(Threshold).mul_(scale)).clamp_min_(0);
+        var (e, rowSum) = PairMath.MaskedExp(similarities, mask, scale, shift.neg().sub_(scale * Threshold));
+        // w = e^{x − shift} / (e^{−shift} + Σ e^{x − shift}).
+        return e.div_(rowSum.add_(shift.neg().exp_()));
     }
 }

@@ -41,14 +41,34 @@ public sealed class LiftedStructureLoss : PairLoss
     /// <inheritdoc />
     protected override PairTerms Evaluate(Tensor similarities, PairMasks masks)
     {
-        var anchors = masks.Positives.any(1).logical_and_(masks.Negatives.any(1));
-        var (positiveTerm, positiveSoftmax) = PairMath.LogSumExp(similarities.neg().masked_fill_(masks.Positives.logical_not(), double.NegativeInfinity));
-        var (negativeTerm, negativeSoftmax) = PairMath.LogSumExp(similarities.masked_fill(masks.Negatives.logical_not(), double.NegativeInfinity));
-        var bracket = positiveTerm.add(negativeTerm).add_(Options.Margin).masked_fill_(anchors.logical_not(), 0).clamp_min_(0);
-        var active = bracket.gt(0).unsqueeze(1);
-        var gradient = negativeSoftmax.sub_(positiveSoftmax).mul_(active);
-        long nonZero = PairMath.Count(active);
-        return new PairTerms(bracket.sum(), nonZero > 0 ? gradient : null, PairMath.Count(anchors), nonZero,
-            masks.Positives.logical_and(active), masks.Negatives.logical_and(active));
+        var s = similarities;
+        var hardestPositive = PairMath.RowMin(s, masks.Positives);
+        var hardestNegative = PairMath.RowMax(s, masks.Negatives);
+        var anchors = hardestPositive.isfinite().logical_and_(hardestNegative.isfinite());
+        long anchorCount = PairMath.Count(anchors);
+        if (anchorCount == 0)
+            return new PairTerms(PairMath.Scalar(s, 0), null, 0, 0, 0, 0);
+
+        // log Σ_P e^{−S} = −minP + log Σ_P e^{−(S − minP)};  log Σ_N e^{S} = maxN + log Σ_N e^{S − maxN}.
+        var positiveShift = PairMath.FiniteOrZero(hardestPositive);
+        var negativeShift = PairMath.FiniteOrZero(hardestNegative);
+        var (positiveExp, positiveSum) = PairMath.MaskedExp(s, masks.Positives, -1, positiveShift);
+        var (negativeExp, negativeSum) = PairMath.MaskedExp(s, masks.Negatives, 1, negativeShift.neg());
+        var bracket = positiveSum.log().sub_(positiveShift).add_(negativeSum.log().add_(negativeShift)).add_(Options.Margin)
+            .masked_fill_(anchors.logical_not(), 0).clamp_min_(0);
+        var active = bracket.gt(0);
+        long activeCount = PairMath.Count(active);
+        if (activeCount == 0)
+            return new PairTerms(PairMath.Scalar(s, 0), null, anchorCount, 0, 0, 0);
+
+        // ∂ℓ/∂S: softmax over the negatives (+) and over the negated positives (−) of active queries.
+        // (active/ΣN) ⊙ (e_N − (ΣN/ΣP) e_P): the row factor is applied after the product.
+        var negativeTotal = negativeSum.clamp_min(1e-30);
+        var gradient = negativeExp.addcmul_(positiveExp, negativeTotal.div(positiveSum.clamp_min(1e-30)), -1);
+        var rowScale = active.to(s.dtype).div_(negativeTotal);
+        var activeRows = active.squeeze(1);
+        long positives = masks.PositivesPerQuery.masked_select(activeRows).sum().item<long>();
+        long negatives = masks.NegativesPerQuery.masked_select(activeRows).sum().item<long>();
+        return new PairTerms(bracket.sum(), gradient, anchorCount, activeCount, positives, negatives, rowScale);
     }
 }

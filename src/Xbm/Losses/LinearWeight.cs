@@ -20,7 +20,9 @@ public sealed record LinearWeight : IWeightCurve
     /// <inheritdoc />
     public Tensor Weights(Tensor similarities, Tensor mask, PairSide side)
     {
-        var ramp = side == PairSide.Negative ? similarities.sub(Threshold) : similarities.neg().add_(Threshold);
-        return ramp.clamp_min_(0).mul_(Slope).masked_fill_(mask.logical_not(), 0);
+        // slope · (±S ∓ threshold) in one pass, then clamped and masked in place.
+        double scale = side == PairSide.Negative ? Slope : -Slope;
+        var ramp = PairMath.Scalar(similarities, -scale * Threshold).add(similarities, scale).clamp_min_(0);
+        return where(mask, ramp, PairMath.Scalar(similarities, 0));
     }
 }

@@ -1,4 +1,3 @@
-using Xbm.Miners;
 using static TorchSharp.torch;
 
 namespace Xbm.Losses;
@@ -27,7 +26,7 @@ public sealed record MultiSimilarityLossOptions
 
 /// <summary>
 /// Multi-similarity loss (Wang et al. 2019) with its mining, per SPEC section 2. Per query i with kept positives
-/// P̃_i and kept negatives Ñ_i (see <see cref="MultiSimilarityMiner"/>):
+/// P̃_i and kept negatives Ñ_i (see <see cref="Miners.MultiSimilarityMiner"/>):
 /// ℓ_i = (1/α) log(1 + Σ_{p∈P̃_i} e^{−α(S_ip − λ)}) + (1/β) log(1 + Σ_{n∈Ñ_i} e^{β(S_in − λ)}).
 /// A query with no positive, no negative, or nothing kept on either side contributes 0 (never NaN). Positives
 /// exclude the query's own copy through the ignore mask.
@@ -55,24 +54,49 @@ public sealed class MultiSimilarityLoss : PairLoss
     /// <inheritdoc />
     protected override PairTerms Evaluate(Tensor similarities, PairMasks masks)
     {
-        var (keptPositives, keptNegatives) = Options.Mining
-            ? MultiSimilarityMiner.Select(similarities, masks, Options.Epsilon)
-            : (masks.Positives, masks.Negatives);
-        var considered = masks.Positives.any(1).logical_and_(masks.Negatives.any(1));
-        var active = keptPositives.any(1).logical_and_(keptNegatives.any(1)).unsqueeze(1);
-        keptPositives = keptPositives.logical_and(active);
-        keptNegatives = keptNegatives.logical_and(active);
-
+        var s = similarities;
         double alpha = Options.Alpha, beta = Options.Beta, lambda = Options.Lambda;
-        var positiveExponent = similarities.sub(lambda).mul_(-alpha).masked_fill_(keptPositives.logical_not(), double.NegativeInfinity);
-        var (positiveTerm, positiveWeights) = PairMath.LogOnePlusSumExp(positiveExponent);
-        var negativeExponent = similarities.sub(lambda).mul_(beta).masked_fill_(keptNegatives.logical_not(), double.NegativeInfinity);
-        var (negativeTerm, negativeWeights) = PairMath.LogOnePlusSumExp(negativeExponent);
-
-        var sum = positiveTerm.sum().div_(alpha).add_(negativeTerm.sum().div_(beta));
-        // ∂ℓ/∂S: −(normalised weight) on kept positives, +(normalised weight) on kept negatives.
-        var gradient = negativeWeights.sub_(positiveWeights);
+        var hardestPositive = PairMath.RowMin(s, masks.Positives);   // +∞ without positives
+        var hardestNegative = PairMath.RowMax(s, masks.Negatives);   // −∞ without negatives
+        var considered = hardestPositive.isfinite().logical_and_(hardestNegative.isfinite());
+        Tensor keptPositives, keptNegatives, active;
+        if (Options.Mining)
+        {
+            // Keep n when S_n + ε > min_P S and p when S_p − ε < max_N S (SPEC section 2). A query keeps negatives
+            // exactly when its hardest negative passes the bound, and then it keeps its hardest positive too.
+            var negativeBound = hardestPositive.sub(Options.Epsilon);
+            keptNegatives = s.gt(negativeBound).logical_and_(masks.Negatives);
+            keptPositives = s.lt(hardestNegative.add(Options.Epsilon)).logical_and_(masks.Positives);
+            active = hardestNegative.gt(negativeBound).logical_and_(considered);
+        }
+        else
+        {
+            active = considered;
+            keptPositives = masks.Positives.logical_and(active);
+            keptNegatives = masks.Negatives.logical_and(active);
+        }
         long activeQueries = PairMath.Count(active);
-        return new PairTerms(sum, activeQueries > 0 ? gradient : null, PairMath.Count(considered), activeQueries, keptPositives, keptNegatives);
+        long consideredQueries = PairMath.Count(considered);
+        if (activeQueries == 0)
+            return new PairTerms(PairMath.Scalar(s, 0), null, consideredQueries, 0, 0, 0);
+
+        // Exponents x⁺ = −α(S − λ), x⁻ = β(S − λ), each row shifted by max(0, its largest exponent), which the
+        // hardest kept pair attains (the hardest positive and negative are always kept when anything is).
+        var positiveShift = PairMath.FiniteOrZero(hardestPositive.sub(lambda).mul_(-alpha)).clamp_min_(0);
+        var negativeShift = PairMath.FiniteOrZero(hardestNegative.sub(lambda).mul_(beta)).clamp_min_(0);
+        var (positiveExp, positiveSum) = PairMath.MaskedExp(s, keptPositives, -alpha, positiveShift.neg().add_(alpha * lambda));
+        var (negativeExp, negativeSum) = PairMath.MaskedExp(s, keptNegatives, beta, negativeShift.neg().sub_(beta * lambda));
+        // 1 + Σ e^x = e^{shift} (e^{−shift} + Σ e^{x − shift}).
+        var positiveDenominator = positiveSum.add_(positiveShift.neg().exp());
+        var negativeDenominator = negativeSum.add_(negativeShift.neg().exp());
+        var perQuery = positiveDenominator.log().add_(positiveShift).div_(alpha)
+            .add_(negativeDenominator.log().add_(negativeShift).div_(beta))
+            .squeeze(1).masked_fill_(active.logical_not().squeeze(1), 0);
+
+        // ∂ℓ/∂S = +e^{x⁻}/(1 + Σ e^{x⁻}) on kept negatives, −e^{x⁺}/(1 + Σ e^{x⁺}) on kept positives, written as
+        // (1/D⁻) ⊙ (e^{x⁻} − (D⁻/D⁺) e^{x⁺}) so that the row factor 1/D⁻ is applied after the product.
+        var gradient = negativeExp.addcmul_(positiveExp, negativeDenominator.div(positiveDenominator), -1);
+        return new PairTerms(perQuery.sum(), gradient, consideredQueries, activeQueries,
+            PairMath.Count(keptPositives), PairMath.Count(keptNegatives), negativeDenominator.reciprocal());
     }
 }

@@ -55,37 +55,52 @@ public sealed class NPairLoss : PairLoss
     /// <inheritdoc />
     protected override PairTerms Evaluate(Tensor similarities, PairMasks masks)
     {
+        var s = similarities;
         double tau = Options.Temperature;
-        var anchors = masks.Positives.any(1).logical_and_(masks.Negatives.any(1)).unsqueeze(1);
-        var positives = masks.Positives.logical_and(anchors);
-        var negatives = masks.Negatives.logical_and(anchors);
-        var positiveCount = positives.to(similarities.dtype).sum(1, keepdim: true).clamp_min_(1);
-        var scaled = similarities.div(tau);
-        var isPositive = positives.to(similarities.dtype);
+        var positiveCounts = masks.PositivesPerQuery.unsqueeze(1);
+        var anchors = positiveCounts.gt(0).logical_and_(masks.NegativesPerQuery.unsqueeze(1).gt(0));
+        long anchorCount = PairMath.Count(anchors);
+        if (anchorCount == 0)
+            return new PairTerms(PairMath.Scalar(s, 0), null, 0, 0, 0, 0);
+        // 1/|P_i| on anchors, 0 elsewhere: every per-row factor below is multiplied by it.
+        var anchorWeight = anchors.to(s.dtype).div_(positiveCounts.clamp_min(1).to(s.dtype));
 
-        Tensor perQuery, gradient;
+        Tensor perQuery, gradient, rowScale;
         if (Options.Denominator == NPairDenominator.All)
         {
             // ℓ_i = LSE_{a∈A_i}(S/τ) − mean_{p∈P_i} S_ip/τ;  ∂ℓ_i/∂S_ia = softmax_a/τ − [a∈P_i]/(τ|P_i|).
-            var (lse, softmax) = PairMath.LogSumExp(scaled.masked_fill(positives.logical_or(negatives).logical_not(), double.NegativeInfinity));
-            var meanPositive = scaled.mul(isPositive).sum(1, keepdim: true).div_(positiveCount).squeeze(1);
-            perQuery = lse.sub(meanPositive).masked_fill_(anchors.squeeze(1).logical_not(), 0);
-            gradient = softmax.sub_(isPositive.div(positiveCount)).div_(tau);
+            var valid = masks.Positives.logical_or(masks.Negatives);
+            var shift = PairMath.FiniteOrZero(PairMath.RowMax(s, valid)).div_(tau);
+            var (e, total) = PairMath.MaskedExp(s, valid, 1 / tau, shift.neg());
+            var lse = total.log().add_(shift);
+            var positiveSum = where(masks.Positives, s, PairMath.Scalar(s, 0)).sum(1, keepdim: true);
+            perQuery = PairMath.FiniteOrZero(lse).mul_(anchors).sub_(positiveSum.mul_(anchorWeight).div_(tau)).squeeze(1);
+            // (anchor/(τΣ)) ⊙ (e − Σ·[a∈P]/|P|): the row factor is applied after the product.
+            var totalFloor = total.clamp_min(1e-30);
+            gradient = e.addcmul_(masks.Positives.to(s.dtype), totalFloor.mul(anchorWeight), -1);
+            rowScale = anchors.to(s.dtype).div_(totalFloor.mul(tau));
         }
         else
         {
             // u_ip = LSE_{n∈N_i}(S/τ) − S_ip/τ;  ℓ_i = mean_p softplus(u_ip);
             // ∂/∂S_ip = −σ(u_ip)/(τ|P_i|);  ∂/∂S_in = (Σ_p σ(u_ip)/|P_i|) · softmax_n/τ.
-            var (lse, softmax) = PairMath.LogSumExp(scaled.masked_fill(negatives.logical_not(), double.NegativeInfinity));
-            var lseFinite = lse.masked_fill(anchors.squeeze(1).logical_not(), 0).unsqueeze(1);
-            var u = lseFinite.sub(scaled);
-            var perPair = PairMath.Softplus(u).mul_(isPositive);
-            perQuery = perPair.sum(1, keepdim: true).div_(positiveCount).squeeze(1);
-            var sigma = u.sigmoid_().mul_(isPositive).div_(positiveCount);
-            var pull = sigma.sum(1, keepdim: true);
-            gradient = softmax.mul_(pull).sub_(sigma).div_(tau);
+            var shift = PairMath.FiniteOrZero(PairMath.RowMax(s, masks.Negatives)).div_(tau);
+            var (e, total) = PairMath.MaskedExp(s, masks.Negatives, 1 / tau, shift.neg());
+            var lse = PairMath.FiniteOrZero(total.log().add_(shift));
+            var u = lse.add(s, -1 / tau);
+            var zero = PairMath.Scalar(s, 0);
+            perQuery = where(masks.Positives, nn.functional.softplus(u), zero).sum(1, keepdim: true).mul_(anchorWeight).squeeze(1);
+            var sigma = where(masks.Positives, u.sigmoid_(), zero);
+            var pull = sigma.sum(1, keepdim: true).mul_(anchorWeight);
+            // (pull/(τΣ)) ⊙ (e − (Σ/(|P| pull)) σ): the row factor is applied after the product (pull > 0 on anchors).
+            var totalFloor = total.clamp_min(1e-30);
+            var pullFloor = pull.clamp_min(1e-30);
+            gradient = e.addcmul_(sigma, totalFloor.mul(anchorWeight).div_(pullFloor), -1);
+            rowScale = pull.div(totalFloor.mul(tau));
         }
-        long anchorCount = PairMath.Count(anchors);
-        return new PairTerms(perQuery.sum(), anchorCount > 0 ? gradient : null, anchorCount, anchorCount, positives, negatives);
+        var anchorRows = anchors.squeeze(1);
+        long positives = masks.PositivesPerQuery.masked_select(anchorRows).sum().item<long>();
+        long negatives = masks.NegativesPerQuery.masked_select(anchorRows).sum().item<long>();
+        return new PairTerms(perQuery.sum(), gradient, anchorCount, anchorCount, positives, negatives, rowScale);
     }
 }

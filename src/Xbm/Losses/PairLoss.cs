@@ -44,8 +44,10 @@ public abstract class PairLoss : IPairLoss
         using (no_grad())
             terms = Evaluate(similarities, masks);
         double divisor = Reducer.Divisor(terms.Considered, terms.NonZero, queries.shape[0]);
-        var statistics = PairStatistics.From(similarities, validPairs.Positives, validPairs.Negatives, terms.ActivePositives, terms.ActiveNegatives);
-        var loss = SimilarityGradient.Attach(queries, keys, terms.Sum, terms.Gradient, divisor);
+        var statistics = PairStatistics.From(similarities, validPairs, terms.ActivePositives, terms.ActiveNegatives);
+        var loss = terms.Linear
+            ? SimilarityGradient.AttachLinear(queries, keys, similarities, terms.Sum, terms.Gradient, divisor)
+            : SimilarityGradient.Attach(queries, keys, terms.Sum, terms.Gradient, terms.Sparse, divisor, terms.RowScale);
         return new PairLossOutput(loss, statistics);
     }
 

@@ -28,14 +28,44 @@ public sealed record PairStatistics(long Positives, long Negatives, double MeanP
         var s = similarities.detach();
         var zero = zeros(1, dtype: s.dtype, device: s.device);
         // count_nonzero and where+sum are single passes; summing a boolean tensor directly is much slower.
-        var counts = stack(new[]
+        var values = stack(new[]
         {
             activePositives.count_nonzero().to(float64), activeNegatives.count_nonzero().to(float64),
-            where(positives, s, zero).sum(ScalarType.Float64), positives.count_nonzero().to(float64),
-            where(negatives, s, zero).sum(ScalarType.Float64), negatives.count_nonzero().to(float64),
+            where(positives, s, zero).sum().to(float64), positives.count_nonzero().to(float64),
+            where(negatives, s, zero).sum().to(float64), negatives.count_nonzero().to(float64),
         }).cpu().data<double>().ToArray();
-        return new PairStatistics((long)counts[0], (long)counts[1],
-            counts[3] > 0 ? counts[2] / counts[3] : double.NaN,
-            counts[5] > 0 ? counts[4] / counts[5] : double.NaN);
+        return new PairStatistics((long)values[0], (long)values[1],
+            values[3] > 0 ? values[2] / values[3] : double.NaN,
+            values[5] > 0 ? values[4] / values[5] : double.NaN);
+    }
+
+    /// <summary>
+    /// Statistics from known counts of contributing pairs and the valid pairs in <paramref name="valid"/>.
+    /// With masks built from labels the negatives' similarity sum is the total minus the positives' and the
+    /// (few) ignored pairs', so this takes about two passes over B×M.
+    /// </summary>
+    public static PairStatistics From(Tensor similarities, PairMasks valid, long activePositives, long activeNegatives)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var s = similarities.detach();
+        var zero = zeros(1, dtype: s.dtype, device: s.device);
+        var positiveSum = where(valid.Positives, s, zero).sum();
+        Tensor negativeSum;
+        if (valid.FromLabels)
+        {
+            negativeSum = s.sum().sub_(positiveSum);
+            if (valid.IgnoredPairs is var (rows, columns))
+                negativeSum.sub_(s.index(rows, columns).sum());
+        }
+        else
+        {
+            negativeSum = where(valid.Negatives, s, zero).sum();
+        }
+        var sums = stack(new[] { positiveSum.to(float64), negativeSum.to(float64) }).cpu().data<double>().ToArray();
+        long positives = valid.PositiveCount, negatives = valid.NegativeCount;
+        return new PairStatistics(activePositives, activeNegatives,
+            positives > 0 ? sums[0] / positives : double.NaN,
+            negatives > 0 ? sums[1] / negatives : double.NaN);
     }
 }

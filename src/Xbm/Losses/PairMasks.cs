@@ -2,19 +2,90 @@ using static TorchSharp.torch;
 
 namespace Xbm.Losses;
 
-/// <summary>The valid positive and negative pairs between queries and keys (B×M boolean masks).</summary>
+/// <summary>
+/// The valid positive and negative pairs between queries and keys (B×M boolean masks), with counts and
+/// per-query counts computed on first use.
+/// </summary>
+/// <remarks>
+/// Built from labels, the masks remember which pairs were ignored. A sparse ignore mask (the self-pairs of a
+/// batch, the own slots in a memory) is applied by index, and the counts then come from label histograms and
+/// the few ignored pairs instead of passes over B×M.
+/// </remarks>
 public sealed class PairMasks : IDisposable
 {
+    private readonly Tensor? _queryLabels, _keyLabels, _ignoredRows, _ignoredColumns;
+    private long? _positiveCount, _negativeCount;
+    private Tensor? _negatives, _positivesPerQuery, _negativesPerQuery;
+
+    private PairMasks(Tensor positives, Tensor? negatives, Tensor? queryLabels = null, Tensor? keyLabels = null, Tensor? ignoredRows = null, Tensor? ignoredColumns = null)
+    {
+        Positives = positives;
+        _negatives = negatives;
+        _queryLabels = queryLabels;
+        _keyLabels = keyLabels;
+        _ignoredRows = ignoredRows;
+        _ignoredColumns = ignoredColumns;
+    }
+
     /// <summary>Pairs with equal labels, excluding ignored pairs.</summary>
     public Tensor Positives { get; }
 
-    /// <summary>Pairs with different labels, excluding ignored pairs.</summary>
-    public Tensor Negatives { get; }
-
-    private PairMasks(Tensor positives, Tensor negatives)
+    /// <summary>Pairs with different labels, excluding ignored pairs (built on first use).</summary>
+    public Tensor Negatives
     {
-        Positives = positives;
-        Negatives = negatives;
+        get
+        {
+            if (_negatives is null)
+            {
+                using var noGrad = no_grad();
+                // Built from labels: every pair that is neither positive nor ignored.
+                // Owned by the masks: detached from whatever dispose scope is open on first use.
+                _negatives = Positives.logical_not().DetachFromDisposeScope();
+                if (_ignoredRows is not null)
+                    _negatives.index_put_(false, _ignoredRows, _ignoredColumns!);
+            }
+            return _negatives;
+        }
+    }
+
+    /// <summary>The number of queries B.</summary>
+    public long QueryCount => Positives.shape[0];
+
+    /// <summary>The number of keys M.</summary>
+    public long KeyCount => Positives.shape[1];
+
+    /// <summary>True when the masks were built from labels with at most a sparse ignore mask (counts come cheaply).</summary>
+    internal bool FromLabels => _queryLabels is not null;
+
+    /// <summary>The ignored pairs as (row, column) indices when known sparsely (null when none or dense).</summary>
+    internal (Tensor Rows, Tensor Columns)? IgnoredPairs => _ignoredRows is null ? null : (_ignoredRows, _ignoredColumns!);
+
+    /// <summary>The number of valid positive pairs.</summary>
+    public long PositiveCount => _positiveCount ??= FromLabels ? PositivesPerQuery.sum().item<long>() : PairMath.Count(Positives);
+
+    /// <summary>The number of valid negative pairs.</summary>
+    public long NegativeCount => _negativeCount ??= FromLabels ? NegativesPerQuery.sum().item<long>() : PairMath.Count(Negatives);
+
+    /// <summary>Valid positives per query (B, int64).</summary>
+    public Tensor PositivesPerQuery
+    {
+        get
+        {
+            if (_positivesPerQuery is null)
+                CountPerQuery();
+            return _positivesPerQuery!;
+        }
+    }
+
+    /// <summary>Valid negatives per query (B, int64).</summary>
+    public Tensor NegativesPerQuery
+    {
+        get
+        {
+            if (_negativesPerQuery is null)
+                CountPerQuery();
+            return _negativesPerQuery!;
+        }
     }
 
     /// <summary>Builds the masks from labels; <paramref name="ignore"/> (B×M, true = leave out) may be null.</summary>
@@ -22,19 +93,29 @@ public sealed class PairMasks : IDisposable
     {
         if (queryLabels.dim() != 1 || keyLabels.dim() != 1)
             throw new ArgumentException($"labels must be 1-D, got query labels [{string.Join(", ", queryLabels.shape)}] and key labels [{string.Join(", ", keyLabels.shape)}]");
-        if (ignore is not null && (ignore.dim() != 2 || ignore.shape[0] != queryLabels.shape[0] || ignore.shape[1] != keyLabels.shape[0]))
-            throw new ArgumentException($"the ignore mask must be [{queryLabels.shape[0]}, {keyLabels.shape[0]}], got [{string.Join(", ", ignore.shape)}]", nameof(ignore));
+        long b = queryLabels.shape[0], m = keyLabels.shape[0];
+        if (ignore is not null && (ignore.dim() != 2 || ignore.shape[0] != b || ignore.shape[1] != m))
+            throw new ArgumentException($"the ignore mask must be [{b}, {m}], got [{string.Join(", ", ignore.shape)}]", nameof(ignore));
         if (ignore is not null && ignore.dtype != ScalarType.Bool)
             throw new ArgumentException($"the ignore mask must be boolean, got {ignore.dtype}", nameof(ignore));
+
+        using var noGrad = no_grad();
         var same = queryLabels.unsqueeze(1).eq(keyLabels.unsqueeze(0));
-        var different = same.logical_not();
-        if (ignore is not null)
+        long ignored = ignore is null ? 0 : ignore.count_nonzero().item<long>();
+        if (ignored == 0)
+            return new PairMasks(same, null, queryLabels, keyLabels);
+        if (ignored <= 4 * Math.Max(b, m))
         {
-            var keep = ignore.logical_not();
-            same.logical_and_(keep);
-            different.logical_and_(keep);
-            keep.Dispose();
+            // Sparse: clear the few ignored pairs by index and keep them for the negatives and the counts.
+            var pairs = ignore!.nonzero();
+            var rows = pairs.select(1, 0);
+            var columns = pairs.select(1, 1);
+            same.index_put_(false, rows, columns);
+            return new PairMasks(same, null, queryLabels, keyLabels, rows, columns);
         }
+        using var keep = ignore!.logical_not();
+        var different = same.logical_not().logical_and_(keep);
+        same.logical_and_(keep);
         return new PairMasks(same, different);
     }
 
@@ -50,7 +131,35 @@ public sealed class PairMasks : IDisposable
     }
 
     /// <summary>The masks restricted to the pairs selected in <paramref name="selected"/> (B×M boolean).</summary>
-    public PairMasks Restrict(Tensor selected) => new(Positives.logical_and(selected), Negatives.logical_and(selected));
+    public PairMasks Restrict(Tensor selected)
+    {
+        using var noGrad = no_grad();
+        return new(Positives.logical_and(selected), Negatives.logical_and(selected));
+    }
+
+    /// <summary>
+    /// The B×M matrix holding <paramref name="positive"/> on the valid positives, <paramref name="negative"/> on the
+    /// valid negatives and 0 on ignored pairs; the values are tensors broadcastable to B×M (0-d, B×1 or B×M;
+    /// boolean values become 0/1), the result has <paramref name="dtype"/>. One pass over B×M for masks built
+    /// from labels with a sparse ignore mask.
+    /// </summary>
+    public Tensor Signed(Tensor positive, Tensor negative, ScalarType dtype)
+    {
+        using var noGrad = no_grad();
+        // where() promotes a boolean negative to the positive's dtype while it writes the result.
+        using var positivePart = positive.to(dtype);
+        var negativePart = negative;
+        if (FromLabels)
+        {
+            var result = where(Positives, positivePart, negativePart);
+            if (_ignoredRows is not null)
+                result.index_put_(0, _ignoredRows, _ignoredColumns!);
+            return result;
+        }
+        using var zero = zeros(Array.Empty<long>(), dtype: dtype, device: Positives.device);
+        using var negatives = where(Negatives, negativePart, zero);
+        return where(Positives, positivePart, negatives);
+    }
 
     /// <summary>The B×B mask of self-pairs for a batch used as its own keys (identity, not a threshold).</summary>
     public static Tensor SelfPairs(long batchSize, Device device) => eye(batchSize, dtype: @bool, device: device);
@@ -71,10 +180,44 @@ public sealed class PairMasks : IDisposable
     /// </summary>
     public static Tensor NearIdentical(Tensor similarities, double tolerance = 1e-5) => similarities.detach().ge(1 - tolerance);
 
+    private void CountPerQuery()
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        Tensor positives, negatives;
+        if (FromLabels)
+        {
+            // Keys per label from a histogram of the key labels, looked up for each query label.
+            var (labels, _, counts) = _keyLabels!.unique(sorted: true, return_inverse: false, return_counts: true);
+            var slot = searchsorted(labels, _queryLabels!).clamp_max_(labels.shape[0] - 1);
+            var keyCounts = counts!;
+            var same = where(labels.gather(0, slot).eq(_queryLabels!), keyCounts.gather(0, slot), zeros(1, dtype: int64, device: keyCounts.device));
+            positives = same.clone();
+            negatives = same.neg().add_(KeyCount);
+            if (_ignoredRows is not null)
+            {
+                var ignoredSame = _queryLabels!.index_select(0, _ignoredRows).eq(_keyLabels!.index_select(0, _ignoredColumns!)).to(int64);
+                positives.index_add_(0, _ignoredRows, ignoredSame, -1);
+                negatives.index_add_(0, _ignoredRows, ignoredSame.sub(1), 1);
+            }
+        }
+        else
+        {
+            positives = Positives.to(float32).sum(1).to(int64);
+            negatives = Negatives.to(float32).sum(1).to(int64);
+        }
+        _positivesPerQuery = positives.DetachFromDisposeScope();
+        _negativesPerQuery = negatives.DetachFromDisposeScope();
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {
         Positives.Dispose();
-        Negatives.Dispose();
+        _negatives?.Dispose();
+        _ignoredRows?.Dispose();
+        _ignoredColumns?.Dispose();
+        _positivesPerQuery?.Dispose();
+        _negativesPerQuery?.Dispose();
     }
 }

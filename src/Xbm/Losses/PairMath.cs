@@ -2,57 +2,46 @@ using static TorchSharp.torch;
 
 namespace Xbm.Losses;
 
-/// <summary>Masked row operations over the B×M similarity matrix shared by the losses and miners.</summary>
+/// <summary>
+/// Masked row operations over the B×M similarity matrix shared by the losses and miners. Each helper makes as
+/// few passes over B×M as it can: on the 2-core reference machine one pass costs a few percent of the B×d×M
+/// product, and the budget for a whole loss step is half a product (SPEC section 7).
+/// </summary>
 internal static class PairMath
 {
-    /// <summary>The number of true elements (one host synchronisation).</summary>
+    /// <summary>The number of non-zero elements (one host synchronisation).</summary>
     public static long Count(Tensor mask) => mask.count_nonzero().item<long>();
+
+    /// <summary>A 0-d tensor holding <paramref name="value"/> in the dtype and device of <paramref name="like"/>.</summary>
+    public static Tensor Scalar(Tensor like, double value) => full(Array.Empty<long>(), value, dtype: like.dtype, device: like.device);
 
     /// <summary>Row-wise minimum of <paramref name="s"/> over <paramref name="mask"/>, B×1; +∞ for empty rows.</summary>
     public static Tensor RowMin(Tensor s, Tensor mask)
     {
-        using var outside = mask.logical_not();
-        using var filled = s.masked_fill(outside, double.PositiveInfinity);
+        using var filled = where(mask, s, Scalar(s, double.PositiveInfinity));
         return filled.amin(new long[] { 1 }, keepdim: true);
     }
 
     /// <summary>Row-wise maximum of <paramref name="s"/> over <paramref name="mask"/>, B×1; −∞ for empty rows.</summary>
     public static Tensor RowMax(Tensor s, Tensor mask)
     {
-        using var outside = mask.logical_not();
-        using var filled = s.masked_fill(outside, double.NegativeInfinity);
+        using var filled = where(mask, s, Scalar(s, double.NegativeInfinity));
         return filled.amax(new long[] { 1 }, keepdim: true);
     }
 
     /// <summary>
-    /// Per row, log(1 + Σ_k exp(x_ik)) (length B) and the weights exp(x_ik) / (1 + Σ_k exp(x_ik)) (B×M), which
-    /// are the derivatives of the former. <paramref name="x"/> holds −∞ outside the pairs of interest and is
-    /// overwritten. Stable: shifted by max(0, max_k x_ik).
+    /// E_ik = exp(<paramref name="scale"/>·S_ik + <paramref name="offset"/>_i) on <paramref name="mask"/>, 0 elsewhere
+    /// (B×M), and its row sums (B×1). The caller picks the per-row offset so that no exponent is large.
     /// </summary>
-    public static (Tensor Value, Tensor Weights) LogOnePlusSumExp(Tensor x)
+    public static (Tensor Exp, Tensor RowSum) MaskedExp(Tensor s, Tensor mask, double scale, Tensor offset)
     {
-        var shift = x.amax(new long[] { 1 }, keepdim: true).clamp_min(0);
-        var e = x.sub_(shift).exp_();
-        var denominator = e.sum(1, keepdim: true).add_(shift.neg().exp_());
-        var value = denominator.log().add_(shift).squeeze(1);
-        return (value, e.div_(denominator));
+        using var exponent = offset.add(s, scale);
+        var e = where(mask, exponent.exp_(), Scalar(s, 0));
+        return (e, e.sum(1, keepdim: true));
     }
 
-    /// <summary>
-    /// Per row, log Σ_k exp(x_ik) (length B; −∞ for a row without pairs) and the softmax over the row (B×M; zero
-    /// for a row without pairs). <paramref name="x"/> holds −∞ outside the pairs of interest and is overwritten.
-    /// </summary>
-    public static (Tensor Value, Tensor Softmax) LogSumExp(Tensor x)
-    {
-        var shift = x.amax(new long[] { 1 }, keepdim: true);
-        using (var empty = shift.isinf())
-            shift.masked_fill_(empty, 0);
-        var e = x.sub_(shift).exp_();
-        var total = e.sum(1, keepdim: true);
-        var value = total.log().add_(shift).squeeze(1);
-        // Rows without pairs have e = 0 and total = 0; the floor (representable in float32) keeps them at 0, not NaN.
-        return (value, e.div_(total.clamp_min(1e-30)));
-    }
+    /// <summary>x where x is finite, 0 elsewhere (for ±∞ row statistics of empty rows).</summary>
+    public static Tensor FiniteOrZero(Tensor x) => where(x.isfinite(), x, Scalar(x, 0));
 
     /// <summary>log(1 + exp(u)) computed without overflow.</summary>
     public static Tensor Softplus(Tensor u) => u.clamp_min(0).add_(u.abs().neg_().exp_().log1p_());

@@ -17,9 +17,18 @@ public static class SimilarityGradient
 {
     /// <summary>
     /// Returns <paramref name="sum"/> / <paramref name="divisor"/> as a scalar whose gradient w.r.t. the
-    /// queries and keys is (<paramref name="gradient"/> / <paramref name="divisor"/>) chained through S = Q·Kᵀ.
+    /// queries and keys is (<paramref name="rowScale"/> ⊙ <paramref name="gradient"/> / <paramref name="divisor"/>)
+    /// chained through S = Q·Kᵀ; <paramref name="rowScale"/> (B×1) may be null.
     /// </summary>
-    public static Tensor Attach(Tensor queries, Tensor keys, Tensor sum, Tensor? gradient, double divisor)
+    public static Tensor Attach(Tensor queries, Tensor keys, Tensor sum, Tensor? gradient, double divisor, Tensor? rowScale = null) =>
+        Attach(queries, keys, sum, gradient, null, divisor, rowScale);
+
+    /// <summary>
+    /// As <see cref="Attach(Tensor, Tensor, Tensor, Tensor?, double, Tensor?)"/>, with the gradient given either
+    /// dense (<paramref name="gradient"/>) or sparse (<paramref name="sparse"/>: G·K is then an index-add of the
+    /// touched key rows, which carries gradient to the keys as well when they need it).
+    /// </summary>
+    public static Tensor Attach(Tensor queries, Tensor keys, Tensor sum, Tensor? gradient, SparseGradient? sparse, double divisor, Tensor? rowScale = null)
     {
         Tensor value;
         using (no_grad())
@@ -28,16 +37,40 @@ public static class SimilarityGradient
         if (!tracked)
             return value;
         Tensor surrogate;
-        if (gradient is null)
+        if (gradient is null && sparse is null)
         {
             // Nothing contributes: the loss is constant, but it stays in the graph with a zero gradient.
             surrogate = (queries.requires_grad ? queries : keys).sum().mul(0);
         }
         else
         {
-            var directions = gradient.matmul(keys).div(divisor);
-            surrogate = queries.mul(directions).sum();
+            // diag(r)·(G·K) = (diag(r)·G)·K: the row scale is applied to the B×d product.
+            var scale = rowScale is null ? PairMath.Scalar(value, 1 / divisor) : rowScale.div(divisor);
+            var product = sparse is null
+                ? gradient!.matmul(keys)
+                : zeros(queries.shape[0], keys.shape[1], dtype: keys.dtype, device: keys.device)
+                    .index_add(0, sparse.Rows, keys.index_select(0, sparse.Columns).mul(sparse.Values.unsqueeze(1)), 1);
+            surrogate = queries.mul(product.mul(scale)).sum();
         }
         return surrogate + (value - surrogate.detach());
+    }
+
+    /// <summary>
+    /// For a loss linear in S given detached weights G: returns (<paramref name="constant"/> + Σ G ⊙ S) /
+    /// <paramref name="divisor"/>, where Σ G ⊙ S = ⟨Q, G·K⟩ comes from the product that also carries the gradient
+    /// (∂/∂Q = G·K / divisor, ∂/∂K = Gᵀ·Q / divisor). Without gradient tracking it is a dot product over B×M.
+    /// </summary>
+    public static Tensor AttachLinear(Tensor queries, Tensor keys, Tensor similarities, Tensor constant, Tensor? gradient, double divisor)
+    {
+        bool tracked = is_grad_enabled() && (queries.requires_grad || keys.requires_grad);
+        if (gradient is null)
+            return Attach(queries, keys, constant, null, divisor);
+        if (!tracked)
+        {
+            using var noGrad = no_grad();
+            return similarities.reshape(-1).dot(gradient.reshape(-1)).add_(constant).div_(divisor);
+        }
+        var linear = queries.mul(gradient.matmul(keys)).sum();
+        return linear.add(constant.detach()).div(divisor);
     }
 }

@@ -21,6 +21,7 @@ public sealed record StepWeight : IWeightCurve
     public Tensor Weights(Tensor similarities, Tensor mask, PairSide side)
     {
         var hard = side == PairSide.Negative ? similarities.gt(Threshold) : similarities.lt(Threshold);
-        return hard.logical_and_(mask).to(similarities.dtype).mul_(Value);
+        var weights = hard.logical_and_(mask).to(similarities.dtype);
+        return Value == 1 ? weights : weights.mul_(Value);
     }
 }

@@ -17,10 +17,10 @@ public sealed record TopKWeight : IWeightCurve
     /// <inheritdoc />
     public Tensor Weights(Tensor similarities, Tensor mask, PairSide side)
     {
-        var hardness = side == PairSide.Negative ? similarities.clone() : similarities.neg();
-        hardness.masked_fill_(mask.logical_not(), double.NegativeInfinity);
+        bool negative = side == PairSide.Negative;
+        var candidates = where(mask, similarities, PairMath.Scalar(similarities, negative ? double.NegativeInfinity : double.PositiveInfinity));
         int k = (int)Math.Min(K, similarities.shape[1]);
-        var (values, indices) = hardness.topk(k, dim: 1);
+        var (values, indices) = candidates.topk(k, dim: 1, largest: negative);
         var kept = values.isfinite().to(similarities.dtype);
         return zeros_like(similarities).scatter_(1, indices, kept);
     }

@@ -70,62 +70,68 @@ public sealed class TripletMarginLoss : PairLoss
 
     private PairTerms BatchHard(Tensor s, PairMasks masks)
     {
-        var anchors = masks.Positives.any(1).logical_and_(masks.Negatives.any(1));
-        var (hardestPositive, positiveIndex) = s.masked_fill(masks.Positives.logical_not(), double.PositiveInfinity).min(1, keepdim: true);
-        var (hardestNegative, negativeIndex) = s.masked_fill(masks.Negatives.logical_not(), double.NegativeInfinity).max(1, keepdim: true);
+        var (hardestPositive, positiveIndex) = where(masks.Positives, s, PairMath.Scalar(s, double.PositiveInfinity)).min(1, keepdim: true);
+        var (hardestNegative, negativeIndex) = where(masks.Negatives, s, PairMath.Scalar(s, double.NegativeInfinity)).max(1, keepdim: true);
+        var anchors = hardestPositive.isfinite().logical_and_(hardestNegative.isfinite());
         // Rows without a positive or a negative give −∞ here and are cleared by the anchor mask.
-        var hinge = hardestNegative.sub(hardestPositive).add_(Options.Margin).clamp_min_(0).squeeze(1).masked_fill_(anchors.logical_not(), 0);
-        var active = hinge.gt(0).unsqueeze(1);
-        var activeFloat = active.to(s.dtype);
-
-        var gradient = zeros_like(s).scatter_(1, negativeIndex, activeFloat).scatter_(1, positiveIndex, activeFloat.neg());
-        var activePositives = zeros_like(masks.Positives).scatter_(1, positiveIndex, active);
-        var activeNegatives = zeros_like(masks.Negatives).scatter_(1, negativeIndex, active);
-        long nonZero = PairMath.Count(active);
-        return new PairTerms(hinge.sum(), nonZero > 0 ? gradient : null, PairMath.Count(anchors), nonZero, activePositives, activeNegatives);
+        var hinge = hardestNegative.sub(hardestPositive).add_(Options.Margin).clamp_min_(0).masked_fill_(anchors.logical_not(), 0);
+        var active = hinge.gt(0);
+        long activeCount = PairMath.Count(active);
+        long anchorCount = PairMath.Count(anchors);
+        if (activeCount == 0)
+            return new PairTerms(hinge.sum(), null, anchorCount, 0, 0, 0);
+        // Two non-zero derivatives per active query (+1 at its hardest negative, −1 at its hardest positive): a
+        // sparse gradient, so the backward product is an index-add of 2B key rows, not a B×M×d product.
+        var activeFloat = active.to(s.dtype).squeeze(1);
+        var rows = arange(s.shape[0], dtype: int64, device: s.device);
+        var sparse = new SparseGradient(cat(new[] { rows, rows }), cat(new[] { negativeIndex.squeeze(1), positiveIndex.squeeze(1) }),
+            cat(new[] { activeFloat, activeFloat.neg() }));
+        return new PairTerms(hinge.sum(), null, anchorCount, activeCount, activeCount, activeCount) { Sparse = sparse };
     }
 
     private PairTerms Enumerated(Tensor s, PairMasks masks, bool semiHard)
     {
         double margin = Options.Margin;
-        long m = s.shape[1];
-        // Negatives sorted ascending per query (−∞ for non-negatives, so they come first and never count as
-        // "above" a finite threshold), with float64 prefix sums: prefix[i, j] = sum of the first j sorted values.
-        var sortedNegatives = s.masked_fill(masks.Negatives.logical_not(), double.NegativeInfinity).sort(1).Values;
-        // (where, not an in-place fill: in float64 .to(float64) would alias the sorted values.)
-        var finiteNegatives = where(sortedNegatives.isinf(), 0.0, sortedNegatives).to(float64);
-        var prefix = cat(new[] { zeros(s.shape[0], 1, dtype: float64, device: s.device), finiteNegatives.cumsum(1) }, 1);
-        // Positives sorted ascending (+∞ for non-positives, so they come last).
-        var sortedPositives = s.masked_fill(masks.Positives.logical_not(), double.PositiveInfinity).sort(1).Values;
+        long most = masks.PositivesPerQuery.max().item<long>();
+        if (most == 0 || masks.NegativeCount == 0)
+            return new PairTerms(PairMath.Scalar(s, 0), null, 0, 0, 0, 0);
 
-        // For each pair read as (query, positive): threshold t = S − m; negatives n with S_in > t violate.
-        var threshold = s.sub(margin);
-        var upper = searchsorted(sortedNegatives, threshold, right: true);            // index of the first value > t
-        var lower = semiHard ? searchsorted(sortedNegatives, s, right: false)          // index of the first value ≥ S_ip
-                             : full_like(upper, m);
-        var violating = lower.sub(upper).clamp_min_(0);                                 // negatives in (t, S_ip) or (t, ∞)
-        var violatingSum = prefix.gather(1, lower).sub_(prefix.gather(1, upper));
-        // Σ_n (S_in − t) over violating negatives, kept at positives only.
-        var perPositive = violatingSum.sub_(threshold.to(float64).mul(violating)).masked_fill_(masks.Positives.logical_not(), 0);
-        var positiveCounts = violating.masked_fill_(masks.Positives.logical_not(), 0);
+        // The positives of each query, sorted ascending into a B×P table padded with +∞ (P = the most positives of
+        // any query), and their float64 prefix sums: prefix[i, r] = sum of the r smallest.
+        var (sortedPositives, positiveIndex) = where(masks.Positives, s, PairMath.Scalar(s, double.PositiveInfinity))
+            .topk((int)most, dim: 1, largest: false, sorted: true);
+        var finite = where(sortedPositives.isfinite(), sortedPositives, PairMath.Scalar(s, 0)).to(float64);
+        var prefix = cat(new[] { zeros(s.shape[0], 1, dtype: float64, device: s.device), finite.cumsum(1) }, 1);
 
-        // For each pair read as (query, negative): positives p with S_ip − m < S_in (and S_ip > S_in if semi-hard).
-        var belowShifted = searchsorted(sortedPositives, s.add(margin), right: false);  // #positives with S_ip < S_in + m
-        var negativeCounts = semiHard
-            ? belowShifted.sub_(searchsorted(sortedPositives, s, right: true))         // minus #positives with S_ip ≤ S_in
-            : belowShifted;
-        negativeCounts.masked_fill_(masks.Negatives.logical_not(), 0);
+        // For each negative n of query i, the positives p in a violating triplet: S_ip &lt; S_in + m (all), and also
+        // S_ip &gt; S_in (semi-hard). Binary searches give their rank range [lower, upper) in the sorted table.
+        var shifted = s.add(margin);
+        var upper = searchsorted(sortedPositives, shifted, right: false);
+        var lower = semiHard ? searchsorted(sortedPositives, s, right: true) : zeros_like(upper);
+        var zeroIndex = zeros(1, dtype: int64, device: s.device);
+        var counts = where(masks.Negatives, upper.sub(lower).clamp_min_(0), zeroIndex);
+        // Σ_p (S_in + m − S_ip) over that range = count · (S_in + m) − (prefix[upper] − prefix[lower]).
+        var positiveSums = prefix.gather(1, upper).sub_(prefix.gather(1, lower));
+        var perNegative = where(masks.Negatives, shifted.to(float64).mul_(counts).sub_(positiveSums), zeros(1, dtype: float64, device: s.device));
 
-        long nonZero = positiveCounts.sum().item<long>();
-        long considered = semiHard ? nonZero : AllTriplets(masks);
-        var gradient = negativeCounts.sub(positiveCounts).to(s.dtype);
-        var sum = perPositive.sum().to(s.dtype);
-        return new PairTerms(sum, nonZero > 0 ? gradient : null, considered, nonZero, positiveCounts.gt(0), negativeCounts.gt(0));
-    }
+        // A positive of rank r is in the range of negative n when lower_n ≤ r &lt; upper_n: count those with
+        // row histograms of upper and lower and their cumulative sums.
+        var negativeOnes = masks.Negatives.to(int64);
+        var upperHistogram = zeros(s.shape[0], most + 1, dtype: int64, device: s.device).scatter_add_(1, upper, negativeOnes);
+        var positiveRankCounts = masks.NegativesPerQuery.unsqueeze(1).sub(upperHistogram.cumsum(1).narrow(1, 0, most));
+        if (semiHard)
+        {
+            var lowerHistogram = zeros(s.shape[0], most + 1, dtype: int64, device: s.device).scatter_add_(1, lower, negativeOnes);
+            positiveRankCounts.sub_(masks.NegativesPerQuery.unsqueeze(1).sub(lowerHistogram.cumsum(1).narrow(1, 0, most)));
+        }
 
-    private static long AllTriplets(PairMasks masks)
-    {
-        var perQuery = masks.Positives.to(float64).sum(1).mul_(masks.Negatives.to(float64).sum(1));
-        return (long)Math.Round(perQuery.sum().item<double>());
+        long nonZero = counts.sum().item<long>();
+        long considered = semiHard ? nonZero : masks.PositivesPerQuery.mul(masks.NegativesPerQuery).sum().item<long>();
+        if (nonZero == 0)
+            return new PairTerms(PairMath.Scalar(s, 0), null, considered, 0, 0, 0);
+        // ∂/∂S_in = number of its violating triplets; ∂/∂S_ip = minus that of the positive (padding adds 0).
+        var gradient = counts.to(s.dtype).scatter_add_(1, positiveIndex, positiveRankCounts.neg().to(s.dtype));
+        return new PairTerms(perNegative.sum().to(s.dtype), gradient, considered, nonZero,
+            PairMath.Count(positiveRankCounts), PairMath.Count(counts));
     }
 }

@@ -160,14 +160,15 @@ public class LossEdgeCaseTests
         Assert.NotNull(data.Queries.grad);
     }
 
-    [Fact]
-    public void NoGradientTrackingGivesAPlainValue()
+    [Theory]
+    [MemberData(nameof(AllLosses))]
+    public void NoGradientTrackingGivesTheSameValue(string name)
     {
         using var scope = NewDisposeScope();
         var data = PairTestData.Memory(seed: 6);
-        double tracked = new MultiSimilarityLoss().Compute(data.Queries, data.QueryLabels, data.Keys, data.KeyLabels, data.Ignore).Loss.item<double>();
+        double tracked = Create(name).Compute(data.Queries, data.QueryLabels, data.Keys, data.KeyLabels, data.Ignore).Loss.item<double>();
         using var noGrad = no_grad();
-        var plain = new MultiSimilarityLoss().Compute(data.Queries, data.QueryLabels, data.Keys, data.KeyLabels, data.Ignore).Loss;
+        var plain = Create(name).Compute(data.Queries, data.QueryLabels, data.Keys, data.KeyLabels, data.Ignore).Loss;
         Assert.False(plain.requires_grad);
         Assert.Equal(tracked, plain.item<double>(), 12);
     }

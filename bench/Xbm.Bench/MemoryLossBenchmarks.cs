@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using BenchmarkDotNet.Attributes;
+using Xbm.Configuration;
+using Xbm.Losses;
+using static TorchSharp.torch;
+
+namespace Xbm.Bench;
+
+/// <summary>
+/// The memory-loss step of SPEC section 7: forward and backward of each loss for B = 128 queries (with gradient)
+/// against M = 50,000 memory keys (without gradient), d = 512, next to the bare B×d×M product in the same run.
+/// The floor is 2 products (one forward, one backward for the queries). Each loss-step iteration is also timed
+/// against a bare product run right before and after it (<see cref="PairedRatioColumn"/>).
+/// </summary>
+public class MemoryLossBenchmarks
+{
+    /// <summary>Loss configurations benchmarked (registry settings, "name;key=value;...").</summary>
+    public static IEnumerable<string> Losses() => new[]
+    {
+        "contrastive",
+        "weighted",
+        "weighted;negative.curve=exponential",
+        "multi_similarity",
+        "triplet",
+        "triplet;strategy=semi_hard",
+        "triplet;strategy=all",
+        "lifted_structure",
+        "npair",
+        "infonce",
+        "contrastive;miner=hardest_negatives",
+    };
+
+    private const int B = 128, D = 512, M = 50_000, MemoryClasses = 100;
+    private Tensor _queries = null!, _queryLabels = null!, _keys = null!, _keyLabels = null!, _ignore = null!, _dense = null!;
+    private readonly Dictionary<string, IPairLoss> _losses = new();
+    private double _productBefore, _lastStep;
+    private string? _lastLoss;
+
+    /// <summary>Threads = cores; seeded embeddings; the queries' own copies sit in the first B memory slots.</summary>
+    [GlobalSetup]
+    public void Setup()
+    {
+        set_num_threads(Environment.ProcessorCount);
+        manual_seed(1);
+        _queryLabels = randperm(MemoryClasses).narrow(0, 0, 32).repeat_interleave(4).DetachFromDisposeScope();
+        var queries = nn.functional.normalize(randn(B, D), dim: 1);
+        var keys = nn.functional.normalize(randn(M, D), dim: 1);
+        var keyLabels = randint(0, MemoryClasses, new long[] { M }, dtype: int64);
+        keys.narrow(0, 0, B).copy_(queries);
+        keyLabels.narrow(0, 0, B).copy_(_queryLabels);
+        _queries = queries.requires_grad_(true).DetachFromDisposeScope();
+        _keys = keys.DetachFromDisposeScope();
+        _keyLabels = keyLabels.DetachFromDisposeScope();
+        _ignore = PairMasks.OwnSlots(arange(B, dtype: int64), M).DetachFromDisposeScope();
+        _dense = randn(B, M).DetachFromDisposeScope();
+        foreach (string spec in Losses())
+            _losses[spec] = Create(spec);
+    }
+
+    /// <summary>The bare B×d×M similarity product Q·Kᵀ (the unit of the ratios).</summary>
+    [Benchmark]
+    public void Matmul()
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        _queries.matmul(_keys.t());
+    }
+
+    /// <summary>The backward product of a loss step: a dense B×M weight matrix times the keys.</summary>
+    [Benchmark]
+    public void WeightedKeysProduct()
+    {
+        using var scope = NewDisposeScope();
+        _dense.matmul(_keys);
+    }
+
+    /// <summary>Forward and backward of one memory loss.</summary>
+    [Benchmark]
+    [ArgumentsSource(nameof(Losses))]
+    public void LossStep(string loss)
+    {
+        var watch = Stopwatch.StartNew();
+        using (var scope = NewDisposeScope())
+        {
+            _queries.grad?.zero_();
+            var output = _losses[loss].Compute(_queries, _queryLabels, _keys, _keyLabels, _ignore);
+            output.Loss.backward();
+        }
+        _lastStep = watch.Elapsed.TotalMilliseconds;
+        _lastLoss = loss;
+    }
+
+    /// <summary>Times a bare product before each loss-step iteration (not part of the measurement).</summary>
+    [IterationSetup(Target = nameof(LossStep))]
+    public void ProductBefore() => _productBefore = TimeProduct();
+
+    /// <summary>Times a bare product after each loss-step iteration and records the paired ratio.</summary>
+    [IterationCleanup(Target = nameof(LossStep))]
+    public void ProductAfter()
+    {
+        double after = TimeProduct();
+        if (_lastLoss is not null)
+            PairedRatioColumn.Record(PairedRatioColumn.Key(nameof(LossStep), new[] { _lastLoss }), _lastStep / ((_productBefore + after) / 2));
+        _lastLoss = null;
+    }
+
+    private double TimeProduct()
+    {
+        var watch = Stopwatch.StartNew();
+        Matmul();
+        return watch.Elapsed.TotalMilliseconds;
+    }
+
+    /// <summary>Builds a loss from "name;key=value;..." (dotted keys go to nested sections, miner=... to the miner).</summary>
+    public static IPairLoss Create(string spec)
+    {
+        string[] parts = spec.Split(';');
+        var loss = new Dictionary<string, object?> { ["name"] = parts[0] };
+        Dictionary<string, object?>? miner = null;
+        foreach (string part in parts.Skip(1))
+        {
+            var (key, value) = (part.Split('=')[0], part.Split('=')[1]);
+            if (key == "miner")
+                miner = new Dictionary<string, object?> { ["name"] = value };
+            else if (key.Contains('.'))
+            {
+                string[] path = key.Split('.');
+                if (!loss.TryGetValue(path[0], out var nested) || nested is not Dictionary<string, object?> section)
+                    loss[path[0]] = section = new Dictionary<string, object?>();
+                section[path[1]] = value;
+            }
+            else
+                loss[key] = value;
+        }
+        return LossRegistry.Create(new ConfigSection(loss, "benchmark", "loss"),
+            miner is null ? null : new ConfigSection(miner, "benchmark", "miner"));
+    }
+}
