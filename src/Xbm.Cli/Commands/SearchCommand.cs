@@ -78,7 +78,8 @@ public sealed class SearchCommand : ICliCommand
             }
             for (int q = 0; q < paths.Length; q++)
             {
-                var table = new Table().Title(Markup.Escape($"query: {paths[q]}")).AddColumn(new TableColumn("rank").RightAligned())
+                AnsiConsole.MarkupLineInterpolated($"query: {paths[q]}");
+                var table = new Table().AddColumn(new TableColumn("rank").RightAligned())
                     .AddColumn(new TableColumn("similarity").RightAligned()).AddColumn(new TableColumn("label").RightAligned()).AddColumn("path");
                 for (int r = 0; r < depth; r++)
                 {

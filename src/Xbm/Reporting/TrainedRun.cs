@@ -35,7 +35,8 @@ public sealed class TrainedRun : IDisposable
         var (config, runFolder) = TrainingRun.OpenStored(runOrCheckpoint, overrides);
         string folder = Path.GetFullPath(runOrCheckpoint);
         string checkpoint = File.Exists(Path.Combine(folder, "trainer.json")) ? folder
-            : Training.Checkpoint.Latest(runFolder) ?? throw new FileNotFoundException($"{runFolder}: the run has no checkpoint yet (checkpoints/latest is missing)", Path.Combine(runFolder, "checkpoints", "latest"));
+            : Training.Checkpoint.Latest(runFolder) ?? throw new FileNotFoundException(
+                $"{runFolder}: the run has no checkpoint yet ({Path.Combine(Training.Checkpoint.Folder(runFolder), "latest")} is missing)", Path.Combine(Training.Checkpoint.Folder(runFolder), "latest"));
         var run = TrainingRun.Create(config, runFolder, device, forEvaluation: true);
         try
         {

@@ -68,11 +68,17 @@ public sealed class ChromiumCheckTests : IDisposable
             for (int x = 0; x < shot.Width; x += 7)
                 colours.Add((uint)shot.GetPixel(x, y));
         Assert.True(colours.Count > 20, $"the screenshot looks blank ({colours.Count} colours)");
+    }
 
-        // A broken image reference is caught.
-        File.Delete(Path.Combine(_folder, "out", "loss.png"));
-        (code, output) = CheckReport(result.HtmlPath);
+    [ChromiumFact]
+    public void ABrokenImageFailsTheCheck()
+    {
+        string run = SyntheticRuns.Write(_folder, "baseline", seed: 0, memory: false, drift: false);
+        var result = RunReport.Write([run], Path.Combine(_folder, "out"), new ReportOptions { RetrievalGrids = false });
+        File.WriteAllText(Path.Combine(_folder, "out", "loss.png"), "not a png");
+        var (code, output) = CheckReport(result.HtmlPath);
         Assert.Equal(1, code);
-        Assert.Contains("broken 1", output);
+        Assert.Contains($"images loaded {result.Images.Count - 1} of {result.Images.Count} (broken 1)", output);
+        Assert.Contains("FAIL", output);
     }
 }
