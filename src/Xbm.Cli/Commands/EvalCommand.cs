@@ -1,11 +1,25 @@
 using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using Spectre.Console;
+using Xbm.Data;
+using Xbm.Evaluation;
+using Xbm.IO;
+using Xbm.Reporting;
 using Xbm.Training;
 
 namespace Xbm.Cli.Commands;
 
-/// <summary>`xbm eval`: evaluates a run's checkpoint with the dataset's protocol.</summary>
+/// <summary>
+/// `xbm eval`: evaluates a run's checkpoint with the dataset's protocol (In-Shop queries against the gallery,
+/// VehicleID small/medium/large, SOP/CUB/Cars/Fashion-MNIST test set against itself), optionally with NMI and
+/// Recall@1 per class.
+/// </summary>
 public sealed class EvalCommand : ICliCommand
 {
+    /// <summary>Classes shown in the console per protocol; the CSV has all of them.</summary>
+    private const int PerClassRows = 40;
+
     /// <inheritdoc />
     public Command Build()
     {
@@ -14,22 +28,78 @@ public sealed class EvalCommand : ICliCommand
         split.AcceptOnlyFromAmong("test", "validation");
         var device = new Option<string?>("--device") { Description = "cpu, cuda, cuda:N or auto" };
         var nmi = new Option<bool>("--nmi") { Description = "also compute NMI (k-means with k = number of classes)" };
+        var perClass = new Option<bool>("--per-class") { Description = $"also print Recall@1 per class (the {PerClassRows} lowest when there are more)" };
+        var perClassCsv = new Option<FileInfo?>("--per-class-csv") { Description = "write Recall@1 of every class to this CSV (protocol,label,queries,recall_at_1)" };
         var set = new Option<string[]>("--set") { Description = "override a stored key (e.g. data.root=DIR)", DefaultValueFactory = _ => Array.Empty<string>() };
 
-        var command = new Command("eval", "Evaluate a trained model (Recall@K, R-Precision, MAP@R)") { checkpoint, split, device, nmi, set };
+        var command = new Command("eval", "Evaluate a trained model (Recall@K, R-Precision, MAP@R, NMI) with the dataset's protocol")
+            { checkpoint, split, device, nmi, perClass, perClassCsv, set };
         command.SetAction(parse =>
         {
-            var (config, runFolder) = TrainingRun.OpenStored(parse.GetValue(checkpoint)!.FullName, parse.GetValue(set));
-            string folder = parse.GetValue(checkpoint)!.FullName;
-            string chosen = File.Exists(Path.Combine(folder, "trainer.json")) ? folder
-                : Checkpoint.Latest(runFolder) ?? throw new FileNotFoundException($"{runFolder}: the run has no checkpoint yet");
-            using var run = TrainingRun.Create(config, runFolder, parse.GetValue(device), forEvaluation: true);
-            Checkpoint.LoadModel(chosen, run.Model);
-            var evaluator = new RetrievalEvaluation(run.Data, run.Device, run.Options.EmbedBatchSize) { ComputeNmi = parse.GetValue(nmi) };
-            var metrics = evaluator.Evaluate(run.Model, parse.GetValue(split)!);
+            using var trained = TrainedRun.Open(parse.GetValue(checkpoint)!.FullName, parse.GetValue(set), parse.GetValue(device));
+            var run = trained.Run;
+            string chosen = trained.Checkpoint;
+            var csvFile = parse.GetValue(perClassCsv);
+            bool classes = parse.GetValue(perClass) || csvFile is not null;
+            var options = new EvaluationOptions { ComputeNmi = parse.GetValue(nmi), PerClassRecall = classes };
+            var metrics = new Dictionary<string, double>();
+            var csv = new StringBuilder("protocol,label,queries,recall_at_1\n");
+            run.Evaluator.EvaluateSets(run.Model, parse.GetValue(split)!, options, (protocol, count, report) =>
+            {
+                AnsiConsole.MarkupLineInterpolated($"{Describe(protocol, report)}");
+                string prefix = count > 1 ? protocol.Name + "/" : "";
+                foreach (var (name, value) in report.Metrics)
+                    metrics[prefix + name] = value;
+                if (report.PerClassRecall is { } perLabel)
+                {
+                    foreach (var c in perLabel)
+                        csv.Append(protocol.Name).Append(',').Append(c.Label).Append(',').Append(c.Queries).Append(',')
+                            .Append(c.Recall.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
+                    if (parse.GetValue(perClass))
+                        PrintPerClass(protocol.Name, run.Data.Name, perLabel);
+                }
+            });
             Report.PrintMetrics($"{chosen} ({parse.GetValue(split)})", metrics);
+            if (csvFile is not null)
+            {
+                AtomicFile.WriteAllText(csvFile.FullName, csv.ToString());
+                AnsiConsole.MarkupLineInterpolated($"Recall@1 per class: {csvFile.FullName}");
+            }
             return 0;
         });
         return command;
+    }
+
+    /// <summary>One line saying what the protocol searched: queries against a gallery or against themselves, and the K values.</summary>
+    internal static string Describe(EvaluationSet protocol, EvaluationReport report)
+    {
+        var results = report.Results;
+        string searched = protocol.Gallery is null
+            ? $"{results.QueryCount} images searched against each other (self excluded)"
+            : $"{results.QueryCount} queries searched against {results.ReferenceCount} gallery images";
+        string excluded = report.ExcludedQueries > 0 ? $"; {report.ExcludedQueries} queries without a same-class reference left out" : "";
+        return $"protocol '{protocol.Name}': {searched}, Recall@{string.Join(",", protocol.RecallAt)}{excluded}; k-NN {report.SearchTime.TotalSeconds:F1} s";
+    }
+
+    private static void PrintPerClass(string protocol, string dataset, IReadOnlyList<ClassRecall> perLabel)
+    {
+        var shown = perLabel.Count <= PerClassRows ? perLabel : perLabel.OrderBy(c => c.Recall).ThenBy(c => c.Label).Take(PerClassRows).OrderBy(c => c.Label).ToList();
+        string title = perLabel.Count <= PerClassRows
+            ? $"Recall@1 per class, protocol '{protocol}'"
+            : $"Recall@1 per class, protocol '{protocol}': the {PerClassRows} lowest of {perLabel.Count} classes (--per-class-csv writes all)";
+        var table = new Table().Title(Markup.Escape(title)).AddColumn(new TableColumn("class").RightAligned());
+        if (dataset == FashionMnist.Name)
+            table.AddColumn("name");
+        table.AddColumn(new TableColumn("queries").RightAligned()).AddColumn(new TableColumn("Recall@1 %").RightAligned());
+        foreach (var c in shown)
+        {
+            var cells = new List<string> { c.Label.ToString(CultureInfo.InvariantCulture) };
+            if (dataset == FashionMnist.Name)
+                cells.Add(c.Label >= 0 && c.Label < FashionMnist.ClassNames.Count ? FashionMnist.ClassNames[(int)c.Label] : "");
+            cells.Add(c.Queries.ToString(CultureInfo.InvariantCulture));
+            cells.Add(Report.Percent(c.Recall));
+            table.AddRow(cells.Select(Markup.Escape).ToArray());
+        }
+        AnsiConsole.Write(table);
     }
 }

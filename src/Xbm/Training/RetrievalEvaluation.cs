@@ -30,24 +30,35 @@ public sealed class RetrievalEvaluation : IEvaluator
     /// <inheritdoc />
     public IReadOnlyDictionary<string, double> Evaluate(EmbeddingModel model, string split)
     {
+        var metrics = new Dictionary<string, double>();
+        EvaluateSets(model, split, new EvaluationOptions { ComputeNmi = ComputeNmi }, (set, sets, report) =>
+        {
+            string prefix = sets > 1 ? set.Name + "/" : "";
+            foreach (var (name, value) in report.Metrics)
+                metrics[prefix + name] = value;
+        });
+        return metrics;
+    }
+
+    /// <summary>
+    /// Evaluates every protocol of <paramref name="split"/> with <paramref name="options"/> and hands each report
+    /// (with the protocol and the number of protocols) to <paramref name="use"/>, disposing it afterwards.
+    /// </summary>
+    public void EvaluateSets(EmbeddingModel model, string split, EvaluationOptions options, Action<EvaluationSet, int, EvaluationReport> use)
+    {
         var sets = split switch
         {
             "test" => _data.Test,
             "validation" => _data.Validation is { } v ? new[] { v } : throw new InvalidOperationException("the dataset has no validation split"),
             _ => throw new ArgumentException($"unknown split '{split}' (expected test or validation)"),
         };
-        var metrics = new Dictionary<string, double>();
         foreach (var set in sets)
         {
             using var scope = NewDisposeScope();
             var queries = Embedder.Embed(model, set.Queries, _batchSize, _device);
             var gallery = set.Gallery is null ? null : Embedder.Embed(model, set.Gallery, _batchSize, _device);
-            var report = RetrievalEvaluator.Evaluate(queries, set.Queries.Labels, gallery, set.Gallery?.Labels, set.RecallAt,
-                new EvaluationOptions { ComputeNmi = ComputeNmi });
-            string prefix = sets.Count > 1 ? set.Name + "/" : "";
-            foreach (var (name, value) in report.Metrics)
-                metrics[prefix + name] = value;
+            using var report = RetrievalEvaluator.Evaluate(queries, set.Queries.Labels, gallery, set.Gallery?.Labels, set.RecallAt, options);
+            use(set, sets.Count, report);
         }
-        return metrics;
     }
 }

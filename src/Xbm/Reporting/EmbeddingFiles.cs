@@ -1,0 +1,74 @@
+using System.Text;
+using Xbm.IO;
+using static TorchSharp.torch;
+
+namespace Xbm.Reporting;
+
+/// <summary>
+/// The files `xbm embed` writes and `xbm search` reads: the vectors (.npy, float32 N×d), their labels (.npy, int64 N)
+/// and their image paths (text, one per line, in row order). For <c>vectors.npy</c> the companions are
+/// <c>labels.npy</c> and <c>paths.txt</c> in the same folder; for any other name <c>STEM.npy</c> they are
+/// <c>STEM.labels.npy</c> and <c>STEM.paths.txt</c>. Each file is written atomically, the vectors last, so a
+/// complete vectors file means its companions are complete too.
+/// </summary>
+/// <param name="VectorsPath">The vectors file.</param>
+/// <param name="LabelsPath">The labels file.</param>
+/// <param name="PathsPath">The paths file.</param>
+public sealed record EmbeddingFiles(string VectorsPath, string LabelsPath, string PathsPath)
+{
+    /// <summary>The file names that belong with <paramref name="vectorsPath"/>.</summary>
+    public static EmbeddingFiles For(string vectorsPath)
+    {
+        string full = Path.GetFullPath(vectorsPath);
+        string folder = Path.GetDirectoryName(full)!;
+        string stem = Path.GetFileNameWithoutExtension(full);
+        return stem == "vectors"
+            ? new EmbeddingFiles(full, Path.Combine(folder, "labels.npy"), Path.Combine(folder, "paths.txt"))
+            : new EmbeddingFiles(full, Path.Combine(folder, stem + ".labels.npy"), Path.Combine(folder, stem + ".paths.txt"));
+    }
+
+    /// <summary>Writes the three files: <paramref name="vectors"/> (N×d, stored as float32), labels and paths (N each).</summary>
+    public void Write(Tensor vectors, IReadOnlyList<long> labels, IReadOnlyList<string> paths)
+    {
+        if (vectors.dim() != 2)
+            throw new ArgumentException($"vectors must be N×d, got [{string.Join(", ", vectors.shape)}]", nameof(vectors));
+        long count = vectors.shape[0];
+        if (labels.Count != count || paths.Count != count)
+            throw new ArgumentException($"{count} vectors but {labels.Count} labels and {paths.Count} paths");
+        var bad = paths.Select((p, i) => (p, i)).FirstOrDefault(x => x.p.Contains('\n') || x.p.Contains('\r'));
+        if (bad.p is not null)
+            throw new ArgumentException($"path {bad.i} contains a line break: '{bad.p}'", nameof(paths));
+        Npy.Write(LabelsPath, labels.ToArray(), labels.Count);
+        var text = new StringBuilder();
+        foreach (string path in paths)
+            text.Append(path).Append('\n');
+        AtomicFile.WriteAllText(PathsPath, text.ToString());
+        using var floats = vectors.to(ScalarType.Float32);
+        Npy.Write(VectorsPath, floats);
+    }
+
+    /// <summary>
+    /// Reads the three files and checks they agree (a float32 N×d matrix, N int64 labels, N paths); errors name the
+    /// file. The caller owns the returned tensor.
+    /// </summary>
+    public (Tensor Vectors, long[] Labels, string[] Paths) Read()
+    {
+        if (!File.Exists(VectorsPath))
+            throw new FileNotFoundException($"{VectorsPath}: no such index file (write one with `xbm embed --out {Path.GetFileName(VectorsPath)}`)", VectorsPath);
+        foreach (string companion in new[] { LabelsPath, PathsPath })
+            if (!File.Exists(companion))
+                throw new FileNotFoundException($"{companion}: missing; `xbm embed` writes it next to {Path.GetFileName(VectorsPath)}", companion);
+        var header = Npy.ReadHeader(VectorsPath);
+        if (header.DType != ScalarType.Float32 || header.Shape.Length != 2)
+            throw new InvalidDataException($"{VectorsPath}: expected a float32 N×d matrix, got '{header.Descr}' [{string.Join(", ", header.Shape)}]");
+        long[] labels = Npy.Read<long>(LabelsPath, out long[] labelShape);
+        if (labelShape.Length != 1 || labelShape[0] != header.Shape[0])
+            throw new InvalidDataException($"{LabelsPath}: holds [{string.Join(", ", labelShape)}] labels, expected {header.Shape[0]} (one per row of {Path.GetFileName(VectorsPath)})");
+        string[] paths = File.ReadAllText(PathsPath).Split('\n');
+        if (paths.Length > 0 && paths[^1].Length == 0)
+            paths = paths[..^1];
+        if (paths.Length != header.Shape[0])
+            throw new InvalidDataException($"{PathsPath}: holds {paths.Length} lines, expected {header.Shape[0]} (one per row of {Path.GetFileName(VectorsPath)})");
+        return (Npy.Read(VectorsPath), labels, paths);
+    }
+}
