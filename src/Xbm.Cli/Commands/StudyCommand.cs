@@ -36,7 +36,7 @@ public sealed class StudyCommand : ICliCommand
     }
 
     private sealed record Common(Option<FileInfo> Config, Option<string[]> Set, Option<int> Seeds, Option<DirectoryInfo?> Output,
-        Option<string?> Device, Option<bool> FullMetrics)
+        Option<string?> Device, Option<bool> FullMetrics, Option<string> Splits)
     {
         public static Common Create(Command command)
         {
@@ -46,13 +46,15 @@ public sealed class StudyCommand : ICliCommand
                 new Option<int>("--seeds") { Description = "seeds per arm (0, 1, ...)", DefaultValueFactory = _ => 3 },
                 new Option<DirectoryInfo?>("--out") { Description = "study folder (default runs/study-<name>); finished runs in it are reused" },
                 new Option<string?>("--device") { Description = "cpu, cuda, cuda:N or auto" },
-                new Option<bool>("--full-metrics") { Description = "also R-Precision and MAP@R (slow on large splits: they need R neighbours per query)" });
+                new Option<bool>("--full-metrics") { Description = "also R-Precision and MAP@R (slow on large splits: they need R neighbours per query)" },
+                new Option<string>("--splits") { Description = "splits evaluated after training: validation,test (validation only when the data has one)", DefaultValueFactory = _ => "validation,test" });
             command.Add(common.Config);
             command.Add(common.Set);
             command.Add(common.Seeds);
             command.Add(common.Output);
             command.Add(common.Device);
             command.Add(common.FullMetrics);
+            command.Add(common.Splits);
             return common;
         }
 
@@ -70,6 +72,7 @@ public sealed class StudyCommand : ICliCommand
                 Folder = parse.GetValue(Output)?.FullName ?? Path.GetFullPath(Path.Combine("runs", $"study-{study}")),
                 Device = parse.GetValue(Device),
                 FullMetrics = parse.GetValue(FullMetrics),
+                Splits = parse.GetValue(Splits)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             }, (label, iterations) => progress = new ConsoleProgress(label, iterations) { PlainEvery = 250 })
             {
                 Log = line => AnsiConsole.MarkupLineInterpolated($"[bold]{line}[/]"),

@@ -31,6 +31,12 @@ public sealed record StudyOptions
     /// (R ≈ 7,000 on Fashion-MNIST's test split), which costs minutes per evaluation; Recall@K takes seconds.
     /// </summary>
     public bool FullMetrics { get; init; }
+
+    /// <summary>
+    /// The splits evaluated after training, among "validation" (skipped when the data has none) and "test".
+    /// Default both; a search that selects on validation can leave the test for the confirmation runs.
+    /// </summary>
+    public IReadOnlyList<string> Splits { get; init; } = new[] { "validation", "test" };
 }
 
 /// <summary>
@@ -56,6 +62,8 @@ public sealed class StudyRunner
         ArgumentNullException.ThrowIfNull(options);
         if (options.Seeds.Count == 0)
             throw new ArgumentException("a study needs at least one seed", nameof(options));
+        if (options.Splits.Count == 0 || options.Splits.Any(s => s is not ("validation" or "test")))
+            throw new ArgumentException($"study splits must be validation and/or test, got [{string.Join(", ", options.Splits)}]", nameof(options));
         _options = options;
         _observers = observers;
     }
@@ -113,7 +121,7 @@ public sealed class StudyRunner
         {
             var result = Wrap is null ? run.Trainer.Run(resume: true) : Wrap(label, () => run.Trainer.Run(resume: true));
             IEvaluator evaluator = _options.FullMetrics ? run.Evaluator : new RecallEvaluation(run.Data, run.Device, run.Options.EmbedBatchSize);
-            var splits = run.Data.Validation is null ? new[] { "test" } : new[] { "validation", "test" };
+            var splits = _options.Splits.Where(s => s != "validation" || run.Data.Validation is not null).ToArray();
             foreach (string split in splits)
                 foreach (var (name, value) in evaluator.Evaluate(run.Model, split))
                     metrics[$"{split}/{name}"] = value;
