@@ -18,7 +18,7 @@ public static class BenchConfig
         .AddJob(Job.Default
             .WithToolchain(InProcessEmitToolchain.Instance)
             .WithWarmupCount(2)
-            .WithIterationCount(15)
+            .WithIterationCount(20)
             .WithInvocationCount(1)
             .WithUnrollFactor(1)
             .WithId("InProcess"))

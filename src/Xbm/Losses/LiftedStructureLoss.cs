@@ -42,8 +42,10 @@ public sealed class LiftedStructureLoss : PairLoss
     protected override PairTerms Evaluate(Tensor similarities, PairMasks masks)
     {
         var s = similarities;
-        var hardestPositive = PairMath.RowMin(s, masks.Positives);
-        var hardestNegative = PairMath.RowMax(s, masks.Negatives);
+        var positives = masks.OnSide(s, PairSide.Positive);
+        var negatives = masks.OnSide(s, PairSide.Negative);
+        var hardestPositive = positives.amin(new long[] { 1 }, keepdim: true);
+        var hardestNegative = negatives.amax(new long[] { 1 }, keepdim: true);
         var anchors = hardestPositive.isfinite().logical_and_(hardestNegative.isfinite());
         long anchorCount = PairMath.Count(anchors);
         if (anchorCount == 0)
@@ -52,8 +54,8 @@ public sealed class LiftedStructureLoss : PairLoss
         // log Σ_P e^{−S} = −minP + log Σ_P e^{−(S − minP)};  log Σ_N e^{S} = maxN + log Σ_N e^{S − maxN}.
         var positiveShift = PairMath.FiniteOrZero(hardestPositive);
         var negativeShift = PairMath.FiniteOrZero(hardestNegative);
-        var (positiveExp, positiveSum) = PairMath.MaskedExp(s, masks.Positives, -1, positiveShift);
-        var (negativeExp, negativeSum) = PairMath.MaskedExp(s, masks.Negatives, 1, negativeShift.neg());
+        var (positiveExp, positiveSum) = PairMath.FilledExp(positives, -1, positiveShift);
+        var (negativeExp, negativeSum) = PairMath.FilledExp(negatives, 1, negativeShift.neg());
         var bracket = positiveSum.log().sub_(positiveShift).add_(negativeSum.log().add_(negativeShift)).add_(Options.Margin)
             .masked_fill_(anchors.logical_not(), 0).clamp_min_(0);
         var active = bracket.gt(0);
@@ -67,8 +69,8 @@ public sealed class LiftedStructureLoss : PairLoss
         var gradient = negativeExp.addcmul_(positiveExp, negativeTotal.div(positiveSum.clamp_min(1e-30)), -1);
         var rowScale = active.to(s.dtype).div_(negativeTotal);
         var activeRows = active.squeeze(1);
-        long positives = masks.PositivesPerQuery.masked_select(activeRows).sum().item<long>();
-        long negatives = masks.NegativesPerQuery.masked_select(activeRows).sum().item<long>();
-        return new PairTerms(bracket.sum(), gradient, anchorCount, activeCount, positives, negatives, rowScale);
+        long activePositives = masks.PositivesPerQuery.masked_select(activeRows).sum().item<long>();
+        long activeNegatives = masks.NegativesPerQuery.masked_select(activeRows).sum().item<long>();
+        return new PairTerms(bracket.sum(), gradient, anchorCount, activeCount, activePositives, activeNegatives, rowScale);
     }
 }

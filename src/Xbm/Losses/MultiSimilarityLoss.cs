@@ -56,24 +56,29 @@ public sealed class MultiSimilarityLoss : PairLoss
     {
         var s = similarities;
         double alpha = Options.Alpha, beta = Options.Beta, lambda = Options.Lambda;
-        var hardestPositive = PairMath.RowMin(s, masks.Positives);   // +∞ without positives
-        var hardestNegative = PairMath.RowMax(s, masks.Negatives);   // −∞ without negatives
+        // The positives' similarities with +∞ elsewhere and the negatives' with −∞ elsewhere.
+        var positives = masks.OnSide(s, PairSide.Positive);
+        var negatives = masks.OnSide(s, PairSide.Negative);
+        var hardestPositive = positives.amin(new long[] { 1 }, keepdim: true);   // +∞ without positives
+        var hardestNegative = negatives.amax(new long[] { 1 }, keepdim: true);   // −∞ without negatives
         var considered = hardestPositive.isfinite().logical_and_(hardestNegative.isfinite());
-        Tensor keptPositives, keptNegatives, active;
+        Tensor active;
         if (Options.Mining)
         {
-            // Keep n when S_n + ε > min_P S and p when S_p − ε < max_N S (SPEC section 2). A query keeps negatives
-            // exactly when its hardest negative passes the bound, and then it keeps its hardest positive too.
+            // Keep n when S_n + ε > min_P S and p when S_p − ε < max_N S (SPEC section 2): the others become ±∞.
+            // A query keeps negatives exactly when its hardest negative passes the bound, and then it keeps its
+            // hardest positive too; a query without positives or negatives keeps nothing (bounds ±∞).
             var negativeBound = hardestPositive.sub(Options.Epsilon);
-            keptNegatives = s.gt(negativeBound).logical_and_(masks.Negatives);
-            keptPositives = s.lt(hardestNegative.add(Options.Epsilon)).logical_and_(masks.Positives);
+            negatives.masked_fill_(negatives.le(negativeBound), double.NegativeInfinity);
+            positives.masked_fill_(positives.ge(hardestNegative.add(Options.Epsilon)), double.PositiveInfinity);
             active = hardestNegative.gt(negativeBound).logical_and_(considered);
         }
         else
         {
             active = considered;
-            keptPositives = masks.Positives.logical_and(active);
-            keptNegatives = masks.Negatives.logical_and(active);
+            var inactive = active.logical_not();
+            positives.masked_fill_(inactive, double.PositiveInfinity);
+            negatives.masked_fill_(inactive, double.NegativeInfinity);
         }
         long activeQueries = PairMath.Count(active);
         long consideredQueries = PairMath.Count(considered);
@@ -84,19 +89,20 @@ public sealed class MultiSimilarityLoss : PairLoss
         // hardest kept pair attains (the hardest positive and negative are always kept when anything is).
         var positiveShift = PairMath.FiniteOrZero(hardestPositive.sub(lambda).mul_(-alpha)).clamp_min_(0);
         var negativeShift = PairMath.FiniteOrZero(hardestNegative.sub(lambda).mul_(beta)).clamp_min_(0);
-        var (positiveExp, positiveSum) = PairMath.MaskedExp(s, keptPositives, -alpha, positiveShift.neg().add_(alpha * lambda));
-        var (negativeExp, negativeSum) = PairMath.MaskedExp(s, keptNegatives, beta, negativeShift.neg().sub_(beta * lambda));
+        var (positiveExp, positiveSum) = PairMath.FilledExp(positives, -alpha, positiveShift.neg().add_(alpha * lambda));
+        var (negativeExp, negativeSum) = PairMath.FilledExp(negatives, beta, negativeShift.neg().sub_(beta * lambda));
         // 1 + Σ e^x = e^{shift} (e^{−shift} + Σ e^{x − shift}).
         var positiveDenominator = positiveSum.add_(positiveShift.neg().exp());
         var negativeDenominator = negativeSum.add_(negativeShift.neg().exp());
         var perQuery = positiveDenominator.log().add_(positiveShift).div_(alpha)
             .add_(negativeDenominator.log().add_(negativeShift).div_(beta))
             .squeeze(1).masked_fill_(active.logical_not().squeeze(1), 0);
+        long keptPositives = PairMath.Count(positiveExp), keptNegatives = PairMath.Count(negativeExp);
 
         // ∂ℓ/∂S = +e^{x⁻}/(1 + Σ e^{x⁻}) on kept negatives, −e^{x⁺}/(1 + Σ e^{x⁺}) on kept positives, written as
         // (1/D⁻) ⊙ (e^{x⁻} − (D⁻/D⁺) e^{x⁺}) so that the row factor 1/D⁻ is applied after the product.
         var gradient = negativeExp.addcmul_(positiveExp, negativeDenominator.div(positiveDenominator), -1);
         return new PairTerms(perQuery.sum(), gradient, consideredQueries, activeQueries,
-            PairMath.Count(keptPositives), PairMath.Count(keptNegatives), negativeDenominator.reciprocal());
+            keptPositives, keptNegatives, negativeDenominator.reciprocal());
     }
 }

@@ -69,9 +69,9 @@ public sealed class NPairLoss : PairLoss
         if (Options.Denominator == NPairDenominator.All)
         {
             // ℓ_i = LSE_{a∈A_i}(S/τ) − mean_{p∈P_i} S_ip/τ;  ∂ℓ_i/∂S_ia = softmax_a/τ − [a∈P_i]/(τ|P_i|).
-            var valid = masks.Positives.logical_or(masks.Negatives);
-            var shift = PairMath.FiniteOrZero(PairMath.RowMax(s, valid)).div_(tau);
-            var (e, total) = PairMath.MaskedExp(s, valid, 1 / tau, shift.neg());
+            var valid = masks.Valid(s);
+            var shift = PairMath.FiniteOrZero(valid.amax(new long[] { 1 }, keepdim: true)).div_(tau);
+            var (e, total) = PairMath.FilledExp(valid, 1 / tau, shift.neg());
             var lse = total.log().add_(shift);
             var positiveSum = where(masks.Positives, s, PairMath.Scalar(s, 0)).sum(1, keepdim: true);
             perQuery = PairMath.FiniteOrZero(lse).mul_(anchors).sub_(positiveSum.mul_(anchorWeight).div_(tau)).squeeze(1);
@@ -84,8 +84,9 @@ public sealed class NPairLoss : PairLoss
         {
             // u_ip = LSE_{n∈N_i}(S/τ) − S_ip/τ;  ℓ_i = mean_p softplus(u_ip);
             // ∂/∂S_ip = −σ(u_ip)/(τ|P_i|);  ∂/∂S_in = (Σ_p σ(u_ip)/|P_i|) · softmax_n/τ.
-            var shift = PairMath.FiniteOrZero(PairMath.RowMax(s, masks.Negatives)).div_(tau);
-            var (e, total) = PairMath.MaskedExp(s, masks.Negatives, 1 / tau, shift.neg());
+            var negativeSimilarities = masks.OnSide(s, PairSide.Negative);
+            var shift = PairMath.FiniteOrZero(negativeSimilarities.amax(new long[] { 1 }, keepdim: true)).div_(tau);
+            var (e, total) = PairMath.FilledExp(negativeSimilarities, 1 / tau, shift.neg());
             var lse = PairMath.FiniteOrZero(total.log().add_(shift));
             var u = lse.add(s, -1 / tau);
             var zero = PairMath.Scalar(s, 0);

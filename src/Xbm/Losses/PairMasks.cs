@@ -161,6 +161,38 @@ public sealed class PairMasks : IDisposable
         return where(Positives, positivePart, negatives);
     }
 
+    /// <summary>
+    /// The similarities of one side's pairs with every other entry set to +∞ for positives and −∞ for negatives,
+    /// so that a row minimum (positives) or maximum (negatives) finds the hardest pair, and exp(scale·x) with
+    /// scale &lt; 0 (positives) or &gt; 0 (negatives) is exactly 0 outside the side. One pass over B×M.
+    /// </summary>
+    public Tensor OnSide(Tensor similarities, PairSide side)
+    {
+        using var noGrad = no_grad();
+        if (side == PairSide.Positive)
+            return where(Positives, similarities, PairMath.Scalar(similarities, double.PositiveInfinity));
+        if (!FromLabels)
+            return where(Negatives, similarities, PairMath.Scalar(similarities, double.NegativeInfinity));
+        var result = where(Positives, PairMath.Scalar(similarities, double.NegativeInfinity), similarities);
+        if (_ignoredRows is not null)
+            result.index_put_(double.NegativeInfinity, _ignoredRows, _ignoredColumns!);
+        return result;
+    }
+
+    /// <summary>
+    /// The similarities of all valid pairs with ignored entries set to −∞ (for a softmax over every valid key).
+    /// </summary>
+    public Tensor Valid(Tensor similarities)
+    {
+        using var noGrad = no_grad();
+        if (!FromLabels)
+            return where(Positives.logical_or(Negatives), similarities, PairMath.Scalar(similarities, double.NegativeInfinity));
+        var result = similarities.clone();
+        if (_ignoredRows is not null)
+            result.index_put_(double.NegativeInfinity, _ignoredRows, _ignoredColumns!);
+        return result;
+    }
+
     /// <summary>The B×B mask of self-pairs for a batch used as its own keys (identity, not a threshold).</summary>
     public static Tensor SelfPairs(long batchSize, Device device) => eye(batchSize, dtype: @bool, device: device);
 

@@ -40,6 +40,16 @@ internal static class PairMath
         return (e, e.sum(1, keepdim: true));
     }
 
+    /// <summary>
+    /// E_ik = exp(<paramref name="scale"/>·X_ik + <paramref name="offset"/>_i) and its row sums, for X from
+    /// <see cref="PairMasks.OnSide"/> or <see cref="PairMasks.Valid"/> (±∞ outside the pairs, so E is 0 there).
+    /// </summary>
+    public static (Tensor Exp, Tensor RowSum) FilledExp(Tensor filled, double scale, Tensor offset)
+    {
+        var e = offset.add(filled, scale).exp_();
+        return (e, e.sum(1, keepdim: true));
+    }
+
     /// <summary>x where x is finite, 0 elsewhere (for ±∞ row statistics of empty rows).</summary>
     public static Tensor FiniteOrZero(Tensor x) => where(x.isfinite(), x, Scalar(x, 0));
 

@@ -38,13 +38,14 @@ public sealed record TripletMarginLossOptions
 /// does not grow with the memory size; the memory only makes the selected triplets harder. <c>mean_nonzero</c>
 /// (the usual choice for all-triplets) averages over the violating triplets only.
 /// <para>
-/// Memory bound of "all" and "semi-hard": a memory of M = 50,000 keys has ~10⁴·4·10⁴ triplets per query, so
-/// triplets are never enumerated. Per query the negatives' similarities are sorted once (with prefix sums in
-/// float64); for a positive p with threshold t = S_ip − m, the count and the sum of the negatives above t come
-/// from a binary search (searchsorted), so Σ_n max(0, S_in − t) = sum − t·count. The gradient of a negative
-/// n is the number of positives p with S_ip − m &lt; S_in (a binary search in the sorted positives), that of a
-/// positive is minus the count of violating negatives. Time O(B·M·log M), memory O(B·M): a handful of B×M
-/// tensors, never B×M×M.
+/// Memory bound of "all" and "semi-hard": a memory of M = 50,000 keys holds ~10⁴·4·10⁴ triplets per query, so
+/// triplets are never enumerated. The positives of each query are sorted once into a B×P table (P = the most
+/// positives of any query, padded with +∞) with float64 prefix sums. For each negative n, binary searches
+/// (searchsorted) give the rank range of the positives p it forms a violating triplet with (S_ip &lt; S_in + m,
+/// and S_ip &gt; S_in for semi-hard); its summed loss is count·(S_in + m) − (sum of those S_ip) from the prefix
+/// sums, and its derivative is the count. Each positive's derivative is minus the number of negatives whose range
+/// holds its rank, read from row histograms of the range ends. Time O(B·M·log P), memory O(B·M + B·P); batch-hard
+/// needs O(B·M) and a sparse gradient (two keys per query).
 /// </para>
 /// </remarks>
 public sealed class TripletMarginLoss : PairLoss

@@ -28,7 +28,7 @@ public sealed class HardestNegativeMiner : IPairMiner
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var negatives = similarities.masked_fill(masks.Negatives.logical_not(), double.NegativeInfinity);
+        var negatives = masks.OnSide(similarities, PairSide.Negative);
         int k = (int)Math.Min(K, similarities.shape[1]);
         var (values, indices) = negatives.topk(k, dim: 1);
         var selected = zeros_like(masks.Negatives).scatter_(1, indices, values.isfinite());

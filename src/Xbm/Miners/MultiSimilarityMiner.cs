@@ -31,13 +31,13 @@ public sealed class MultiSimilarityMiner : IPairMiner
     public static (Tensor Positives, Tensor Negatives) Select(Tensor similarities, PairMasks masks, double epsilon)
     {
         using var noGrad = no_grad();
-        using var hardestPositive = PairMath.RowMin(similarities, masks.Positives);
-        using var hardestNegative = PairMath.RowMax(similarities, masks.Negatives);
+        using var positives = masks.OnSide(similarities, PairSide.Positive);   // +∞ outside the positives
+        using var negatives = masks.OnSide(similarities, PairSide.Negative);   // −∞ outside the negatives
+        using var hardestPositive = positives.amin(new long[] { 1 }, keepdim: true);
+        using var hardestNegative = negatives.amax(new long[] { 1 }, keepdim: true);
         // S + ε > min P  ⇔  S > min P − ε;  S − ε < max N  ⇔  S < max N + ε. ±∞ rows keep nothing.
         using var negativeBound = hardestPositive.sub(epsilon);
         using var positiveBound = hardestNegative.add(epsilon);
-        var keptNegatives = similarities.gt(negativeBound).logical_and_(masks.Negatives);
-        var keptPositives = similarities.lt(positiveBound).logical_and_(masks.Positives);
-        return (keptPositives, keptNegatives);
+        return (positives.lt(positiveBound), negatives.gt(negativeBound));
     }
 }

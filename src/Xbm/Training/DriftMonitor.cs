@@ -1,5 +1,6 @@
 using TorchSharp;
 using Xbm.Data;
+using Xbm.Evaluation;
 using Xbm.Runtime;
 using static TorchSharp.torch;
 
@@ -28,7 +29,8 @@ public sealed class DriftMonitor : IDisposable
     private readonly SortedDictionary<long, Tensor> _snapshots = new();
     private readonly Dictionary<long, DriftSample> _latest = new();
     private readonly List<DriftSample> _samples = new();
-    private readonly Dictionary<int, Tensor> _imageCache = new();
+    private readonly Dictionary<long, Tensor> _imageCache = new();
+    private readonly ProbeSet _probeSet;
     private long _cachedBytes;
     private long? _lastRecorded;
 
@@ -46,6 +48,7 @@ public sealed class DriftMonitor : IDisposable
         _images = images;
         _deltas = Options.Deltas.Distinct().Order().ToArray();
         _probes = DrawProbes(images.Count, Options.ProbeCount, Options.Seed);
+        _probeSet = new ProbeSet(this);
     }
 
     /// <summary>The settings.</summary>
@@ -157,45 +160,38 @@ public sealed class DriftMonitor : IDisposable
     /// <summary>The probes' L2-normalised embeddings (probes×d, float32, CPU, outside any DisposeScope).</summary>
     private Tensor Embed(nn.Module<Tensor, Tensor> model)
     {
-        bool wasTraining = model.training;
         var device = model.parameters().FirstOrDefault()?.device ?? CPU;
-        var parts = new List<Tensor>();
-        model.eval();
-        try
-        {
-            using var noGrad = no_grad();
-            int batches = (_probes.Length + Options.BatchSize - 1) / Options.BatchSize;
-            for (int b = 0; b < batches; b++)
-            {
-                using var scope = NewDisposeScope();
-                var input = ProbeImages(b).to(device);
-                var output = nn.functional.normalize(model.forward(input).to(float32), p: 2, dim: 1).cpu();
-                parts.Add(output.DetachFromDisposeScope());
-            }
-            return cat(parts, 0).DetachFromDisposeScope();
-        }
-        finally
-        {
-            foreach (var part in parts)
-                part.Dispose();
-            model.train(wasTraining);
-        }
+        using var scope = NewDisposeScope();
+        var embeddings = Embedder.Embed(model, _probeSet, Options.BatchSize, device); // eval mode, no gradient, mode restored
+        return nn.functional.normalize(embeddings, p: 2, dim: 1).DetachFromDisposeScope();
     }
 
-    /// <summary>The images of probe batch <paramref name="batch"/>, cached while within the byte budget.</summary>
-    private Tensor ProbeImages(int batch)
+    /// <summary>
+    /// The probe images as an image set for <see cref="Embedder"/>: position i is probe i. Batches are cached
+    /// (keyed by their first position and length) while within <see cref="DriftMonitorOptions.ImageCacheBytes"/>;
+    /// the rest is reloaded at each measurement.
+    /// </summary>
+    private sealed class ProbeSet(DriftMonitor owner) : IImageSet
     {
-        if (_imageCache.TryGetValue(batch, out var cached))
-            return cached;
-        int start = batch * Options.BatchSize;
-        int length = Math.Min(Options.BatchSize, _probes.Length - start);
-        var images = _images.Load(new ArraySegment<int>(_probes, start, length), augment: false, seed: 0);
-        long bytes = images.numel() * images.element_size();
-        if (_cachedBytes + bytes <= Options.ImageCacheBytes)
+        public int Count => owner._probes.Length;
+
+        public IReadOnlyList<long> Labels => owner._probes.Select(p => owner._images.Labels[p]).ToArray();
+
+        public Tensor Load(IReadOnlyList<int> positions, bool augment, ulong seed)
         {
-            _imageCache[batch] = images.DetachFromDisposeScope();
-            _cachedBytes += bytes;
+            int first = positions.Count == 0 ? 0 : positions[0];
+            bool contiguous = positions.Select((p, i) => p == first + i).All(x => x);
+            long key = ((long)first << 32) | (uint)positions.Count;
+            if (contiguous && owner._imageCache.TryGetValue(key, out var cached))
+                return cached;
+            var images = owner._images.Load(positions.Select(i => owner._probes[i]).ToArray(), augment: false, seed: 0);
+            long bytes = images.numel() * images.element_size();
+            if (contiguous && owner._cachedBytes + bytes <= owner.Options.ImageCacheBytes)
+            {
+                owner._imageCache[key] = images.DetachFromDisposeScope();
+                owner._cachedBytes += bytes;
+            }
+            return images;
         }
-        return images;
     }
 }

@@ -24,10 +24,11 @@ public sealed record DriftMonitorOptions
     public long ImageCacheBytes { get; init; } = 256L << 20;
 
     /// <summary>The keys <see cref="FromConfig"/> reads.</summary>
-    public static IReadOnlyList<string> Keys { get; } = new[] { "probes", "deltas", "interval", "batch_size", "seed" };
+    public static IReadOnlyList<string> Keys { get; } = new[] { "probes", "deltas", "every", "interval", "batch_size", "seed" };
 
     /// <summary>
-    /// Reads <c>probes</c>, <c>deltas</c>, <c>interval</c>, <c>batch_size</c> and <c>seed</c> (default
+    /// Reads <c>probes</c>, <c>deltas</c>, <c>every</c> (the interval; <c>interval</c> is accepted as its
+    /// older name), <c>batch_size</c> and <c>seed</c> (default
     /// <paramref name="seed"/>, e.g. the run's seed) from a section, then rejects unknown keys.
     /// </summary>
     public static DriftMonitorOptions FromConfig(ConfigSection section, ulong seed)
@@ -38,7 +39,9 @@ public sealed record DriftMonitorOptions
         {
             ProbeCount = section.Int("probes", defaults.ProbeCount, min: 1),
             Deltas = section.LongList("deltas", defaults.Deltas, min: 1),
-            Interval = section.Long("interval", defaults.Interval, min: 1),
+            Interval = section.Has("every") && section.Has("interval")
+                ? throw section.Error("interval", "is the older name of every: give one of them")
+                : section.Long(section.Has("interval") ? "interval" : "every", defaults.Interval, min: 1),
             BatchSize = section.Int("batch_size", defaults.BatchSize, min: 1),
             Seed = (ulong)section.Long("seed", (long)seed, min: 0),
         };

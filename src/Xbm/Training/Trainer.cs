@@ -28,6 +28,7 @@ public sealed class Trainer
     private readonly IEvaluator? _evaluator;
     private readonly ITrainingObserver? _observer;
     private readonly Func<long, EmbeddingModel, bool>? _startCondition;
+    private readonly DriftMonitor? _drift;
     private readonly long[] _labels;
 
     /// <summary>Wires a run. The model must already be on <paramref name="device"/>.</summary>
@@ -45,9 +46,13 @@ public sealed class Trainer
     /// Adaptive start: called from the start iteration on, until it first returns true, with the iteration and
     /// the model; the memory starts at that iteration. Null = start at the start iteration.
     /// </param>
+    /// <param name="drift">
+    /// Drift measurement (SPEC section 4), or null: recorded before the first step (iteration 0, or the
+    /// checkpoint's iteration on resume) and after every step, its samples written to drift.csv and TensorBoard.
+    /// </param>
     public Trainer(TrainOptions options, EmbeddingModel model, IPairLoss loss, IEmbeddingMemory? memory, IImageSet train,
         IBatchSampler sampler, Device device, string runFolder, IEvaluator? evaluator = null, ITrainingObserver? observer = null,
-        Func<long, EmbeddingModel, bool>? startCondition = null)
+        Func<long, EmbeddingModel, bool>? startCondition = null, DriftMonitor? drift = null)
     {
         if (options.Memory.Enabled != memory is not null)
             throw new ArgumentException(memory is null ? "the options enable the memory but no memory was given" : "a memory was given but the options disable it");
@@ -62,6 +67,7 @@ public sealed class Trainer
         _evaluator = evaluator;
         _observer = observer;
         _startCondition = startCondition;
+        _drift = drift;
         _labels = train.Labels.ToArray();
     }
 
@@ -85,7 +91,9 @@ public sealed class Trainer
             (start, skipped, memoryStarted) = (info.Iteration, info.SkippedSteps, info.MemoryStarted);
             _observer?.OnMessage($"resumed from {latest} (iteration {start})");
         }
-        var log = new TrainingLog(_runFolder, _options.TensorBoard, start);
+        var log = new TrainingLog(_runFolder, _options.TensorBoard, start, drift: _drift is not null);
+        if (_drift is not null)
+            log.Drift(_drift.Record(start, _model));
         var finalMetrics = new Dictionary<string, IReadOnlyDictionary<string, double>>();
 
         var clock = new Stopwatch();
@@ -112,6 +120,8 @@ public sealed class Trainer
             if (t % _options.LogEvery == 0 || t == _options.Iterations)
                 log.Step(report);
             _observer?.OnStep(report);
+            if (_drift is not null)
+                log.Drift(_drift.Record(t, _model));
 
             bool last = t == _options.Iterations;
             if (_evaluator is not null && (last || (_options.EvaluateEvery > 0 && t % _options.EvaluateEvery == 0)))

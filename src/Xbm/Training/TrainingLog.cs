@@ -7,7 +7,7 @@ namespace Xbm.Training;
 
 /// <summary>
 /// The run's logs: metrics.csv (one row per logged step), evaluations.csv (one row per evaluation and
-/// metric) and TensorBoard event files (TorchSharp's writer appends each event to the file as it is added). On resume, rows after the checkpoint's iteration (written by the
+/// metric), drift.csv when drift is measured (one row per iteration and Δt) and TensorBoard event files (TorchSharp's writer appends each event to the file as it is added). On resume, rows after the checkpoint's iteration (written by the
 /// interrupted process) are dropped, so the logs match an uninterrupted run.
 /// </summary>
 public sealed class TrainingLog
@@ -22,15 +22,21 @@ public sealed class TrainingLog
 
     private readonly string _metricsPath;
     private readonly string _evaluationsPath;
+    private readonly string? _driftPath;
     private readonly SummaryWriter? _tensorBoard;
 
-    /// <summary>Opens (or, when resuming at <paramref name="resumeIteration"/>, trims) the logs of a run.</summary>
-    public TrainingLog(string runFolder, bool tensorBoard, long resumeIteration)
+    /// <summary>Opens (or, when resuming at <paramref name="resumeIteration"/>, trims) the logs of a run; <paramref name="drift"/> adds drift.csv.</summary>
+    public TrainingLog(string runFolder, bool tensorBoard, long resumeIteration, bool drift = false)
     {
         _metricsPath = Path.Combine(runFolder, "metrics.csv");
         _evaluationsPath = Path.Combine(runFolder, "evaluations.csv");
         PrepareCsv(_metricsPath, string.Join(',', MetricColumns), resumeIteration);
         PrepareCsv(_evaluationsPath, "iteration,split,metric,value", resumeIteration);
+        if (drift)
+        {
+            _driftPath = Path.Combine(runFolder, DriftFileName);
+            PrepareCsv(_driftPath, "iteration,delta,drift", resumeIteration);
+        }
         if (tensorBoard)
             _tensorBoard = utils.tensorboard.SummaryWriter(Path.Combine(runFolder, "tensorboard"));
     }
@@ -75,6 +81,39 @@ public sealed class TrainingLog
             _tensorBoard?.add_scalar($"{split}/{name}", (float)value, (int)iteration);
         }
         File.AppendAllText(_evaluationsPath, text.ToString());
+    }
+
+    /// <summary>The drift file of a run folder.</summary>
+    public const string DriftFileName = "drift.csv";
+
+    /// <summary>Appends drift samples (no-op for none; requires the log to have been opened with drift).</summary>
+    public void Drift(IReadOnlyList<DriftSample> samples)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        if (samples.Count == 0)
+            return;
+        if (_driftPath is null)
+            throw new InvalidOperationException("this log was opened without drift");
+        File.AppendAllText(_driftPath, string.Concat(samples.Select(s => $"{s.Iteration},{s.Delta},{Format(s.Drift)}\n")));
+        foreach (var s in samples)
+            _tensorBoard?.add_scalar($"drift/dt{s.Delta}", (float)s.Drift, (int)s.Iteration);
+    }
+
+    /// <summary>Reads drift.csv of a run: (iteration, Δt, drift) rows; empty when the run measured no drift.</summary>
+    public static List<DriftSample> ReadDrift(string runFolder)
+    {
+        string path = Path.Combine(runFolder, DriftFileName);
+        var rows = new List<DriftSample>();
+        if (!File.Exists(path))
+            return rows;
+        foreach (string line in File.ReadLines(path).Skip(1))
+        {
+            var f = line.Split(',');
+            if (f.Length == 3 && f[2].Length > 0)
+                rows.Add(new DriftSample(long.Parse(f[0], CultureInfo.InvariantCulture), long.Parse(f[1], CultureInfo.InvariantCulture),
+                    double.Parse(f[2], CultureInfo.InvariantCulture)));
+        }
+        return rows;
     }
 
     /// <summary>Reads evaluations.csv of a run: (iteration, split, metric, value) rows.</summary>

@@ -19,8 +19,9 @@ namespace Xbm.Training;
 public sealed class TrainingRun : IDisposable
 {
     private TrainingRun(string folder, TrainOptions options, DatasetSplits data, EmbeddingModel model, IPairLoss loss,
-        IEmbeddingMemory? memory, Device device, Trainer trainer, RetrievalEvaluation evaluator)
+        IEmbeddingMemory? memory, Device device, Trainer trainer, RetrievalEvaluation evaluator, DriftMonitor? drift)
     {
+        Drift = drift;
         Folder = folder;
         Options = options;
         Data = data;
@@ -62,6 +63,9 @@ public sealed class TrainingRun : IDisposable
 
     /// <summary>The trainer.</summary>
     public Trainer Trainer { get; }
+
+    /// <summary>The drift monitor (the config's drift section), or null.</summary>
+    public DriftMonitor? Drift { get; }
 
     /// <summary>The evaluator over the dataset's validation and test protocols.</summary>
     public RetrievalEvaluation Evaluator { get; }
@@ -106,6 +110,14 @@ public sealed class TrainingRun : IDisposable
         var model = ModelFactory.Create(config.Section("model", ConfigLoader.ShorthandKey("model")), channels, report => observer?.OnMessage($"weights: {report}"));
         model.to(device);
         var loss = LossRegistry.Create(config.Section("loss"), config.Section("miner"));
+        var driftOptions = config.Has("drift") ? DriftMonitorOptions.FromConfig(config.Section("drift"), (ulong)seed) : null;
+        if (options.Memory.StartDrift is not null)
+        {
+            if (driftOptions is null)
+                throw memorySection.Error("start_drift", "the adaptive start watches the measured drift: add a drift section (e.g. drift: {every: 50, deltas: [100]})");
+            if (!driftOptions.Deltas.Contains(options.Memory.StartDriftDelta))
+                throw memorySection.Error("start_drift_delta", $"{options.Memory.StartDriftDelta} is not among drift.deltas ({string.Join(", ", driftOptions.Deltas)})");
+        }
         IEmbeddingMemory? memory = options.Memory.Enabled
             ? MemoryFactory.Create(memorySection, model.Dimension, data.Train.Count, device)
             : null;
@@ -135,8 +147,26 @@ public sealed class TrainingRun : IDisposable
             AtomicFile.WriteAllText(stored, resolved);
         }
 
-        var trainer = new Trainer(options, model, loss, memory, data.Train, sampler, device, folder, evaluateWhileTraining ? evaluator : null, observer);
-        return new TrainingRun(folder, options, data, model, loss, memory, device, trainer, evaluator);
+        var drift = driftOptions is null ? null : new DriftMonitor(data.Train, driftOptions);
+        var trainer = new Trainer(options, model, loss, memory, data.Train, sampler, device, folder, evaluateWhileTraining ? evaluator : null, observer,
+            AdaptiveStart(options.Memory, drift), drift);
+        return new TrainingRun(folder, options, data, model, loss, memory, device, trainer, evaluator, drift);
+    }
+
+    /// <summary>
+    /// The adaptive start (SPEC section 4, our extension): the memory starts at the first iteration, from the
+    /// start iteration on, at which the latest drift measured at memory.start_drift_delta is below
+    /// memory.start_drift. Null when the memory starts at a fixed iteration.
+    /// </summary>
+    public static Func<long, EmbeddingModel, bool>? AdaptiveStart(XbmOptions memory, DriftMonitor? drift)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        if (memory.StartDrift is not double threshold)
+            return null;
+        if (drift is null)
+            throw new ArgumentException("the adaptive start needs a drift monitor", nameof(drift));
+        long delta = memory.StartDriftDelta;
+        return (_, _) => drift.LatestDrift(delta) is double measured && measured < threshold;
     }
 
     /// <summary>Loads the configuration stored in a run folder (or the run folder of a checkpoint folder).</summary>
@@ -155,6 +185,7 @@ public sealed class TrainingRun : IDisposable
     public void Dispose()
     {
         Memory?.Dispose();
+        Drift?.Dispose();
         Model.Dispose();
     }
 }
