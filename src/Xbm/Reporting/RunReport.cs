@@ -308,12 +308,17 @@ public static class RunReport
             context.Page.Paragraph("Drift was not recorded for these runs (no drift.csv in the run folders).", "note");
             return;
         }
-        var series = new List<(string, IReadOnlyList<(double, double)>)>();
+        context.Page.BeginGallery();
         for (int i = 0; i < runs.Count; i++)
-            foreach (var group in runs[i].Drift.GroupBy(d => d.Delta).OrderBy(g => g.Key))
-                series.Add(($"{labels[i]} Δt={group.Key}", group.OrderBy(d => d.Iteration).Select(d => ((double)d.Iteration, d.Drift)).ToList()));
-        context.Plot("drift.png", "Feature drift", "mean ‖f(x; θ_t) − f(x; θ_t−Δt)‖²", series,
-            "squared distance between a probe image's embeddings Δt iterations apart, averaged over the probe set");
+        {
+            if (runs[i].Drift.Count == 0)
+                continue;
+            string file = $"drift_{FileSafe(labels[i])}.png";
+            DriftPlot.Save(Path.Combine(context.Folder, file), runs[i].Drift, $"Feature drift: {labels[i]}");
+            context.AddImage(file, $"feature drift of {labels[i]}",
+                "mean squared distance between a probe image's embeddings Δt iterations apart (log scale), one line per Δt");
+        }
+        context.Page.EndGallery();
     }
 
     private static void RetrievalGrids(Context context, IReadOnlyList<RunRecord> runs, IReadOnlyList<string> labels)
