@@ -52,7 +52,4 @@ internal static class PairMath
 
     /// <summary>x where x is finite, 0 elsewhere (for ±∞ row statistics of empty rows).</summary>
     public static Tensor FiniteOrZero(Tensor x) => where(x.isfinite(), x, Scalar(x, 0));
-
-    /// <summary>log(1 + exp(u)) computed without overflow.</summary>
-    public static Tensor Softplus(Tensor u) => u.clamp_min(0).add_(u.abs().neg_().exp_().log1p_());
 }
