@@ -12,6 +12,8 @@ if (args.Length > 0 && args[0] == "step")
     return StepTiming.Run(args[1..]);
 if (args.Length > 0 && args[0] == "evaluation")
     return EvaluationBenchmark.Run(args[1..]);
+if (args.Length > 0 && args[0] == "memory-kinds")
+    return MemoryKindBenchmark.Run(args[1..]);
 
 // Runs every benchmark class of this assembly (pick with --filter, e.g. --filter '*MemoryLoss*'; '*' for all).
 // In-process toolchain, so the TorchSharp native-load fix of this build applies (see BenchConfig).
