@@ -52,8 +52,7 @@ public sealed class DriftRecordingTests : IDisposable
     private static Trainer Build(TrainOptions options, string run, DriftMonitor drift, ITrainingObserver? observer = null)
     {
         var data = new SyntheticImageSet(6, 10);
-        torch.manual_seed(11);
-        var model = new EmbeddingModel(new SmallCnn(1, 4), 16);
+        var model = FixedInitModel.Create();
         var memory = options.Memory.Enabled ? new CrossBatchMemory(50, 16) : null;
         return new Trainer(options, model, new ContrastiveLoss(), memory, data,
             new TestSampler(data.Labels, options.ClassesPerBatch, options.ImagesPerClass, 5), CPU, run, observer: observer,

@@ -48,11 +48,7 @@ public sealed class TrainerTests : IDisposable
         TensorBoard = false,
     };
 
-    private static EmbeddingModel Model()
-    {
-        torch.manual_seed(11);
-        return new EmbeddingModel(new SmallCnn(1, 4), 16);
-    }
+    private static EmbeddingModel Model() => FixedInitModel.Create();
 
     private (Trainer Trainer, EmbeddingModel Model, CrossBatchMemory? Memory) Build(TrainOptions options, string run, ITrainingObserver? observer = null, IPairLoss? loss = null)
     {
