@@ -10,7 +10,8 @@ namespace Xbm.Cli.Commands;
 /// `xbm study`: the papers' ablations in miniature, each a list of arms run over seeds by <see cref="StudyRunner"/>,
 /// writing summary.md (mean ± std and per seed), summary.csv and a PNG plot into the study folder.
 /// Subcommands: memory-size (R@1 against memory size, 0 = no memory), memory-kind (none, XBM, XBM*,
-/// momentum, XBN, adaptive XBN) and arms (any list of arms given on the command line).
+/// momentum, XBN, adaptive XBN), weights (pair-weight curves without and with memory) and arms (any list of
+/// arms given on the command line).
 /// </summary>
 public sealed class StudyCommand : ICliCommand
 {
@@ -32,6 +33,7 @@ public sealed class StudyCommand : ICliCommand
         command.Add(BuildMemorySize());
         command.Add(BuildMemoryKind());
         command.Add(BuildArms());
+        command.Add(BuildWeights());
         return command;
     }
 
@@ -148,6 +150,36 @@ public sealed class StudyCommand : ICliCommand
             SaveBars(comparison, Path.Combine(folder, "recall_by_arm.png"), "Recall@1 by arm (mean ± std over seeds)");
             Finish(runner, comparison, folder, "Study: Recall@1 by arm",
                 "recall_by_arm.png\n\nArms:\n\n" + string.Concat(arms.Select(a => $"- {a.Name}: {(a.Overrides.Count == 0 ? "(config as is)" : string.Join("; ", a.Overrides))}\n")));
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command BuildWeights()
+    {
+        var command = new Command("weights", "The pair-weighting study: direct weight assignment with several positive and negative weight curves, each without and with memory");
+        var common = Common.Create(command);
+        var only = new Option<string?>("--weightings") { Description = $"weightings to run, comma-separated (default all): {string.Join(", ", WeightCurveArm.Defaults.Select(w => w.Name))}" };
+        command.Add(only);
+        command.SetAction(parse =>
+        {
+            var weightings = WeightCurveArm.Defaults;
+            if (parse.GetValue(only) is { } names)
+                weightings = names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(n => WeightCurveArm.Defaults.FirstOrDefault(w => w.Name == n)
+                        ?? throw new ArgumentException($"--weightings: unknown weighting '{n}' (expected: {string.Join(", ", WeightCurveArm.Defaults.Select(w => w.Name))})"))
+                    .ToList();
+            var root = ConfigLoader.Load(parse.GetValue(common.Config)!.FullName, parse.GetValue(common.Set));
+            // The memory arm uses the config's memory section, or the FIFO memory's defaults when it has none.
+            var memory = HasMemory(root) ? Array.Empty<string>() : new[] { "memory.kind=fifo" };
+            var arms = WeightStudy.Arms(weightings, memory);
+            var runner = common.Runner(parse, "weights");
+            var comparison = runner.Run(arms);
+            string folder = common.Folder(parse, "weights");
+            string table = WeightStudy.Write(folder, comparison, weightings);
+            Finish(runner, comparison, folder, "Pair-weighting study: Recall@1 per arm", "weights.md (tables by weighting), curve-*.png");
+            Console.WriteLine(table);
+            AnsiConsole.MarkupLineInterpolated($"weighting tables: {Path.Combine(folder, "weights.md")}, weights.csv, curve plots curve-*.png");
             return 0;
         });
         return command;
