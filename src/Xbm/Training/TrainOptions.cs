@@ -57,6 +57,12 @@ public sealed record TrainOptions
     /// <summary>Images per class (K).</summary>
     public int ImagesPerClass { get; init; } = 4;
 
+    /// <summary>
+    /// Training batches loaded ahead on a background thread (sampler.prefetch, default 2; 0 = load on the training
+    /// thread). Batches are identical either way.
+    /// </summary>
+    public int Prefetch { get; init; } = 2;
+
     /// <summary>Small-class policy of the sampler: pad, drop or error.</summary>
     public string SmallClasses { get; init; } = "pad";
 
@@ -121,6 +127,7 @@ public sealed record TrainOptions
             ClassesPerBatch = sampler.Int("classes_per_batch", 8, min: 1),
             ImagesPerClass = sampler.Int("images_per_class", 4, min: 1),
             SmallClasses = sampler.Choice("small_classes", "pad", "pad", "drop", "error"),
+            Prefetch = sampler.Int("prefetch", 2, min: 0, max: 64),
             Optimizer = new OptimizerOptions(
                 optimizer.Choice("name", "adam", "adam", "adamw", "sgd"),
                 optimizer.Double("lr", 1e-3, min: 0, max: 10),

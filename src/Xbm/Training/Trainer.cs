@@ -99,6 +99,7 @@ public sealed class Trainer
         var clock = new Stopwatch();
         long imagesSeen = 0;
         _model.train();
+        using var batches = new BatchLoader(_train, _sampler, t => BatchSeed(_options.Seed, t), start + 1, _options.Iterations, _options.Prefetch);
         for (long t = start + 1; t <= _options.Iterations; t++)
         {
             cancel.ThrowIfCancellationRequested();
@@ -113,7 +114,8 @@ public sealed class Trainer
             }
 
             clock.Start();
-            var report = Step(t, schedule.At(t), optimizer, memoryStarted, ref skipped);
+            var batch = batches.Next();
+            var report = Step(batch, schedule.At(t), optimizer, memoryStarted, ref skipped);
             clock.Stop();
             imagesSeen += _options.BatchSize;
             report = report with { ImagesPerSecond = imagesSeen / Math.Max(1e-9, clock.Elapsed.TotalSeconds) };
@@ -138,7 +140,7 @@ public sealed class Trainer
             }
             if (last || (_options.CheckpointEvery > 0 && t % _options.CheckpointEvery == 0))
                 Checkpoint.Save(_runFolder, _model, optimizer, _memory,
-                    new CheckpointInfo(t, _options.Seed, _sampler.SaveState(), memoryStarted, skipped), _options.KeepCheckpoints);
+                    new CheckpointInfo(t, _options.Seed, batch.SamplerState, memoryStarted, skipped), _options.KeepCheckpoints);
         }
         double seconds = clock.Elapsed.TotalSeconds;
         var result = new TrainingResult(_options.Iterations, finalMetrics, seconds, imagesSeen / Math.Max(1e-9, seconds), skipped, start);
@@ -150,11 +152,12 @@ public sealed class Trainer
     /// <summary>The seed of iteration <paramref name="t"/>'s augmentation: a function of (seed, t) only.</summary>
     public static ulong BatchSeed(long seed, long t) => SeededRandom.Derive((ulong)seed, (ulong)t).NextUInt64();
 
-    private StepReport Step(long t, double rate, OptimizerHelper optimizer, bool memoryActive, ref long skipped)
+    private StepReport Step(LoadedBatch batchData, double rate, OptimizerHelper optimizer, bool memoryActive, ref long skipped)
     {
         using var scope = NewDisposeScope();
-        var positions = _sampler.Next();
-        var images = _train.Load(positions, augment: true, BatchSeed(_options.Seed, t)).to(_device);
+        long t = batchData.Iteration;
+        var positions = batchData.Positions;
+        var images = batchData.Images(_device);
         var labels = tensor(positions.Select(p => _labels[p]).ToArray(), dtype: int64, device: _device);
         var indices = tensor(positions.Select(p => (long)p).ToArray(), dtype: int64, device: _device);
         OptimizerFactory.SetLearningRate(optimizer, rate);

@@ -112,6 +112,21 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal(Enumerable.Range(1, 8).Select(i => i * 5L), iterations);
     }
 
+    [Fact]
+    public void PrefetchingDoesNotChangeTraining()
+    {
+        var synchronous = Build(Options(25, memory: true) with { Prefetch = 0 }, Path.Combine(_folder, "sync"));
+        synchronous.Trainer.Run();
+        var prefetched = Build(Options(25, memory: true) with { Prefetch = 3 }, Path.Combine(_folder, "prefetch"));
+        prefetched.Trainer.Run();
+        var a = synchronous.Model.state_dict();
+        var b = prefetched.Model.state_dict();
+        foreach (var (name, tensor) in a)
+            Assert.True(tensor.eq(b[name]).all().item<bool>(), $"parameter {name} differs with prefetching");
+        // The checkpoint stores the sampler state of the last trained batch, not of a batch loaded ahead.
+        Assert.Equal("25", Checkpoint.ReadInfo(Checkpoint.Latest(Path.Combine(_folder, "prefetch"))!).SamplerState);
+    }
+
     private sealed class PoisonedLoss(long poisonAt) : IPairLoss
     {
         private readonly ContrastiveLoss _inner = new();
