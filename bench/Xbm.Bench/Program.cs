@@ -12,6 +12,8 @@ if (args.Length > 0 && args[0] == "step")
     return StepTiming.Run(args[1..]);
 if (args.Length > 0 && args[0] == "evaluation")
     return EvaluationBenchmark.Run(args[1..]);
+if (args.Length > 0 && args[0] == "loader")
+    return LoaderVersusTraining.Run(args[1..]);
 if (args.Length > 0 && args[0] == "memory-kinds")
     return MemoryKindBenchmark.Run(args[1..]);
 

@@ -139,8 +139,12 @@ public sealed class TrainingLog
             File.WriteAllText(path, header + "\n");
             return;
         }
+        // A process killed while appending leaves a partial last row: keep only complete rows (every column).
+        int columns = header.Split(',').Length;
         var kept = File.ReadLines(path).Skip(1)
-            .Where(l => long.TryParse(l.Split(',')[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out long it) && it <= keepUpTo)
+            .Select(l => l.Split(','))
+            .Where(f => f.Length == columns && long.TryParse(f[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out long it) && it <= keepUpTo)
+            .Select(f => string.Join(',', f))
             .ToList();
         IO.AtomicFile.WriteAllText(path, header + "\n" + string.Concat(kept.Select(l => l + "\n")));
     }
