@@ -10,6 +10,16 @@ public static class DatasetFactory
     public static DatasetSplits Load(ConfigSection data)
     {
         string name = data.String("dataset", "fashion_mnist");
-        return name == "fashion_mnist" ? FashionMnist.LoadSplits(FashionMnist.FromSection(data)) : DatasetReaders.Load(data);
+        if (name != "fashion_mnist")
+            return DatasetReaders.Load(data);
+        var options = FashionMnist.FromSection(data);
+        try
+        {
+            return FashionMnist.LoadSplits(options);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw data.Error("root", e.Message); // names the config file and key: data.root
+        }
     }
 }

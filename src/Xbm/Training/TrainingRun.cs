@@ -128,13 +128,28 @@ public sealed class TrainingRun : IDisposable
 
         if (options.EvaluateOn == "validation" && data.Validation is null)
             throw new ConfigException($"{config.Source}: evaluation.on: validation, but the data has no validation split (set data.validation_classes)");
-        var sampler = new PKSampler(data.Train.Labels, new PKSamplerOptions
+        var samplerSection = config.Section("sampler");
+        if (data.Train.Count == 0)
+            throw new ConfigException($"{config.Source}: data: the training split has no images");
+        int classes = data.Train.Labels.Distinct().Count();
+        if (options.ClassesPerBatch > classes)
+            throw samplerSection.Error("classes_per_batch", $"{options.ClassesPerBatch} classes per batch, but the training split has only {classes} classes");
+        PKSampler sampler;
+        try
         {
-            ClassesPerBatch = options.ClassesPerBatch,
-            ImagesPerClass = options.ImagesPerClass,
-            SmallClasses = Enum.Parse<SmallClassPolicy>(options.SmallClasses, ignoreCase: true),
-            Seed = (ulong)seed,
-        });
+            sampler = new PKSampler(data.Train.Labels, new PKSamplerOptions
+            {
+                ClassesPerBatch = options.ClassesPerBatch,
+                ImagesPerClass = options.ImagesPerClass,
+                SmallClasses = Enum.Parse<SmallClassPolicy>(options.SmallClasses, ignoreCase: true),
+                Seed = (ulong)seed,
+            });
+        }
+        catch (ArgumentException e)
+        {
+            // With P and the data checked above, what remains is K against the classes' sizes.
+            throw samplerSection.Error("images_per_class", e.Message);
+        }
         var evaluator = new RetrievalEvaluation(data, device, options.EmbedBatchSize);
 
         Directory.CreateDirectory(folder);
