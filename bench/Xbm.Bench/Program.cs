@@ -1,21 +1,25 @@
 using System.Globalization;
 using BenchmarkDotNet.Running;
 using Xbm.Bench;
+using Xbm.Runtime;
 
 // Native settings first: they must be in place before TorchSharp loads libtorch (see NativeTuning).
 Console.WriteLine($"Native tuning: {NativeTuning.Apply()}");
 
 // Custom measured runs (not BenchmarkDotNet): whole training runs and single steps.
-if (args.Length > 0 && args[0] == "throughput")
-    return TrainingThroughput.Run(args[1..]);
-if (args.Length > 0 && args[0] == "step")
-    return StepTiming.Run(args[1..]);
-if (args.Length > 0 && args[0] == "evaluation")
-    return EvaluationBenchmark.Run(args[1..]);
-if (args.Length > 0 && args[0] == "loader")
-    return LoaderVersusTraining.Run(args[1..]);
-if (args.Length > 0 && args[0] == "memory-kinds")
-    return MemoryKindBenchmark.Run(args[1..]);
+Func<string[], int>? mode = args.Length == 0 ? null : args[0] switch
+{
+    "throughput" => TrainingThroughput.Run,
+    "step" => StepTiming.Run,
+    "evaluation" => EvaluationBenchmark.Run,
+    "long-run" => LongRun.Run,
+    "pytorch" => PyTorchComparison.Run,
+    "loader" => LoaderVersusTraining.Run,
+    "memory-kinds" => MemoryKindBenchmark.Run,
+    _ => null,
+};
+if (mode is not null)
+    return mode(args[1..]);
 
 // Runs every benchmark class of this assembly (pick with --filter, e.g. --filter '*MemoryLoss*'; '*' for all).
 // In-process toolchain, so the TorchSharp native-load fix of this build applies (see BenchConfig).

@@ -1,0 +1,42 @@
+using System.Runtime.InteropServices;
+
+namespace Xbm.Runtime;
+
+/// <summary>
+/// Native settings that must be in place before TorchSharp loads libtorch (docs/benchmarks.md, "Native settings"):
+/// <c>OMP_WAIT_POLICY=PASSIVE</c>, so that idle OpenMP workers sleep instead of spinning on cores the training
+/// thread needs, and glibc heap retention (<c>mallopt</c> mmap and trim thresholds of 1 GiB), so that the large
+/// per-step buffers of a memory loss are reused instead of being unmapped and page-faulted at every step.
+/// Linux only; a value of OMP_WAIT_POLICY set by the user is kept; <c>XBM_NATIVE_TUNING=0</c> turns it off.
+/// The <c>xbm</c> tool and the benchmarks call <see cref="Apply"/> first thing.
+/// </summary>
+public static class NativeTuning
+{
+    private const int MallocTrimThreshold = -1, MallocMmapThreshold = -3;
+
+    /// <summary>Applies the settings; returns a one-line description of what is in effect.</summary>
+    public static string Apply()
+    {
+        if (!OperatingSystem.IsLinux())
+            return "none (not Linux)";
+        if (Environment.GetEnvironmentVariable("XBM_NATIVE_TUNING") == "0")
+            return "off (XBM_NATIVE_TUNING=0)";
+        // Environment.SetEnvironmentVariable does not reach the native environment on Unix; libgomp reads it
+        // with getenv when TorchSharp first loads libtorch. A value already set by the user is kept.
+        setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
+        bool heap = mallopt(MallocMmapThreshold, 1 << 30) == 1 && mallopt(MallocTrimThreshold, 1 << 30) == 1;
+        return $"OMP_WAIT_POLICY={WaitPolicy()}, glibc heap retention {(heap ? "on" : "failed")}";
+    }
+
+    /// <summary>OMP_WAIT_POLICY as the native environment (what libgomp reads) has it, or null.</summary>
+    public static string? WaitPolicy() => OperatingSystem.IsLinux() ? Marshal.PtrToStringAnsi(getenv("OMP_WAIT_POLICY")) : null;
+
+    [DllImport("libc")]
+    private static extern int setenv(string name, string value, int overwrite);
+
+    [DllImport("libc")]
+    private static extern IntPtr getenv(string name);
+
+    [DllImport("libc")]
+    private static extern int mallopt(int parameter, int value);
+}
