@@ -33,14 +33,24 @@ public static class Checkpoint
     {
         string name = $"iter-{info.Iteration:D8}";
         string target = Path.Combine(Folder(runFolder), name);
-        AtomicFile.WriteFolder(target, folder =>
+        try
         {
-            SaveModel(Path.Combine(folder, "model.safetensors"), model);
-            optimizer.save_state_dict(Path.Combine(folder, "optimizer.bin"));
-            if (memory is not null)
-                SaveMemory(Path.Combine(folder, "memory.safetensors"), memory);
-            File.WriteAllText(Path.Combine(folder, "trainer.json"), JsonSerializer.Serialize(info));
-        });
+            AtomicFile.WriteFolder(target, folder =>
+            {
+                SaveModel(Path.Combine(folder, "model.safetensors"), model);
+                optimizer.save_state_dict(Path.Combine(folder, "optimizer.bin"));
+                if (memory is not null)
+                    SaveMemory(Path.Combine(folder, "memory.safetensors"), memory);
+                File.WriteAllText(Path.Combine(folder, "trainer.json"), JsonSerializer.Serialize(info));
+            });
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            string kept = File.Exists(Path.Combine(Folder(runFolder), LatestFile)) && Latest(runFolder) is { } last
+                ? $"the last good checkpoint (iteration {ReadInfo(last).Iteration}) is intact"
+                : "no earlier checkpoint exists";
+            throw new IOException($"{target}: cannot write the checkpoint of iteration {info.Iteration} ({e.Message}); {kept}", e);
+        }
         AtomicFile.WriteAllText(Path.Combine(Folder(runFolder), LatestFile), name);
         Prune(runFolder, keep, name);
         return target;

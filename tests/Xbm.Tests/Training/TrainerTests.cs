@@ -127,6 +127,28 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal("25", Checkpoint.ReadInfo(Checkpoint.Latest(Path.Combine(_folder, "prefetch"))!).SamplerState);
     }
 
+    [Fact]
+    public void AFailedCheckpointWriteStopsWithAClearErrorAndKeepsTheLastGoodCheckpoint()
+    {
+        string run = Path.Combine(_folder, "run");
+        Directory.CreateDirectory(Checkpoint.Folder(run));
+        // A file where the checkpoint of iteration 20 goes: its write fails as on a full or read-only disk
+        // (root ignores permissions, so the test blocks the path instead).
+        string blocked = Path.Combine(Checkpoint.Folder(run), "iter-00000020");
+        File.WriteAllText(blocked, "in the way");
+        var (trainer, _, _) = Build(Options(30, memory: true), run);
+        var error = Assert.ThrowsAny<IOException>(() => trainer.Run());
+        Assert.Contains(blocked, error.Message);
+        Assert.Contains("iteration 10", error.Message);
+        Assert.Equal(10, Checkpoint.ReadInfo(Checkpoint.Latest(run)!).Iteration);
+        Assert.Empty(Directory.GetDirectories(Checkpoint.Folder(run), ".*"));
+
+        // The last good checkpoint is whole: once the path is free, the run resumes from it and finishes.
+        File.Delete(blocked);
+        var resumed = Build(Options(30, memory: true), run);
+        Assert.Equal(10, resumed.Trainer.Run().ResumedFrom);
+    }
+
     private sealed class PoisonedLoss(long poisonAt) : IPairLoss
     {
         private readonly ContrastiveLoss _inner = new();
