@@ -33,6 +33,8 @@ public static class Checkpoint
     {
         string name = $"iter-{info.Iteration:D8}";
         string target = Path.Combine(Folder(runFolder), name);
+        // Tensors made while saving (state dicts, memory state) are freed here: a long run's count stays flat.
+        using var scope = NewDisposeScope();
         try
         {
             AtomicFile.WriteFolder(target, folder =>
