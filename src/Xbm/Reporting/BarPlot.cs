@@ -46,6 +46,13 @@ public static class BarPlot
             s++;
         }
         plot.Axes.Bottom.SetTicks(Enumerable.Range(0, categories.Count).Select(i => (double)i).ToArray(), categories.ToArray());
+        if (categories.Max(c => c.Length) * 7 > width / Math.Max(1, categories.Count))
+        {
+            // Long names would overlap: slant them, with room below the axis.
+            plot.Axes.Bottom.TickLabelStyle.Rotation = -30;
+            plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
+            plot.Axes.Bottom.MinimumSize = 20 + 5 * categories.Max(c => c.Length);
+        }
         if (finite.Count > 0)
         {
             // Zoom on the bars' range: Recall@1 values of different arms are often a few points apart.
