@@ -5,17 +5,22 @@ namespace Xbm.Runtime;
 /// <summary>
 /// Native settings that must be in place before TorchSharp loads libtorch (docs/benchmarks.md, "Native settings"):
 /// <c>OMP_WAIT_POLICY=PASSIVE</c>, so that idle OpenMP workers sleep instead of spinning on cores the training
-/// thread needs, and glibc heap retention (<c>mallopt</c> mmap and trim thresholds of 1 GiB), so that the large
-/// per-step buffers of a memory loss are reused instead of being unmapped and page-faulted at every step.
+/// thread needs, and optionally glibc heap retention (<c>mallopt</c> mmap and trim thresholds of 1 GiB), so that the
+/// large per-step buffers of a memory loss are reused instead of being unmapped and page-faulted at every step.
 /// Linux only; a value of OMP_WAIT_POLICY set by the user is kept; <c>XBM_NATIVE_TUNING=0</c> turns it off.
-/// The <c>xbm</c> tool and the benchmarks call <see cref="Apply"/> first thing.
+/// The <c>xbm</c> tool and the benchmarks call <see cref="Apply"/> before anything loads libtorch.
 /// </summary>
 public static class NativeTuning
 {
     private const int MallocTrimThreshold = -1, MallocMmapThreshold = -3;
 
-    /// <summary>Applies the settings; returns a one-line description of what is in effect.</summary>
-    public static string Apply()
+    /// <summary>
+    /// Applies the settings; returns a one-line description of what is in effect. <paramref name="heapRetention"/>
+    /// keeps freed buffers up to 1 GiB in the heap: it speeds up memory-loss steps, but freed evaluation buffers
+    /// then stay resident too, so a long run with periodic evaluations grows (docs/benchmarks.md, long run). The
+    /// <c>xbm</c> tool therefore sets only the wait policy; the step benchmarks set both.
+    /// </summary>
+    public static string Apply(bool heapRetention = false)
     {
         if (!OperatingSystem.IsLinux())
             return "none (not Linux)";
@@ -24,6 +29,8 @@ public static class NativeTuning
         // Environment.SetEnvironmentVariable does not reach the native environment on Unix; libgomp reads it
         // with getenv when TorchSharp first loads libtorch. A value already set by the user is kept.
         setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
+        if (!heapRetention)
+            return $"OMP_WAIT_POLICY={WaitPolicy()}, glibc heap retention off";
         bool heap = mallopt(MallocMmapThreshold, 1 << 30) == 1 && mallopt(MallocTrimThreshold, 1 << 30) == 1;
         return $"OMP_WAIT_POLICY={WaitPolicy()}, glibc heap retention {(heap ? "on" : "failed")}";
     }

@@ -11,7 +11,7 @@ public sealed class NativeTuningTests
         if (!OperatingSystem.IsLinux())
             return;
         string? before = NativeTuning.WaitPolicy();
-        string description = NativeTuning.Apply();
+        string description = NativeTuning.Apply(heapRetention: true);
         string expected = before ?? "PASSIVE";
         Assert.Equal(expected, NativeTuning.WaitPolicy());
         Assert.Contains($"OMP_WAIT_POLICY={expected}", description);
