@@ -83,25 +83,9 @@ public static class LoaderVersusTraining
             TensorBoard = false,
             LogEvery = 1000,
         };
-        var observer = new StepClock();
+        var observer = new StepWindowClock(1, options.Iterations);
         string run = Path.Combine(folder, $"run-prefetch{prefetch}");
         new Trainer(options, model, new ContrastiveLoss(), null, set, Sampler(set), CPU, run, observer: observer).Run(resume: false);
-        return options.BatchSize * iterations / observer.AfterFirst.Elapsed.TotalSeconds;
-    }
-
-    /// <summary>Times the steps after the first (the warm-up allocates the optimizer state and the prefetch queue fills).</summary>
-    private sealed class StepClock : ITrainingObserver
-    {
-        public Stopwatch AfterFirst { get; } = new();
-
-        public void OnStep(StepReport report)
-        {
-            if (report.Iteration == 1)
-                AfterFirst.Start();
-        }
-
-        public void OnEvaluation(long iteration, string split, IReadOnlyDictionary<string, double> metrics) { }
-
-        public void OnMessage(string message) { }
+        return options.BatchSize * iterations / observer.Elapsed.TotalSeconds;
     }
 }

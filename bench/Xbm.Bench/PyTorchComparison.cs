@@ -50,7 +50,7 @@ public static class PyTorchComparison
                 $"iterations={iterations + WarmUp}", $"threads={threads}", $"sampler.prefetch={prefetch}", "memory.start_iteration=1",
                 "evaluation.every=0", "checkpoint.every=0", "logging.tensorboard=false",
             });
-            var clock = new AfterWarmUp(iterations + WarmUp);
+            var clock = new StepWindowClock(WarmUp, iterations + WarmUp);
             using var run = TrainingRun.Create(config, folder, observer: clock, evaluateWhileTraining: false);
             run.Trainer.Run(resume: false);
             return run.Options.BatchSize * iterations / clock.Elapsed.TotalSeconds;
@@ -74,25 +74,5 @@ public static class PyTorchComparison
             throw new InvalidOperationException($"xbm_reference.py exited with {process.ExitCode} (needs /usr/bin/python3 with python3-torch and python3-numpy)");
         using var json = JsonDocument.Parse(output.Trim().Split('\n')[^1]);
         return json.RootElement.GetProperty("images_per_second").GetDouble();
-    }
-
-    /// <summary>Times the iterations after the warm-up ones, up to the last step (not the final checkpoint).</summary>
-    private sealed class AfterWarmUp(long last) : ITrainingObserver
-    {
-        private readonly Stopwatch _clock = new();
-
-        public TimeSpan Elapsed => _clock.Elapsed;
-
-        public void OnStep(StepReport report)
-        {
-            if (report.Iteration == WarmUp)
-                _clock.Start();
-            if (report.Iteration == last)
-                _clock.Stop();
-        }
-
-        public void OnEvaluation(long iteration, string split, IReadOnlyDictionary<string, double> metrics) { }
-
-        public void OnMessage(string message) { }
     }
 }

@@ -64,9 +64,6 @@ public static class BarPlot
         plot.Title(title);
         plot.YLabel(yLabel);
         plot.ShowLegend();
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        string temporary = path + ".tmp.png";
-        plot.SavePng(temporary, width, height);
-        File.Move(temporary, path, overwrite: true);
+        PlotFile.SavePng(plot, path, width, height);
     }
 }

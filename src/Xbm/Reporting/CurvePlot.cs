@@ -21,9 +21,6 @@ public static class CurvePlot
         plot.XLabel(xLabel);
         plot.YLabel(yLabel);
         plot.ShowLegend();
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        string temporary = path + ".tmp.png";
-        plot.SavePng(temporary, width, height);
-        File.Move(temporary, path, overwrite: true);
+        PlotFile.SavePng(plot, path, width, height);
     }
 }

@@ -31,9 +31,6 @@ public static class DriftPlot
         plot.XLabel("iteration t");
         plot.YLabel("drift D(t, Δt) (log scale)");
         plot.ShowLegend();
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        string temporary = path + ".tmp.png";
-        plot.SavePng(temporary, width, height);
-        File.Move(temporary, path, overwrite: true);
+        PlotFile.SavePng(plot, path, width, height);
     }
 }

@@ -38,10 +38,6 @@ public static class WeightCurvePlot
         plot.YLabel("pair weight");
         plot.Axes.Margins(0.02, 0.02, 0.05, 0.3); // headroom above the curves for the legend
         plot.ShowLegend(Alignment.UpperLeft);
-        string full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string temporary = full + ".tmp.png";
-        plot.SavePng(temporary, width, height);
-        File.Move(temporary, full, overwrite: true);
+        PlotFile.SavePng(plot, path, width, height);
     }
 }

@@ -89,13 +89,14 @@ public static class WeightStudy
                 }
         }
         markdown.Append("Curves (weight of a lone pair against its similarity):\n\n");
+        string titleSplit = comparison.Runs.Any(r => r.Metrics.ContainsKey("test/Recall@1")) ? "test" : "validation";
+        string metric = $"{titleSplit}/Recall@1";
         foreach (var weighting in weightings)
         {
             string file = $"curve-{new StudyArm(weighting.Name, Array.Empty<string>()).Slug}.png";
-            string split = comparison.Runs.Any(r => r.Metrics.ContainsKey("test/Recall@1")) ? "test" : "validation";
-            var without = comparison.Summary(ArmName(weighting, WithoutMemory), $"{split}/Recall@1");
-            var with = comparison.Summary(ArmName(weighting, WithMemory), $"{split}/Recall@1");
-            string title = $"{weighting.Name}: {split} R@1 {Short(without)} no memory, {Short(with)} memory";
+            var without = comparison.Summary(ArmName(weighting, WithoutMemory), metric);
+            var with = comparison.Summary(ArmName(weighting, WithMemory), metric);
+            string title = $"{weighting.Name}: {titleSplit} R@1 {Short(without)} no memory, {Short(with)} memory";
             WeightCurvePlot.Save(Path.Combine(folder, file), title, weighting.Curve(PairSide.Positive), weighting.Curve(PairSide.Negative));
             markdown.Append($"- {file}: {weighting.Description}\n");
         }

@@ -48,7 +48,7 @@ public static class Checkpoint
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            string kept = File.Exists(Path.Combine(Folder(runFolder), LatestFile)) && Latest(runFolder) is { } last
+            string kept = Latest(runFolder) is { } last
                 ? $"the last good checkpoint (iteration {ReadInfo(last).Iteration}) is intact"
                 : "no earlier checkpoint exists";
             throw new IOException($"{target}: cannot write the checkpoint of iteration {info.Iteration} ({e.Message}); {kept}", e);
