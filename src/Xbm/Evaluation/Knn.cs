@@ -104,7 +104,7 @@ public static class Knn
     {
         long queryCount = q.shape[0], referenceCount = r.shape[0];
         int threads = Math.Max(1, Environment.ProcessorCount);
-        var heaps = new RunningTopK(queryChunk, k);
+        using var heaps = new RunningTopK(queryChunk, k);
         for (long q0 = 0; q0 < queryCount; q0 += queryChunk)
         {
             int rows = (int)Math.Min(queryChunk, queryCount - q0);

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Xbm.Evaluation;
 
@@ -11,13 +12,15 @@ namespace Xbm.Evaluation;
 /// to the buckets that hold its k best (an exact quickselect when that frees too little room), so each candidate costs
 /// amortised O(1) for any k. At the end each list is radix-sorted. Blocks must be offered in increasing reference
 /// order: then a later candidate equal to the threshold ranks after at least k kept ones and is rightly skipped,
-/// which gives the lower-index-first tie rule.
+/// which gives the lower-index-first tie rule. The candidate buffers (rows × 2k keys, hundreds of MiB for a deep
+/// k-NN) are native memory freed by <see cref="Dispose"/>: as a managed array each evaluation left one on the large
+/// object heap until a full collection, and a long run's resident memory grew by that much per evaluation.
 /// </summary>
-internal sealed unsafe class RunningTopK
+internal sealed unsafe class RunningTopK : IDisposable
 {
     private readonly int _k;
     private readonly int _capacity;
-    private readonly ulong[] _keys;
+    private ulong* _keys;
     private readonly int[] _counts;
     private readonly float[] _thresholds;
     private int _rows;
@@ -27,9 +30,16 @@ internal sealed unsafe class RunningTopK
     {
         _k = k;
         _capacity = 2 * k;
-        _keys = new ulong[(long)maxRows * _capacity];
+        _keys = (ulong*)NativeMemory.Alloc((nuint)((long)maxRows * _capacity), sizeof(ulong));
         _counts = new int[maxRows];
         _thresholds = new float[maxRows];
+    }
+
+    /// <summary>Frees the candidate buffers.</summary>
+    public void Dispose()
+    {
+        NativeMemory.Free(_keys);
+        _keys = null;
     }
 
     /// <summary>Starts a new chunk of <paramref name="rows"/> queries with empty lists.</summary>
@@ -82,42 +92,40 @@ internal sealed unsafe class RunningTopK
 
     private void OfferRow(float* values, int columns, int firstReference, int selfColumn, int row)
     {
-        fixed (ulong* keys = &_keys[(long)row * _capacity])
+        ulong* keys = _keys + (long)row * _capacity;
+        int count = _counts[row];
+        float threshold = _thresholds[row];
+        var thresholdVector = new Vector<float>(threshold);
+        int width = Vector<float>.Count;
+        int j = 0;
+        for (; j <= columns - width; j += width)
         {
-            int count = _counts[row];
-            float threshold = _thresholds[row];
-            var thresholdVector = new Vector<float>(threshold);
-            int width = Vector<float>.Count;
-            int j = 0;
-            for (; j <= columns - width; j += width)
+            if (!Vector.GreaterThanAny(Unsafe.ReadUnaligned<Vector<float>>(values + j), thresholdVector))
+                continue;
+            for (int lane = j; lane < j + width; lane++)
             {
-                if (!Vector.GreaterThanAny(Unsafe.ReadUnaligned<Vector<float>>(values + j), thresholdVector))
-                    continue;
-                for (int lane = j; lane < j + width; lane++)
+                if (values[lane] > threshold && lane != selfColumn)
                 {
-                    if (values[lane] > threshold && lane != selfColumn)
+                    keys[count++] = Encode(values[lane], firstReference + lane);
+                    if (count == _capacity)
                     {
-                        keys[count++] = Encode(values[lane], firstReference + lane);
-                        if (count == _capacity)
-                        {
-                            count = Compact(keys, out threshold);
-                            thresholdVector = new Vector<float>(threshold);
-                        }
+                        count = Compact(keys, out threshold);
+                        thresholdVector = new Vector<float>(threshold);
                     }
                 }
             }
-            for (; j < columns; j++)
-            {
-                if (values[j] > threshold && j != selfColumn)
-                {
-                    keys[count++] = Encode(values[j], firstReference + j);
-                    if (count == _capacity)
-                        count = Compact(keys, out threshold);
-                }
-            }
-            _counts[row] = count;
-            _thresholds[row] = threshold;
         }
+        for (; j < columns; j++)
+        {
+            if (values[j] > threshold && j != selfColumn)
+            {
+                keys[count++] = Encode(values[j], firstReference + j);
+                if (count == _capacity)
+                    count = Compact(keys, out threshold);
+            }
+        }
+        _counts[row] = count;
+        _thresholds[row] = threshold;
     }
 
     /// <summary>
@@ -181,7 +189,7 @@ internal sealed unsafe class RunningTopK
                 int count = _counts[row];
                 if (count < _k)
                     throw new InvalidOperationException($"query {row} of the chunk has {count} of {_k} neighbours");
-                fixed (ulong* keys = &_keys[(long)row * _capacity])
+                ulong* keys = _keys + (long)row * _capacity;
                 fixed (ulong* temp = scratch)
                 {
                     RadixSort(keys, temp, count);
