@@ -17,6 +17,7 @@ Func<string[], int>? mode = args.Length == 0 ? null : args[0] switch
     "pytorch" => PyTorchComparison.Run,
     "loader" => LoaderVersusTraining.Run,
     "memory-kinds" => MemoryKindBenchmark.Run,
+    "loss-step" => LossStepRatios.Run,
     _ => null,
 };
 if (mode is not null)

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using static TorchSharp.torch;
 
 namespace Xbm.Losses;
@@ -56,5 +57,45 @@ public sealed class ContrastiveLoss : PairLoss
         // Σ_P (1 − S) + Σ_N S = |P| + Σ G ⊙ S: linear in S, the second term comes from the backward product.
         return new PairTerms(PairMath.Scalar(s, positives), positives + negatives > 0 ? gradient : null,
             masks.PositiveCount + masks.NegativeCount, positives + negatives, positives, negatives, Linear: true);
+    }
+
+    internal override bool HasRowForm => true;
+
+    internal override RowTerms EvaluateRow(ref PairRow row)
+    {
+        // The tensor form compares in float32: so do the rows.
+        var kernel = new RowKernel
+        {
+            Margin = Vector256.Create((float)Options.Margin),
+            PositiveMargin = Vector256.Create(Options.PositiveMargin is double pm ? (float)pm : float.PositiveInfinity),
+        };
+        RowChunks.Run(ref row, ref kernel);
+        long positives = -Vector256.Sum(kernel.Positives), negatives = -Vector256.Sum(kernel.Negatives);
+        return new RowTerms
+        {
+            Sum = Vector256.Sum(kernel.Sum), Considered = row.Summary.Positives + row.Summary.Negatives,
+            NonZero = positives + negatives, ActivePositives = positives, ActiveNegatives = negatives,
+        };
+    }
+
+    // ∂/∂S = −1 on contributing positives, +1 on hard negatives; the loss Σ (1 − S) + Σ S over them.
+    private struct RowKernel : IChunkKernel
+    {
+        public Vector256<float> Margin, PositiveMargin;
+        public Vector256<double> Sum;
+        public Vector256<long> Positives, Negatives;
+
+        public readonly bool UsesGradient => true;
+
+        public void Chunk(int column, Vector256<float> s, Vector256<float> positives, Vector256<float> negatives, ref Vector256<float> gradient)
+        {
+            var pulled = positives & Vector256.LessThan(s, PositiveMargin);
+            var pushed = negatives & Vector256.GreaterThan(s, Margin);
+            var one = Vector256.Create(1f);
+            gradient = (pushed & one) - (pulled & one);
+            Sum += RowChunks.Widen((pulled & (one - s)) + (pushed & s));
+            Positives += RowChunks.WidenCount(pulled);
+            Negatives += RowChunks.WidenCount(pushed);
+        }
     }
 }

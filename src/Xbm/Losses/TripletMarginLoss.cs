@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using static TorchSharp.torch;
 
 namespace Xbm.Losses;
@@ -134,5 +136,152 @@ public sealed class TripletMarginLoss : PairLoss
         var gradient = counts.to(s.dtype).scatter_add_(1, positiveIndex, positiveRankCounts.neg().to(s.dtype));
         return new PairTerms(perNegative.sum().to(s.dtype), gradient, considered, nonZero,
             PairMath.Count(positiveRankCounts), PairMath.Count(counts));
+    }
+
+    // Batch-hard keeps its tensor form: its gradient is sparse (two keys per query) and it is already below the
+    // two-product floor.
+    internal override bool HasRowForm => Options.Strategy != TripletStrategy.BatchHard;
+
+    // The enumerated strategies on one row, with the same ranking as the tensor form: the positives sorted once, each
+    // negative's range of violating positive ranks [lower, upper) found with SortedRanks, the loss from prefix sums of
+    // the sorted positives and the positives' derivatives from a difference array over the ranks.
+    internal override unsafe RowTerms EvaluateRow(ref PairRow row)
+    {
+        int positiveCount = (int)row.Summary.Positives;
+        long negativeCount = row.Summary.Negatives;
+        if (positiveCount == 0 || negativeCount == 0)
+            return default;
+        bool semiHard = Options.Strategy == TripletStrategy.SemiHard;
+        var sorted = row.Scratch.Floats(positiveCount);
+        var columns = row.Scratch.Ints(positiveCount);
+        var collect = new PositiveColumns();
+        fixed (float* sortedPointer = sorted)
+        fixed (int* columnPointer = columns)
+        {
+            collect.Values = sortedPointer;
+            collect.Columns = columnPointer;
+            RowChunks.Run(ref row, ref collect);
+        }
+        sorted.Sort(columns);
+        var doubles = row.Scratch.Doubles(positiveCount + 1);
+        doubles[0] = 0;
+        for (int r = 0; r < positiveCount; r++)
+            doubles[r + 1] = doubles[r] + sorted[r];
+        var difference = row.Scratch.Counts(SortedRanks.TableLength(positiveCount) + positiveCount + 1);
+        var table = difference[(positiveCount + 1)..];
+        difference = difference[..(positiveCount + 1)];
+        difference.Clear();
+
+        float margin = (float)Options.Margin;
+        var kernel = new RowKernel { SemiHard = semiHard, Margin = Vector256.Create(margin) };
+        fixed (float* sortedPointer = sorted)
+        fixed (int* tablePointer = table)
+        fixed (double* prefixPointer = doubles)
+        fixed (int* differencePointer = difference)
+        {
+            kernel.Ranks = new SortedRanks(sortedPointer, positiveCount, tablePointer);
+            kernel.Prefix = prefixPointer;
+            kernel.Difference = differencePointer;
+            // A negative forms no triplet when S_in + m ≤ the lowest positive (all), or also S_in ≥ the highest (semi-hard).
+            kernel.Lowest = Vector256.Create(sorted[0] - margin);
+            kernel.Highest = Vector256.Create(semiHard ? sorted[positiveCount - 1] : float.PositiveInfinity);
+            RowChunks.Run(ref row, ref kernel);
+        }
+
+        // A positive of rank r is in the ranges of (running sum of the difference array) negatives: ∂/∂S_ip = minus that.
+        long activePositives = 0;
+        int inRange = 0;
+        for (int r = 0; r < positiveCount; r++)
+        {
+            inRange += difference[r];
+            if (inRange != 0)
+            {
+                row.Gradient[columns[r]] = -inRange;
+                activePositives++;
+            }
+        }
+        long violating = Vector256.Sum(kernel.Violating);
+        return new RowTerms
+        {
+            Sum = Vector256.Sum(kernel.Loss), Considered = semiHard ? violating : positiveCount * negativeCount, NonZero = violating,
+            ActivePositives = activePositives, ActiveNegatives = -Vector256.Sum(kernel.ActiveNegatives),
+        };
+    }
+
+    // The positives' similarities and columns, in column order.
+    private unsafe struct PositiveColumns : IChunkKernel
+    {
+        public float* Values;
+        public int* Columns;
+        private int _count;
+
+        public readonly bool UsesGradient => false;
+
+        public void Chunk(int column, Vector256<float> s, Vector256<float> positives, Vector256<float> negatives, ref Vector256<float> gradient)
+        {
+            uint lanes = positives.ExtractMostSignificantBits();
+            while (lanes != 0)
+            {
+                int lane = System.Numerics.BitOperations.TrailingZeroCount(lanes);
+                Values[_count] = s.GetElement(lane);
+                Columns[_count++] = column + lane;
+                lanes &= lanes - 1;
+            }
+        }
+    }
+
+    private unsafe struct RowKernel : IChunkKernel
+    {
+        public bool SemiHard;
+        public SortedRanks Ranks;
+        public double* Prefix;
+        public int* Difference;
+        public Vector256<float> Margin, Lowest, Highest;
+        public Vector256<double> Loss;
+        public Vector256<long> Violating, ActiveNegatives;
+
+        public readonly bool UsesGradient => true;
+
+        public void Chunk(int column, Vector256<float> s, Vector256<float> positives, Vector256<float> negatives, ref Vector256<float> gradient)
+        {
+            var candidates = (negatives & Vector256.GreaterThan(s, Lowest) & Vector256.LessThan(s, Highest)).AsInt32();
+            if (candidates == Vector256<int>.Zero)
+                return;
+            // Violating triplets (i, p, n): S_ip < S_in + m (all), and S_ip > S_in too (semi-hard): ranks [lower, upper).
+            var shifted = s + Margin;
+            var lower = SemiHard ? Ranks.CountAtMost(s) & candidates : Vector256<int>.Zero;
+            var count = Vector256.Max(Ranks.CountBelow(shifted) - lower, Vector256<int>.Zero) & candidates;
+            var upper = lower + count;
+            gradient = Vector256.ConvertToSingle(count);
+            Violating += Vector256.WidenLower(count) + Vector256.WidenUpper(count);
+            var active = Vector256.GreaterThan(count, Vector256<int>.Zero);
+            ActiveNegatives += Vector256.WidenLower(active) + Vector256.WidenUpper(active);
+            // Σ_p (S_in + m − S_ip) over the range = count · (S_in + m) − (prefix[upper] − prefix[lower]); lanes
+            // without triplets have upper = lower and add 0.
+            Loss += LaneLoss(count.GetLower(), Vector256.WidenLower(shifted), lower.GetLower(), upper.GetLower())
+                + LaneLoss(count.GetUpper(), Vector256.WidenUpper(shifted), lower.GetUpper(), upper.GetUpper());
+            // The rank range of each active lane goes into the difference array.
+            int* from = stackalloc int[8], to = stackalloc int[8];
+            lower.Store(from);
+            upper.Store(to);
+            uint lanes = active.ExtractMostSignificantBits();
+            while (lanes != 0)
+            {
+                int lane = System.Numerics.BitOperations.TrailingZeroCount(lanes);
+                Difference[from[lane]]++;
+                Difference[to[lane]]--;
+                lanes &= lanes - 1;
+            }
+        }
+
+        private readonly Vector256<double> LaneLoss(Vector128<int> count, Vector256<double> shifted, Vector128<int> lower, Vector128<int> upper)
+        {
+            if (Avx2.IsSupported)
+                return Avx.ConvertToVector256Double(count) * shifted - (Avx2.GatherVector256(Prefix, upper, 8) - Avx2.GatherVector256(Prefix, lower, 8));
+            var result = Vector256<double>.Zero;
+            for (int lane = 0; lane < 4; lane++)
+                result = result.WithElement(lane, count[lane] * shifted[lane] - (Prefix[upper[lane]] - Prefix[lower[lane]]));
+            return result;
+        }
     }
 }

@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Xbm.Bench;
+
+/// <summary>
+/// A quick interleaved version of <see cref="MemoryLossBenchmarks"/> (same data, same losses): in each round,
+/// every loss step runs between two bare products, and its paired ratio is step / mean of the two products.
+/// Prints the median over the rounds per loss. Usage: bench -- loss-step [ROUNDS] [LOSS ...]
+/// </summary>
+public static class LossStepRatios
+{
+    /// <summary>Runs the rounds and prints one row per loss.</summary>
+    public static int Run(string[] args)
+    {
+        int rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 9;
+        string[] losses = args.Length > 1 ? args[1..] : MemoryLossBenchmarks.Losses().ToArray();
+        var benchmarks = new MemoryLossBenchmarks();
+        benchmarks.Setup();
+        var ratios = losses.ToDictionary(l => l, _ => new List<double>());
+        var steps = losses.ToDictionary(l => l, _ => new List<double>());
+        var products = new List<double>();
+        for (int round = -1; round < rounds; round++)
+        {
+            foreach (string loss in losses)
+            {
+                double before = Time(benchmarks.Matmul);
+                double step = Time(() => benchmarks.LossStep(loss));
+                double after = Time(benchmarks.Matmul);
+                if (round < 0)
+                    continue; // warm-up round
+                ratios[loss].Add(step / ((before + after) / 2));
+                steps[loss].Add(step);
+                products.Add(before);
+                products.Add(after);
+            }
+        }
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{Environment.ProcessorCount} cores, {rounds} rounds, bare product median {Median(products):0.0} ms (min {products.Min():0.0} ms)"));
+        Console.WriteLine("| loss (config) | median step | paired ratio (median) | min ratio |");
+        Console.WriteLine("|---|---:|---:|---:|");
+        foreach (string loss in losses)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| `{loss}` | {Median(steps[loss]):0.0} ms | **{Median(ratios[loss]):0.00}** | {ratios[loss].Min():0.00} |"));
+        return 0;
+    }
+
+    private static double Time(Action action)
+    {
+        var watch = Stopwatch.StartNew();
+        action();
+        return watch.Elapsed.TotalMilliseconds;
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.OrderBy(v => v).ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+}

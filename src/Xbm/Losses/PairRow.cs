@@ -1,0 +1,80 @@
+namespace Xbm.Losses;
+
+/// <summary>
+/// One query's row of a host evaluation (<see cref="PairRows"/>): its similarities to every key, the keys' labels
+/// with the row's ignored keys marked <see cref="PairRows.Ignored"/>, the gradient row to fill (zeroed before the
+/// loss sees it) and the row's <see cref="RowSummary"/>.
+/// </summary>
+internal ref struct PairRow
+{
+    /// <summary>The query's index in the batch.</summary>
+    public int Index;
+
+    /// <summary>The query's label: keys with this label are positives.</summary>
+    public int QueryLabel;
+
+    /// <summary>S_ik for every key k.</summary>
+    public ReadOnlySpan<float> Similarities;
+
+    /// <summary>The keys' labels; <see cref="PairRows.Ignored"/> for the pairs this row leaves out.</summary>
+    public ReadOnlySpan<int> Labels;
+
+    /// <summary>∂Sum/∂S_ik, written by the loss (all zero on entry).</summary>
+    public Span<float> Gradient;
+
+    /// <summary>Counts, sums and extremes of the row's positives and negatives.</summary>
+    public RowSummary Summary;
+
+    /// <summary>Reusable buffers of the thread evaluating this row.</summary>
+    public RowScratch Scratch;
+
+    /// <summary>True when key <paramref name="k"/> is a valid positive of this row.</summary>
+    public readonly bool IsPositive(int k) => Labels[k] == QueryLabel;
+
+    /// <summary>True when key <paramref name="k"/> is a valid negative of this row.</summary>
+    public readonly bool IsNegative(int k) => Labels[k] != QueryLabel && Labels[k] != PairRows.Ignored;
+}
+
+/// <summary>Counts, similarity sums and extremes of one row's valid positives and negatives.</summary>
+internal struct RowSummary
+{
+    public long Positives, Negatives;
+    public double PositiveSum, NegativeSum;
+
+    /// <summary>Extremes: +∞ (minimum) and −∞ (maximum) for an empty side.</summary>
+    public float MinPositive, MaxPositive, MinNegative, MaxNegative;
+}
+
+/// <summary>What a loss reports for one row; the same counts as <see cref="PairTerms"/>, and the row's summed loss.</summary>
+internal struct RowTerms
+{
+    public double Sum;
+    public long Considered, NonZero, ActivePositives, ActiveNegatives;
+}
+
+/// <summary>Per-thread buffers that row evaluations reuse (grown on demand, never shrunk).</summary>
+internal sealed class RowScratch
+{
+    private float[] _floats = Array.Empty<float>();
+    private int[] _ints = Array.Empty<int>(), _counts = Array.Empty<int>();
+    private double[] _doubles = Array.Empty<double>();
+
+    /// <summary>A float buffer of at least <paramref name="length"/> elements (contents undefined).</summary>
+    public Span<float> Floats(int length) => Grow(ref _floats, length);
+
+    /// <summary>An int buffer of at least <paramref name="length"/> elements (contents undefined).</summary>
+    public Span<int> Ints(int length) => Grow(ref _ints, length);
+
+    /// <summary>A second int buffer, independent of <see cref="Ints"/> (contents undefined).</summary>
+    public Span<int> Counts(int length) => Grow(ref _counts, length);
+
+    /// <summary>A double buffer of at least <paramref name="length"/> elements (contents undefined).</summary>
+    public Span<double> Doubles(int length) => Grow(ref _doubles, length);
+
+    private static Span<T> Grow<T>(ref T[] buffer, int length)
+    {
+        if (buffer.Length < length)
+            buffer = new T[Math.Max(length, buffer.Length * 2)];
+        return buffer.AsSpan(0, length);
+    }
+}

@@ -1,0 +1,217 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Xbm.Losses;
+
+/// <summary>
+/// Host evaluation of a pair loss, one query row at a time, for similarities that live on the CPU in float32.
+/// </summary>
+/// <remarks>
+/// The tensor form of a loss makes a dozen passes over B×M, each allocating a B×M temporary; on the host a row of
+/// M similarities (200 KB for M = 50,000) stays in cache while the loss makes its two or three passes over it, the
+/// pair masks come from the labels without being materialised, and the only B×M buffers are the similarities and
+/// the gradient, which <see cref="PairWorkspace"/> reuses from step to step. Rows are split over the intra-op
+/// threads; each row's results are kept apart and summed in row order, so the result does not depend on the
+/// thread count.
+/// </remarks>
+internal sealed unsafe class PairRows
+{
+    /// <summary>The label of an ignored key in <see cref="PairRow.Labels"/> (no real label takes it).</summary>
+    public const int Ignored = int.MinValue;
+
+    private readonly int[] _queryLabels, _keyLabels;
+    private readonly int[] _ignoredStart, _ignoredColumns;
+
+    private PairRows(int[] queryLabels, int[] keyLabels, int[] ignoredStart, int[] ignoredColumns)
+    {
+        _queryLabels = queryLabels;
+        _keyLabels = keyLabels;
+        _ignoredStart = ignoredStart;
+        _ignoredColumns = ignoredColumns;
+    }
+
+    /// <summary>
+    /// Reads the labels and the ignored pairs to the host; null when a label does not fit the host form (outside the
+    /// int range), in which case the caller uses the tensor form.
+    /// </summary>
+    public static PairRows? TryCreate(Tensor queryLabels, Tensor keyLabels, Tensor? ignore)
+    {
+        var queries = HostLabels(queryLabels);
+        var keys = HostLabels(keyLabels);
+        if (queries is null || keys is null)
+            return null;
+        int rows = queries.Length;
+        var start = new int[rows + 1];
+        int[] columns = Array.Empty<int>();
+        if (ignore is not null)
+        {
+            using var pairs = ignore.nonzero();
+            long[] flat = pairs.cpu().data<long>().ToArray();
+            int count = flat.Length / 2;
+            columns = new int[count];
+            // nonzero lists the pairs in row-major order: count per row, then prefix sums.
+            for (int j = 0; j < count; j++)
+            {
+                start[flat[2 * j] + 1]++;
+                columns[j] = (int)flat[2 * j + 1];
+            }
+            for (int i = 0; i < rows; i++)
+                start[i + 1] += start[i];
+        }
+        return new PairRows(queries, keys, start, columns);
+    }
+
+    private static int[]? HostLabels(Tensor labels)
+    {
+        using var host = labels.cpu();
+        var values = host.to(ScalarType.Int64).data<long>().ToArray();
+        var result = new int[values.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (values[i] <= int.MinValue || values[i] > int.MaxValue)
+                return null;
+            result[i] = (int)values[i];
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Evaluates <paramref name="loss"/> on every row of <paramref name="similarities"/> (B×M, CPU, float32,
+    /// contiguous), writing ∂Sum/∂S into <paramref name="gradient"/> (same shape), on up to
+    /// <paramref name="threads"/> threads.
+    /// </summary>
+    public RowTotals Run(PairLoss loss, Tensor similarities, Tensor gradient, int threads)
+    {
+        int rows = _queryLabels.Length, keys = _keyLabels.Length;
+        var terms = new RowTerms[rows];
+        var summaries = new RowSummary[rows];
+        // Tensor memory is native (not moved by the garbage collector): the addresses stay valid while the tensors live.
+        nint s = Address(similarities), g = Address(gradient);
+        int parts = Math.Max(1, Math.Min(threads, rows));
+        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
+        {
+            int first = (int)((long)rows * part / parts), last = (int)((long)rows * (part + 1) / parts);
+            var labels = ArrayPool<int>.Shared.Rent(Math.Max(1, keys));
+            var scratch = new RowScratch();
+            try
+            {
+                Array.Copy(_keyLabels, labels, keys);
+                for (int i = first; i < last; i++)
+                {
+                    for (int j = _ignoredStart[i]; j < _ignoredStart[i + 1]; j++)
+                        labels[_ignoredColumns[j]] = Ignored;
+                    var row = new PairRow
+                    {
+                        Index = i,
+                        QueryLabel = _queryLabels[i],
+                        Similarities = new ReadOnlySpan<float>((float*)s + (long)i * keys, keys),
+                        Labels = labels.AsSpan(0, keys),
+                        Gradient = new Span<float>((float*)g + (long)i * keys, keys),
+                        Scratch = scratch,
+                    };
+                    row.Gradient.Clear();
+                    row.Summary = Summarise(ref row);
+                    summaries[i] = row.Summary;
+                    terms[i] = loss.EvaluateRow(ref row);
+                    for (int j = _ignoredStart[i]; j < _ignoredStart[i + 1]; j++)
+                        labels[_ignoredColumns[j]] = _keyLabels[_ignoredColumns[j]];
+                }
+            }
+            finally
+            {
+                ArrayPool<int>.Shared.Return(labels);
+            }
+        });
+        var totals = new RowTotals();
+        for (int i = 0; i < rows; i++)
+            totals.Add(terms[i], summaries[i]);
+        return totals;
+    }
+
+    private static nint Address(Tensor tensor)
+    {
+        if (tensor.device_type != DeviceType.CPU || tensor.dtype != ScalarType.Float32 || !tensor.is_contiguous())
+            throw new ArgumentException("host rows need contiguous float32 CPU tensors");
+        return (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(tensor.bytes));
+    }
+
+    /// <summary>The counts, sums and extremes of a row's positives and negatives (one pass).</summary>
+    internal static RowSummary Summarise(ref PairRow row)
+    {
+        var kernel = new SummaryKernel
+        {
+            MinPositive = Vector256.Create(float.PositiveInfinity), MaxPositive = Vector256.Create(float.NegativeInfinity),
+            MinNegative = Vector256.Create(float.PositiveInfinity), MaxNegative = Vector256.Create(float.NegativeInfinity),
+        };
+        RowChunks.Run(ref row, ref kernel);
+        var summary = new RowSummary
+        {
+            Positives = -Vector256.Sum(kernel.Positives), Negatives = -Vector256.Sum(kernel.Negatives),
+            PositiveSum = Vector256.Sum(kernel.PositiveSum), NegativeSum = Vector256.Sum(kernel.NegativeSum),
+            MinPositive = float.PositiveInfinity, MaxPositive = float.NegativeInfinity,
+            MinNegative = float.PositiveInfinity, MaxNegative = float.NegativeInfinity,
+        };
+        for (int lane = 0; lane < 8; lane++)
+        {
+            summary.MinPositive = Math.Min(summary.MinPositive, kernel.MinPositive[lane]);
+            summary.MaxPositive = Math.Max(summary.MaxPositive, kernel.MaxPositive[lane]);
+            summary.MinNegative = Math.Min(summary.MinNegative, kernel.MinNegative[lane]);
+            summary.MaxNegative = Math.Max(summary.MaxNegative, kernel.MaxNegative[lane]);
+        }
+        return summary;
+    }
+
+    private struct SummaryKernel : IChunkKernel
+    {
+        // Lane counts go down by one per pair (a set mask lane is −1 as an integer).
+        public Vector256<long> Positives, Negatives;
+        public Vector256<double> PositiveSum, NegativeSum;
+        public Vector256<float> MinPositive, MaxPositive, MinNegative, MaxNegative;
+
+        public readonly bool UsesGradient => false;
+
+        public void Chunk(int column, Vector256<float> s, Vector256<float> positives, Vector256<float> negatives, ref Vector256<float> gradient)
+        {
+            Positives += RowChunks.WidenCount(positives);
+            Negatives += RowChunks.WidenCount(negatives);
+            PositiveSum += RowChunks.Widen(positives & s);
+            NegativeSum += RowChunks.Widen(negatives & s);
+            MinPositive = Vector256.Min(MinPositive, Vector256.ConditionalSelect(positives, s, Vector256.Create(float.PositiveInfinity)));
+            MaxPositive = Vector256.Max(MaxPositive, Vector256.ConditionalSelect(positives, s, Vector256.Create(float.NegativeInfinity)));
+            MinNegative = Vector256.Min(MinNegative, Vector256.ConditionalSelect(negatives, s, Vector256.Create(float.PositiveInfinity)));
+            MaxNegative = Vector256.Max(MaxNegative, Vector256.ConditionalSelect(negatives, s, Vector256.Create(float.NegativeInfinity)));
+        }
+    }
+}
+
+/// <summary>The sums over rows of <see cref="RowTerms"/> and of the valid pairs' counts and similarities.</summary>
+internal sealed class RowTotals
+{
+    public double Sum;
+    public long Considered, NonZero, ActivePositives, ActiveNegatives;
+    public long Positives, Negatives;
+    public double PositiveSum, NegativeSum;
+
+    /// <summary>Adds one row.</summary>
+    public void Add(in RowTerms terms, in RowSummary summary)
+    {
+        Sum += terms.Sum;
+        Considered += terms.Considered;
+        NonZero += terms.NonZero;
+        ActivePositives += terms.ActivePositives;
+        ActiveNegatives += terms.ActiveNegatives;
+        Positives += summary.Positives;
+        Negatives += summary.Negatives;
+        PositiveSum += summary.PositiveSum;
+        NegativeSum += summary.NegativeSum;
+    }
+
+    /// <summary>The pair statistics the loss output reports.</summary>
+    public PairStatistics Statistics() => new(ActivePositives, ActiveNegatives,
+        Positives > 0 ? PositiveSum / Positives : double.NaN,
+        Negatives > 0 ? NegativeSum / Negatives : double.NaN);
+}

@@ -1,0 +1,181 @@
+using Xbm.Configuration;
+using Xbm.Losses;
+using static TorchSharp.torch;
+
+namespace Xbm.Tests.Losses;
+
+/// <summary>
+/// The host row forms of the losses (<see cref="PairRows"/>) against their tensor forms and against brute force:
+/// values, gradients w.r.t. the queries, and statistics, for every loss option with a row form, on batches and
+/// memories whose key count is not a multiple of the eight-lane chunks, and with ties.
+/// </summary>
+public class HostRowsTests
+{
+    private static readonly Dictionary<string, Dictionary<string, object?>> Configs = new()
+    {
+        ["contrastive"] = new() { ["name"] = "contrastive" },
+        ["contrastive, positive margin"] = new() { ["name"] = "contrastive", ["positive_margin"] = "0.8" },
+        ["contrastive, mean"] = new() { ["name"] = "contrastive", ["reduction"] = "mean" },
+        ["weighted"] = new() { ["name"] = "weighted" },
+        ["weighted, exponential"] = new() { ["name"] = "weighted", ["negative"] = Curve("exponential") },
+        ["weighted, exponential both"] = new()
+        {
+            ["name"] = "weighted", ["negative"] = Curve("exponential", ("scale", "10")), ["positive"] = Curve("exponential"),
+        },
+        ["weighted, exponential unnormalised"] = new() { ["name"] = "weighted", ["negative"] = Curve("exponential", ("normalize", "false"), ("scale", "4")) },
+        ["weighted, linear"] = new() { ["name"] = "weighted", ["negative"] = Curve("linear", ("threshold", "0.1")), ["positive"] = Curve("linear") },
+        ["weighted, step positives"] = new() { ["name"] = "weighted", ["positive"] = Curve("step", ("threshold", "0.7"), ("value", "2")) },
+        ["multi_similarity"] = new() { ["name"] = "multi_similarity" },
+        ["multi_similarity, no mining"] = new() { ["name"] = "multi_similarity", ["mining"] = "false" },
+        ["lifted_structure"] = new() { ["name"] = "lifted_structure" },
+        ["npair"] = new() { ["name"] = "npair" },
+        ["infonce"] = new() { ["name"] = "infonce" },
+        ["triplet all"] = new() { ["name"] = "triplet", ["strategy"] = "all" },
+        ["triplet all, mean nonzero"] = new() { ["name"] = "triplet", ["strategy"] = "all", ["reduction"] = "mean_nonzero" },
+        ["triplet semi_hard"] = new() { ["name"] = "triplet", ["strategy"] = "semi_hard", ["margin"] = "0.3" },
+    };
+
+    private static Dictionary<string, object?> Curve(string name, params (string Key, string Value)[] settings)
+    {
+        var section = new Dictionary<string, object?> { ["curve"] = name };
+        foreach (var (key, value) in settings)
+            section[key] = value;
+        return section;
+    }
+
+    public static TheoryData<string, string> Cases()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (string config in Configs.Keys)
+            foreach (string input in new[] { "batch", "memory", "memory of 5", "sparse classes" })
+                data.Add(config, input);
+        return data;
+    }
+
+    private static PairLoss Create(string config, bool hostRows)
+    {
+        var loss = (PairLoss)LossRegistry.Create(new ConfigSection(Configs[config], "host rows test", "loss"));
+        loss.HostRows = hostRows;
+        return loss;
+    }
+
+    private static PairTestData.Case Input(string input) => input switch
+    {
+        "batch" => PairTestData.Batch(seed: 3, classes: 5, perClass: 4, d: 8, dtype: float32),
+        "memory" => PairTestData.Memory(seed: 4, classes: 4, perClass: 4, d: 8, memory: 61, dtype: float32),
+        // Fewer keys than one chunk of eight: only the padded tail runs.
+        "memory of 5" => PairTestData.Memory(seed: 5, classes: 2, perClass: 1, d: 8, memory: 5, dtype: float32),
+        // Many classes over few keys: rows without positives and rows without negatives.
+        _ => PairTestData.Memory(seed: 6, classes: 8, perClass: 2, d: 8, memory: 21, dtype: float32),
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void HostRowsMatchTheTensorForm(string config, string input)
+    {
+        using var scope = NewDisposeScope();
+        var data = Input(input);
+        var host = Create(config, hostRows: true);
+        var tensor = Create(config, hostRows: false);
+        Assert.True(host.HasRowForm, $"{config} has no row form");
+        var (hostValue, hostGrad, hostStats) = Run(host, data);
+        var (tensorValue, tensorGrad, tensorStats) = Run(tensor, data);
+
+        LossFixtureTests.AssertClose(tensorValue, hostValue, 2e-5, $"{config}/{input}: loss");
+        double scale = Math.Max(1e-3, tensorGrad.Max(Math.Abs));
+        for (int i = 0; i < hostGrad.Length; i++)
+            LossFixtureTests.AssertClose(tensorGrad[i], hostGrad[i], 2e-5, $"{config}/{input}: grad[{i}]", scale);
+        Assert.Equal(tensorStats.Positives, hostStats.Positives);
+        Assert.Equal(tensorStats.Negatives, hostStats.Negatives);
+        LossFixtureTests.AssertClose(tensorStats.MeanPositiveSimilarity, hostStats.MeanPositiveSimilarity, 1e-5, $"{config}/{input}: mean positive", 1);
+        LossFixtureTests.AssertClose(tensorStats.MeanNegativeSimilarity, hostStats.MeanNegativeSimilarity, 1e-5, $"{config}/{input}: mean negative", 1);
+    }
+
+    private static (double Value, double[] Grad, PairStatistics Stats) Run(IPairLoss loss, PairTestData.Case data)
+    {
+        var queries = data.Queries.detach().clone().requires_grad_(true);
+        var output = loss.Compute(queries, data.QueryLabels, data.KeysAreQueries ? queries : data.Keys, data.KeyLabels, data.Ignore);
+        output.Loss.backward();
+        var grad = queries.grad is null ? new double[queries.NumberOfElements] : queries.grad.to(float64).data<double>().ToArray();
+        return (output.Loss.to(float64).item<double>(), grad, output.Pairs);
+    }
+
+    [Fact]
+    public void ReusedBuffersDoNotCorruptAnEarlierGraph()
+    {
+        // One loss instance evaluates the batch (its keys carry gradient, so its gradient matrix stays in the graph)
+        // and two memories before a single backward pass, as a training step with memory does.
+        using var scope = NewDisposeScope();
+        var batch = PairTestData.Batch(seed: 8, classes: 4, perClass: 4, d: 8, dtype: float32);
+        var first = PairTestData.Memory(seed: 8, classes: 4, perClass: 4, d: 8, memory: 40, dtype: float32);
+        var second = PairTestData.Memory(seed: 9, classes: 4, perClass: 4, d: 8, memory: 29, dtype: float32);
+        double[] Gradient(bool hostRows)
+        {
+            var loss = Create("multi_similarity", hostRows);
+            var q = batch.Queries.detach().clone().requires_grad_(true);
+            var total = loss.Compute(q, batch.QueryLabels, q, batch.QueryLabels, batch.Ignore).Loss
+                + loss.Compute(q, first.QueryLabels, first.Keys, first.KeyLabels, first.Ignore).Loss
+                + 0.5 * loss.Compute(q, second.QueryLabels, second.Keys, second.KeyLabels, second.Ignore).Loss;
+            total.backward();
+            return q.grad!.to(float64).data<double>().ToArray();
+        }
+        var host = Gradient(true);
+        var tensor = Gradient(false);
+        double scale = tensor.Max(Math.Abs);
+        Assert.True(scale > 0);
+        for (int i = 0; i < host.Length; i++)
+            LossFixtureTests.AssertClose(tensor[i], host[i], 2e-5, $"grad[{i}]", scale);
+    }
+
+    [Theory]
+    [InlineData("all", 0.5)]
+    [InlineData("semi_hard", 0.75)]
+    public void TripletRowsCountTiesLikeBruteForce(string strategy, double margin)
+    {
+        // Embeddings with entries ±0.5 in d = 4: every similarity is exactly −1, −0.5, 0, 0.5 or 1 in float32, so
+        // positives and negatives tie all the time (margins are sums of those values, or fall between them).
+        using var scope = NewDisposeScope();
+        var generator = new TorchSharp.torch.Generator(11);
+        int b = 12, m = 37;
+        var queries = randint(0, 2, new long[] { b, 4 }, generator: generator).to(float32).sub_(0.5).requires_grad_(true);
+        var keys = randint(0, 2, new long[] { m, 4 }, generator: generator).to(float32).sub_(0.5);
+        var queryLabels = arange(3, dtype: int64).repeat_interleave(4);
+        var keyLabels = randint(0, 3, new long[] { m }, dtype: int64, generator: generator);
+        var loss = (PairLoss)LossRegistry.Create(new ConfigSection(
+            new Dictionary<string, object?> { ["name"] = "triplet", ["strategy"] = strategy, ["margin"] = margin.ToString(System.Globalization.CultureInfo.InvariantCulture), ["reduction"] = "sum_per_query" }, "test", "loss"));
+        Assert.True(loss.HostRows);
+        var output = loss.Compute(queries, queryLabels, keys, keyLabels);
+        output.Loss.backward();
+
+        // Brute force over every (i, p, n) in double on the exact similarities.
+        var s = queries.detach().to(float64).matmul(keys.to(float64).t()).data<double>().ToArray();
+        long[] ql = queryLabels.data<long>().ToArray(), kl = keyLabels.data<long>().ToArray();
+        var g = new double[b * m];
+        double expected = 0;
+        for (int i = 0; i < b; i++)
+            for (int p = 0; p < m; p++)
+                for (int n = 0; n < m; n++)
+                {
+                    if (kl[p] != ql[i] || kl[n] == ql[i])
+                        continue;
+                    double sp = s[i * m + p], sn = s[i * m + n];
+                    bool violating = sp < sn + margin && (strategy == "all" || sp > sn);
+                    if (!violating)
+                        continue;
+                    expected += sn + margin - sp;
+                    g[i * m + n] += 1;
+                    g[i * m + p] -= 1;
+                }
+        // sum_per_query: the sum over triplets divided by B.
+        expected /= b;
+        var expectedGrad = from(g).reshape(b, m).matmul(keys.to(float64)).div(b).data<double>().ToArray();
+        Assert.True(expected > 0);
+        LossFixtureTests.AssertClose(expected, output.Loss.to(float64).item<double>(), 1e-6, $"{strategy}: loss");
+        var grad = queries.grad!.to(float64).data<double>().ToArray();
+        double scale = expectedGrad.Max(Math.Abs);
+        for (int i = 0; i < grad.Length; i++)
+            LossFixtureTests.AssertClose(expectedGrad[i], grad[i], 1e-6, $"{strategy}: grad[{i}]", scale);
+    }
+
+    private static Tensor from(double[] values) => tensor(values, dtype: float64);
+}
