@@ -83,7 +83,9 @@ public class MemoryLossBenchmarks
         using (var scope = NewDisposeScope())
         {
             _queries.grad?.zero_();
-            var output = _losses[loss].Compute(_queries, _queryLabels, _keys, _keyLabels, _ignore);
+            if (!_losses.TryGetValue(loss, out var created))
+                _losses[loss] = created = Create(loss);
+            var output = created.Compute(_queries, _queryLabels, _keys, _keyLabels, _ignore);
             output.Loss.backward();
         }
         _lastStep = watch.Elapsed.TotalMilliseconds;
@@ -111,16 +113,22 @@ public class MemoryLossBenchmarks
         return watch.Elapsed.TotalMilliseconds;
     }
 
-    /// <summary>Builds a loss from "name;key=value;..." (dotted keys go to nested sections, miner=... to the miner).</summary>
+    /// <summary>
+    /// Builds a loss from "name;key=value;..." (dotted keys go to nested sections, miner=... to the miner, form=tensor
+    /// turns off the host row form).
+    /// </summary>
     public static IPairLoss Create(string spec)
     {
         string[] parts = spec.Split(';');
         var loss = new Dictionary<string, object?> { ["name"] = parts[0] };
         Dictionary<string, object?>? miner = null;
+        bool tensorForm = false;
         foreach (string part in parts.Skip(1))
         {
             var (key, value) = (part.Split('=')[0], part.Split('=')[1]);
-            if (key == "miner")
+            if (key == "form")
+                tensorForm = value == "tensor";
+            else if (key == "miner")
                 miner = new Dictionary<string, object?> { ["name"] = value };
             else if (key.Contains('.'))
             {
@@ -132,7 +140,10 @@ public class MemoryLossBenchmarks
             else
                 loss[key] = value;
         }
-        return LossRegistry.Create(new ConfigSection(loss, "benchmark", "loss"),
+        var created = LossRegistry.Create(new ConfigSection(loss, "benchmark", "loss"),
             miner is null ? null : new ConfigSection(miner, "benchmark", "miner"));
+        if (created is PairLoss pairLoss)
+            pairLoss.HostRows = !tensorForm;
+        return created;
     }
 }

@@ -15,17 +15,18 @@ namespace Xbm.Losses;
 /// and truncation are monotone), so every positive in a lower bucket is below the value and every positive in a
 /// higher bucket above it. Values outside the positives' range land in the end buckets, which hold the lowest and the
 /// highest positive. A bucket holding several positives (clustered or collapsed embeddings) is searched one lane at a
-/// time. The buffers must stay pinned while the ranks are used.
+/// time. The table and the values must stay pinned while the ranks are used.
 /// </remarks>
 internal readonly unsafe struct SortedRanks
 {
     private readonly float* _sorted;
-    private readonly int* _start;
+    private readonly int* _start, _packed;
+    private readonly float* _values;
     private readonly int _count, _buckets;
     private readonly float _low, _scale;
 
-    /// <summary>The table length for <paramref name="count"/> positives (buckets + 1).</summary>
-    public static int TableLength(int count) => BucketCount(count) + 1;
+    /// <summary>The table length for <paramref name="count"/> positives: bucket starts, packed buckets, bucket values.</summary>
+    public static int TableLength(int count) => 3 * BucketCount(count) + 1;
 
     private static int BucketCount(int count) => Math.Max(16, 8 * count);
 
@@ -45,6 +46,16 @@ internal readonly unsafe struct SortedRanks
             table[Bucket(sorted[p]) + 1]++;
         for (int b = 0; b < _buckets; b++)
             table[b + 1] += table[b];
+        // Per bucket, for the vector queries: its first rank and whether it holds 0, 1 or more positives in one int
+        // (rank · 4 + min(occupancy, 2)), and its lowest value (+∞ when empty); two independent lookups per query.
+        _packed = table + _buckets + 1;
+        _values = (float*)(_packed + _buckets);
+        for (int b = 0; b < _buckets; b++)
+        {
+            int first = table[b], occupancy = table[b + 1] - first;
+            _packed[b] = first * 4 + Math.Min(occupancy, 2);
+            _values[b] = occupancy > 0 ? sorted[first] : float.PositiveInfinity;
+        }
     }
 
     private int Bucket(float v)
@@ -68,17 +79,20 @@ internal readonly unsafe struct SortedRanks
         // Avx.Max returns its second operand for NaN: NaN lands in bucket 0, as in Bucket.
         var x = Avx.Min(Avx.Max((v - Vector256.Create(_low)) * Vector256.Create(_scale), Vector256<float>.Zero), Vector256.Create((float)(_buckets - 1)));
         var bucket = Avx.ConvertToVector256Int32WithTruncation(x);
-        var first = Avx2.GatherVector256(_start, bucket, 4);
-        var occupancy = Avx2.GatherVector256(_start + 1, bucket, 4) - first;
-        var value = Avx2.GatherVector256(_sorted, Vector256.Min(first, Vector256.Create(_count - 1)), 4);
+        var packed = Avx2.GatherVector256(_packed, bucket, 4);
+        var value = Avx2.GatherVector256(_values, bucket, 4);
+        var first = Vector256.ShiftRightArithmetic(packed, 2);
+        var occupancy = packed & Vector256.Create(3);
+        // A lane with an empty bucket counts the positives below it; with one, that positive too if it compares (an
+        // empty bucket's value is +∞ and never does).
         var counted = atMost ? Vector256.LessThanOrEqual(value, v) : Vector256.LessThan(value, v);
-        // A lane with an empty bucket counts the positives below it; with one, that positive too if it compares.
-        var result = first - (counted.AsInt32() & Vector256.Equals(occupancy, Vector256.Create(1)));
+        var result = first - counted.AsInt32();
         var crowded = Vector256.GreaterThan(occupancy, Vector256.Create(1));
         return crowded == Vector256<int>.Zero ? result : Vector256.ConditionalSelect(crowded, CountLanes(v, atMost), result);
     }
 
-    private Vector256<int> CountLanes(Vector256<float> v, bool atMost)
+    /// <summary>The counts one lane at a time (the path without AVX2, and for crowded buckets).</summary>
+    internal Vector256<int> CountLanes(Vector256<float> v, bool atMost)
     {
         Span<int> counts = stackalloc int[8];
         for (int lane = 0; lane < 8; lane++)

@@ -52,6 +52,9 @@ public class RowKernelPrimitivesTests
                 var v = Vector256.Create(probes, i);
                 var below = ranks.CountBelow(v);
                 var atMost = ranks.CountAtMost(v);
+                // The lane-by-lane path (no AVX2) gives the same counts.
+                Assert.Equal(below, ranks.CountLanes(v, atMost: false));
+                Assert.Equal(atMost, ranks.CountLanes(v, atMost: true));
                 for (int lane = 0; lane < 8; lane++)
                 {
                     float p = probes[i + lane];
