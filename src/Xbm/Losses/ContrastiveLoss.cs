@@ -70,12 +70,7 @@ public sealed class ContrastiveLoss : PairLoss
             PositiveMargin = Vector256.Create(Options.PositiveMargin is double pm ? (float)pm : float.PositiveInfinity),
         };
         RowChunks.Run(ref row, ref kernel);
-        long positives = -Vector256.Sum(kernel.Positives), negatives = -Vector256.Sum(kernel.Negatives);
-        return new RowTerms
-        {
-            Sum = Vector256.Sum(kernel.Sum), Considered = row.Summary.Positives + row.Summary.Negatives,
-            NonZero = positives + negatives, ActivePositives = positives, ActiveNegatives = negatives,
-        };
+        return RowTerms.Pairs(row.Summary, Vector256.Sum(kernel.Sum), kernel.Positives, kernel.Negatives);
     }
 
     // ∂/∂S = −1 on contributing positives, +1 on hard negatives; the loss Σ (1 − S) + Σ S over them.

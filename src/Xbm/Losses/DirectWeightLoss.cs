@@ -85,12 +85,7 @@ public sealed class DirectWeightLoss : PairLoss
         kernel.Positive.Prepare(ref row);
         kernel.Negative.Prepare(ref row);
         RowChunks.Run(ref row, ref kernel);
-        long positives = -Vector256.Sum(kernel.Positives), negatives = -Vector256.Sum(kernel.Negatives);
-        return new RowTerms
-        {
-            Sum = Vector256.Sum(kernel.Sum), Considered = row.Summary.Positives + row.Summary.Negatives,
-            NonZero = positives + negatives, ActivePositives = positives, ActiveNegatives = negatives,
-        };
+        return RowTerms.Pairs(row.Summary, Vector256.Sum(kernel.Sum), kernel.Positives, kernel.Negatives);
     }
 
     // G = w⁻ on negatives, −w⁺ on positives; the loss Σ_P w⁺(1 − S) + Σ_N w⁻ S.

@@ -94,10 +94,7 @@ public sealed class PairMasks : IDisposable
         if (queryLabels.dim() != 1 || keyLabels.dim() != 1)
             throw new ArgumentException($"labels must be 1-D, got query labels [{string.Join(", ", queryLabels.shape)}] and key labels [{string.Join(", ", keyLabels.shape)}]");
         long b = queryLabels.shape[0], m = keyLabels.shape[0];
-        if (ignore is not null && (ignore.dim() != 2 || ignore.shape[0] != b || ignore.shape[1] != m))
-            throw new ArgumentException($"the ignore mask must be [{b}, {m}], got [{string.Join(", ", ignore.shape)}]", nameof(ignore));
-        if (ignore is not null && ignore.dtype != ScalarType.Bool)
-            throw new ArgumentException($"the ignore mask must be boolean, got {ignore.dtype}", nameof(ignore));
+        CheckIgnore(ignore, b, m);
 
         using var noGrad = no_grad();
         var same = queryLabels.unsqueeze(1).eq(keyLabels.unsqueeze(0));
@@ -117,6 +114,15 @@ public sealed class PairMasks : IDisposable
         var different = same.logical_not().logical_and_(keep);
         same.logical_and_(keep);
         return new PairMasks(same, different);
+    }
+
+    /// <summary>Throws unless <paramref name="ignore"/> is null or a boolean <paramref name="b"/>×<paramref name="m"/> mask.</summary>
+    public static void CheckIgnore(Tensor? ignore, long b, long m)
+    {
+        if (ignore is not null && (ignore.dim() != 2 || ignore.shape[0] != b || ignore.shape[1] != m))
+            throw new ArgumentException($"the ignore mask must be [{b}, {m}], got [{string.Join(", ", ignore.shape)}]", nameof(ignore));
+        if (ignore is not null && ignore.dtype != ScalarType.Bool)
+            throw new ArgumentException($"the ignore mask must be boolean, got {ignore.dtype}", nameof(ignore));
     }
 
     /// <summary>

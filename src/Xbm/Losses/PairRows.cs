@@ -40,6 +40,7 @@ internal sealed unsafe class PairRows
     /// </summary>
     public static PairRows? TryCreate(Tensor queryLabels, Tensor keyLabels, Tensor? ignore)
     {
+        PairMasks.CheckIgnore(ignore, queryLabels.shape[0], keyLabels.shape[0]);
         var queries = HostLabels(queryLabels);
         var keys = HostLabels(keyLabels);
         if (queries is null || keys is null)

@@ -100,6 +100,19 @@ public class HostRowsTests
         return (output.Loss.to(float64).item<double>(), grad, output.Pairs);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void AnIgnoreMaskOfTheWrongShapeIsRejectedByBothForms(bool hostRows)
+    {
+        using var scope = NewDisposeScope();
+        var data = PairTestData.Memory(seed: 4, d: 8, memory: 20, dtype: float32);
+        var loss = Create("multi_similarity", hostRows);
+        var wrong = zeros(data.Queries.shape[0], 21, dtype: ScalarType.Bool);
+        var error = Assert.Throws<ArgumentException>(() => loss.Compute(data.Queries, data.QueryLabels, data.Keys, data.KeyLabels, wrong));
+        Assert.Contains("ignore mask must be [16, 20]", error.Message);
+    }
+
     [Fact]
     public void ReusedBuffersDoNotCorruptAnEarlierGraph()
     {
