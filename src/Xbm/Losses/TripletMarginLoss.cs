@@ -1,5 +1,4 @@
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using static TorchSharp.torch;
 
 namespace Xbm.Losses;
@@ -143,8 +142,8 @@ public sealed class TripletMarginLoss : PairLoss
     internal override bool HasRowForm => Options.Strategy != TripletStrategy.BatchHard;
 
     // The enumerated strategies on one row, with the same ranking as the tensor form: the positives sorted once, each
-    // negative's range of violating positive ranks [lower, upper) found with SortedRanks, the loss from prefix sums of
-    // the sorted positives and the positives' derivatives from a difference array over the ranks.
+    // negative's range [lower, upper) of violating positive ranks found with SortedRanks, and histograms of the range
+    // ends, from which both the loss (with prefix sums of the sorted positives) and the positives' derivatives follow.
     internal override unsafe RowTerms EvaluateRow(ref PairRow row)
     {
         int positiveCount = (int)row.Summary.Positives;
@@ -163,37 +162,46 @@ public sealed class TripletMarginLoss : PairLoss
             RowChunks.Run(ref row, ref collect);
         }
         sorted.Sort(columns);
-        var doubles = row.Scratch.Doubles(positiveCount + 1);
-        doubles[0] = 0;
-        for (int r = 0; r < positiveCount; r++)
-            doubles[r + 1] = doubles[r] + sorted[r];
-        var difference = row.Scratch.Counts(SortedRanks.TableLength(positiveCount) + positiveCount + 1);
-        var table = difference[(positiveCount + 1)..];
-        difference = difference[..(positiveCount + 1)];
-        difference.Clear();
+        // One int buffer: the rank table, then the histograms of the range starts and ends (P + 1 each).
+        var ints = row.Scratch.Counts(SortedRanks.TableLength(positiveCount) + 2 * (positiveCount + 1));
+        var starts = ints.Slice(0, positiveCount + 1);
+        var ends = ints.Slice(positiveCount + 1, positiveCount + 1);
+        var table = ints[(2 * positiveCount + 2)..];
+        starts.Clear();
+        ends.Clear();
 
         float margin = (float)Options.Margin;
         var kernel = new RowKernel { SemiHard = semiHard, Margin = Vector256.Create(margin) };
         fixed (float* sortedPointer = sorted)
         fixed (int* tablePointer = table)
-        fixed (double* prefixPointer = doubles)
-        fixed (int* differencePointer = difference)
+        fixed (int* startPointer = starts)
+        fixed (int* endPointer = ends)
         {
             kernel.Ranks = new SortedRanks(sortedPointer, positiveCount, tablePointer);
-            kernel.Prefix = prefixPointer;
-            kernel.Difference = differencePointer;
+            kernel.Starts = startPointer;
+            kernel.Ends = endPointer;
             // A negative forms no triplet when S_in + m ≤ the lowest positive (all), or also S_in ≥ the highest (semi-hard).
             kernel.Lowest = Vector256.Create(sorted[0] - margin);
             kernel.Highest = Vector256.Create(semiHard ? sorted[positiveCount - 1] : float.PositiveInfinity);
             RowChunks.Run(ref row, ref kernel);
         }
+        long activeNegatives = -Vector256.Sum(kernel.ActiveNegatives);
+        if (!semiHard)
+            starts[0] += (int)activeNegatives; // every range of the all strategy starts at rank 0
 
-        // A positive of rank r is in the ranges of (running sum of the difference array) negatives: ∂/∂S_ip = minus that.
+        // Σ_n Σ_{p in range} (S_in + m − S_ip) = Σ_n count·(S_in + m) − Σ_n (prefix[upper] − prefix[lower]), and the
+        // second sum is Σ_r prefix[r]·(ends[r] − starts[r]). A positive of rank r lies in the ranges of
+        // Σ_{r' ≤ r} (starts[r'] − ends[r']) negatives, and its derivative is minus that.
+        double loss = Vector256.Sum(kernel.Loss), prefix = 0;
         long activePositives = 0;
         int inRange = 0;
-        for (int r = 0; r < positiveCount; r++)
+        for (int r = 0; r <= positiveCount; r++)
         {
-            inRange += difference[r];
+            loss -= prefix * (ends[r] - starts[r]);
+            if (r == positiveCount)
+                break;
+            prefix += sorted[r];
+            inRange += starts[r] - ends[r];
             if (inRange != 0)
             {
                 row.Gradient[columns[r]] = -inRange;
@@ -203,8 +211,8 @@ public sealed class TripletMarginLoss : PairLoss
         long violating = Vector256.Sum(kernel.Violating);
         return new RowTerms
         {
-            Sum = Vector256.Sum(kernel.Loss), Considered = semiHard ? violating : positiveCount * negativeCount, NonZero = violating,
-            ActivePositives = activePositives, ActiveNegatives = -Vector256.Sum(kernel.ActiveNegatives),
+            Sum = loss, Considered = semiHard ? violating : positiveCount * negativeCount, NonZero = violating,
+            ActivePositives = activePositives, ActiveNegatives = activeNegatives,
         };
     }
 
@@ -234,8 +242,7 @@ public sealed class TripletMarginLoss : PairLoss
     {
         public bool SemiHard;
         public SortedRanks Ranks;
-        public double* Prefix;
-        public int* Difference;
+        public int* Starts, Ends;
         public Vector256<float> Margin, Lowest, Highest;
         public Vector256<double> Loss;
         public Vector256<long> Violating, ActiveNegatives;
@@ -251,37 +258,25 @@ public sealed class TripletMarginLoss : PairLoss
             var shifted = s + Margin;
             var lower = SemiHard ? Ranks.CountAtMost(s) & candidates : Vector256<int>.Zero;
             var count = Vector256.Max(Ranks.CountBelow(shifted) - lower, Vector256<int>.Zero) & candidates;
-            var upper = lower + count;
             gradient = Vector256.ConvertToSingle(count);
+            var countFloat = gradient;
+            Loss += Vector256.WidenLower(countFloat) * Vector256.WidenLower(shifted) + Vector256.WidenUpper(countFloat) * Vector256.WidenUpper(shifted);
             Violating += Vector256.WidenLower(count) + Vector256.WidenUpper(count);
             var active = Vector256.GreaterThan(count, Vector256<int>.Zero);
             ActiveNegatives += Vector256.WidenLower(active) + Vector256.WidenUpper(active);
-            // Σ_p (S_in + m − S_ip) over the range = count · (S_in + m) − (prefix[upper] − prefix[lower]); lanes
-            // without triplets have upper = lower and add 0.
-            Loss += LaneLoss(count.GetLower(), Vector256.WidenLower(shifted), lower.GetLower(), upper.GetLower())
-                + LaneLoss(count.GetUpper(), Vector256.WidenUpper(shifted), lower.GetUpper(), upper.GetUpper());
-            // The rank range of each active lane goes into the difference array.
+            // The range ends of the active lanes go into the histograms (the all strategy's starts are all 0).
             int* from = stackalloc int[8], to = stackalloc int[8];
             lower.Store(from);
-            upper.Store(to);
+            (lower + count).Store(to);
             uint lanes = active.ExtractMostSignificantBits();
             while (lanes != 0)
             {
                 int lane = System.Numerics.BitOperations.TrailingZeroCount(lanes);
-                Difference[from[lane]]++;
-                Difference[to[lane]]--;
+                if (SemiHard)
+                    Starts[from[lane]]++;
+                Ends[to[lane]]++;
                 lanes &= lanes - 1;
             }
-        }
-
-        private readonly Vector256<double> LaneLoss(Vector128<int> count, Vector256<double> shifted, Vector128<int> lower, Vector128<int> upper)
-        {
-            if (Avx2.IsSupported)
-                return Avx.ConvertToVector256Double(count) * shifted - (Avx2.GatherVector256(Prefix, upper, 8) - Avx2.GatherVector256(Prefix, lower, 8));
-            var result = Vector256<double>.Zero;
-            for (int lane = 0; lane < 4; lane++)
-                result = result.WithElement(lane, count[lane] * shifted[lane] - (Prefix[upper[lane]] - Prefix[lower[lane]]));
-            return result;
         }
     }
 }
