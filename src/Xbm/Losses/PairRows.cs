@@ -50,8 +50,8 @@ internal sealed unsafe class PairRows
         int[] columns = Array.Empty<int>();
         if (ignore is not null)
         {
-            using var pairs = ignore.nonzero();
-            long[] flat = pairs.cpu().data<long>().ToArray();
+            using var pairs = ignore.nonzero().cpu().contiguous();
+            var flat = MemoryMarshal.Cast<byte, long>(pairs.bytes);
             int count = flat.Length / 2;
             columns = new int[count];
             // nonzero lists the pairs in row-major order: count per row, then prefix sums.
@@ -68,8 +68,8 @@ internal sealed unsafe class PairRows
 
     private static int[]? HostLabels(Tensor labels)
     {
-        using var host = labels.cpu();
-        var values = host.to(ScalarType.Int64).data<long>().ToArray();
+        using var host = labels.to(ScalarType.Int64).cpu().contiguous();
+        var values = MemoryMarshal.Cast<byte, long>(host.bytes);
         var result = new int[values.Length];
         for (int i = 0; i < values.Length; i++)
         {

@@ -80,7 +80,7 @@ public sealed class KillResumeTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>Every checkpoint folder present is complete: its files parse and hold the expected tensors.</summary>
-    private static void AssertCheckpointsComplete(string run)
+    internal static void AssertCheckpointsComplete(string run)
     {
         string folder = Checkpoint.Folder(run);
         if (!Directory.Exists(folder))
