@@ -145,26 +145,21 @@ public sealed class NPairLoss : PairLoss
         RowChunks.Run(ref row, ref exponentials);
         double total = Vector256.Sum(exponentials.Total);
         double lse = Math.Log(total) + shift;
-        // The positives (about 1 % of a memory row) one by one.
-        var s = row.Similarities;
-        int positiveCount = (int)row.Summary.Positives;
-        var columns = row.Scratch.Ints(positiveCount);
+        // The positives (about 1 % of a memory row) one by one, from the summary's list.
+        int positiveCount = row.PositiveColumns.Length;
         var sigmas = row.Scratch.Floats(positiveCount);
         double loss = 0, pull = 0;
-        for (int k = 0, p = 0; p < positiveCount; k++)
+        for (int p = 0; p < positiveCount; p++)
         {
-            if (!row.IsPositive(k))
-                continue;
-            double u = lse - s[k] / tau;
+            double u = lse - row.PositiveSimilarities[p] / tau;
             loss += u > 20 ? u : Math.Log(1 + Math.Exp(u)); // softplus, with torch's threshold of 20
             sigmas[p] = (float)(1 / (1 + Math.Exp(-u)));
             pull += sigmas[p];
-            columns[p++] = k;
         }
         pull /= positiveCount;
         new SignedScale { Negative = (float)(pull / (tau * total)) }.Apply(row.Gradient);
         for (int p = 0; p < positiveCount; p++)
-            row.Gradient[columns[p]] = (float)(-sigmas[p] / (tau * positiveCount));
+            row.Gradient[row.PositiveColumns[p]] = (float)(-sigmas[p] / (tau * positiveCount));
         return loss / positiveCount;
     }
 

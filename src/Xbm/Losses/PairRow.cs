@@ -30,6 +30,12 @@ internal ref struct PairRow
     /// <summary>Reusable buffers of the thread evaluating this row.</summary>
     public RowScratch Scratch;
 
+    /// <summary>The similarities of the row's valid positives, in column order (listed with the summary; the loss may reorder them).</summary>
+    public Span<float> PositiveSimilarities;
+
+    /// <summary>The columns of the row's valid positives, matching <see cref="PositiveSimilarities"/>.</summary>
+    public Span<int> PositiveColumns;
+
     /// <summary>True when key <paramref name="k"/> is a valid positive of this row.</summary>
     public readonly bool IsPositive(int k) => Labels[k] == QueryLabel;
 
@@ -71,8 +77,8 @@ internal struct RowTerms
 /// <summary>Per-thread buffers that row evaluations reuse (grown on demand, never shrunk).</summary>
 internal sealed class RowScratch
 {
-    private float[] _floats = Array.Empty<float>();
-    private int[] _ints = Array.Empty<int>(), _counts = Array.Empty<int>();
+    private float[] _floats = Array.Empty<float>(), _positiveSimilarities = Array.Empty<float>();
+    private int[] _ints = Array.Empty<int>(), _counts = Array.Empty<int>(), _positiveColumns = Array.Empty<int>();
     private double[] _doubles = Array.Empty<double>();
 
     /// <summary>A float buffer of at least <paramref name="length"/> elements (contents undefined).</summary>
@@ -83,6 +89,12 @@ internal sealed class RowScratch
 
     /// <summary>A second int buffer, independent of <see cref="Ints"/> (contents undefined).</summary>
     public Span<int> Counts(int length) => Grow(ref _counts, length);
+
+    /// <summary>The buffer of the positives' similarities listed by the summary pass.</summary>
+    public Span<float> PositiveSimilarities(int length) => Grow(ref _positiveSimilarities, length);
+
+    /// <summary>The buffer of the positives' columns listed by the summary pass.</summary>
+    public Span<int> PositiveColumns(int length) => Grow(ref _positiveColumns, length);
 
     /// <summary>A double buffer of at least <paramref name="length"/> elements (contents undefined).</summary>
     public Span<double> Doubles(int length) => Grow(ref _doubles, length);

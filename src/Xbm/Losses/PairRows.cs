@@ -141,6 +141,7 @@ internal sealed unsafe class PairRows
     }
 
     /// <summary>The counts, sums and extremes of a row's positives and negatives (one pass).</summary>
+    /// <remarks>It also lists the row's positives (similarity and column, in column order) in the row's scratch.</remarks>
     internal static RowSummary Summarise(ref PairRow row)
     {
         var kernel = new SummaryKernel
@@ -148,7 +149,17 @@ internal sealed unsafe class PairRows
             MinPositive = Vector256.Create(float.PositiveInfinity), MaxPositive = Vector256.Create(float.NegativeInfinity),
             MinNegative = Vector256.Create(float.PositiveInfinity), MaxNegative = Vector256.Create(float.NegativeInfinity),
         };
-        RowChunks.Run(ref row, ref kernel);
+        var similarities = row.Scratch.PositiveSimilarities(row.Similarities.Length);
+        var columns = row.Scratch.PositiveColumns(row.Similarities.Length);
+        fixed (float* similarityPointer = similarities)
+        fixed (int* columnPointer = columns)
+        {
+            kernel.ListedSimilarities = similarityPointer;
+            kernel.ListedColumns = columnPointer;
+            RowChunks.Run(ref row, ref kernel);
+        }
+        row.PositiveSimilarities = similarities[..kernel.Listed];
+        row.PositiveColumns = columns[..kernel.Listed];
         var summary = new RowSummary
         {
             Positives = -Vector256.Sum(kernel.Positives), Negatives = -Vector256.Sum(kernel.Negatives),
@@ -166,17 +177,28 @@ internal sealed unsafe class PairRows
         return summary;
     }
 
-    private struct SummaryKernel : IChunkKernel
+    private unsafe struct SummaryKernel : IChunkKernel
     {
         // Lane counts go down by one per pair (a set mask lane is −1 as an integer).
         public Vector256<long> Positives, Negatives;
         public Vector256<double> PositiveSum, NegativeSum;
         public Vector256<float> MinPositive, MaxPositive, MinNegative, MaxNegative;
+        public float* ListedSimilarities;
+        public int* ListedColumns;
+        public int Listed;
 
         public readonly bool UsesGradient => false;
 
         public void Chunk(int column, Vector256<float> s, Vector256<float> positives, Vector256<float> negatives, ref Vector256<float> gradient)
         {
+            uint lanes = positives.ExtractMostSignificantBits();
+            while (lanes != 0)
+            {
+                int lane = System.Numerics.BitOperations.TrailingZeroCount(lanes);
+                ListedSimilarities[Listed] = s.GetElement(lane);
+                ListedColumns[Listed++] = column + lane;
+                lanes &= lanes - 1;
+            }
             Positives += RowChunks.WidenCount(positives);
             Negatives += RowChunks.WidenCount(negatives);
             PositiveSum += RowChunks.Widen(positives & s);

@@ -151,16 +151,9 @@ public sealed class TripletMarginLoss : PairLoss
         if (positiveCount == 0 || negativeCount == 0)
             return default;
         bool semiHard = Options.Strategy == TripletStrategy.SemiHard;
-        var sorted = row.Scratch.Floats(positiveCount);
-        var columns = row.Scratch.Ints(positiveCount);
-        var collect = new PositiveColumns();
-        fixed (float* sortedPointer = sorted)
-        fixed (int* columnPointer = columns)
-        {
-            collect.Values = sortedPointer;
-            collect.Columns = columnPointer;
-            RowChunks.Run(ref row, ref collect);
-        }
+        // The positives as the summary listed them, sorted by similarity (with their columns).
+        var sorted = row.PositiveSimilarities;
+        var columns = row.PositiveColumns;
         sorted.Sort(columns);
         // One int buffer: the rank table, then the histograms of the range starts and ends (P + 1 each).
         var ints = row.Scratch.Counts(SortedRanks.TableLength(positiveCount) + 2 * (positiveCount + 1));
@@ -214,28 +207,6 @@ public sealed class TripletMarginLoss : PairLoss
             Sum = loss, Considered = semiHard ? violating : positiveCount * negativeCount, NonZero = violating,
             ActivePositives = activePositives, ActiveNegatives = activeNegatives,
         };
-    }
-
-    // The positives' similarities and columns, in column order.
-    private unsafe struct PositiveColumns : IChunkKernel
-    {
-        public float* Values;
-        public int* Columns;
-        private int _count;
-
-        public readonly bool UsesGradient => false;
-
-        public void Chunk(int column, Vector256<float> s, Vector256<float> positives, Vector256<float> negatives, ref Vector256<float> gradient)
-        {
-            uint lanes = positives.ExtractMostSignificantBits();
-            while (lanes != 0)
-            {
-                int lane = System.Numerics.BitOperations.TrailingZeroCount(lanes);
-                Values[_count] = s.GetElement(lane);
-                Columns[_count++] = column + lane;
-                lanes &= lanes - 1;
-            }
-        }
     }
 
     private unsafe struct RowKernel : IChunkKernel
