@@ -23,6 +23,9 @@ internal sealed unsafe class PairRows
     /// <summary>The label of an ignored key in <see cref="PairRow.Labels"/> (no real label takes it).</summary>
     public const int Ignored = int.MinValue;
 
+    [ThreadStatic]
+    private static RowScratch? t_scratch;
+
     private readonly int[] _queryLabels, _keyLabels;
     private readonly int[] _ignoredStart, _ignoredColumns;
 
@@ -97,7 +100,9 @@ internal sealed unsafe class PairRows
         {
             int first = (int)((long)rows * part / parts), last = (int)((long)rows * (part + 1) / parts);
             var labels = ArrayPool<int>.Shared.Rent(Math.Max(1, keys));
-            var scratch = new RowScratch();
+            // One scratch per thread, kept across calls: its buffers (up to M floats and ints) would otherwise be new
+            // large-object-heap garbage at every step.
+            var scratch = t_scratch ??= new RowScratch();
             try
             {
                 Array.Copy(_keyLabels, labels, keys);
