@@ -26,22 +26,7 @@ public sealed class DiskFullTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void AFullDiskStopsTheRunWithAClearErrorAndItResumesOnceThereIsSpace()
     {
-        string config = _temp.File("full.yaml");
-        File.WriteAllText(config, $"""
-            name: full
-            seed: 5
-            threads: 1
-            iterations: {Iterations}
-            data: {"{"}dataset: fashion_mnist, root: "{FashionFixture.Root}", max_per_class: 30{"}"}
-            model: {"{"}backbone: small_cnn, dimension: 8, width: 4{"}"}
-            sampler: {"{"}classes_per_batch: 2, images_per_class: 4{"}"}
-            loss: contrastive
-            optimizer: {"{"}name: adam, lr: 0.001{"}"}
-            memory: {"{"}kind: fifo, start_iteration: 5{"}"}
-            evaluation: {"{"}every: 0{"}"}
-            checkpoint: {"{"}every: 7, keep: 2{"}"}
-            logging: {"{"}every: 1, tensorboard: false{"}"}
-            """);
+        string config = FaultRunConfig.Write(_temp.File("full.yaml"), "full", seed: 5, Iterations, memoryStart: 5);
         string mount = Directory.CreateDirectory(_temp.File("disk")).FullName;
         string results = Directory.CreateDirectory(_temp.File("results")).FullName;
         string host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h ? h : "dotnet";

@@ -18,26 +18,7 @@ public sealed class KillResumeTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    private string Config()
-    {
-        string path = _temp.File("kill.yaml");
-        File.WriteAllText(path, $"""
-            name: kill
-            seed: 4
-            threads: 1
-            iterations: {Iterations}
-            data: {"{"}dataset: fashion_mnist, root: "{FashionFixture.Root}", max_per_class: 30{"}"}
-            model: {"{"}backbone: small_cnn, dimension: 8, width: 4{"}"}
-            sampler: {"{"}classes_per_batch: 2, images_per_class: 4{"}"}
-            loss: contrastive
-            optimizer: {"{"}name: adam, lr: 0.001{"}"}
-            memory: {"{"}kind: fifo, start_iteration: 20{"}"}
-            evaluation: {"{"}every: 0{"}"}
-            checkpoint: {"{"}every: 7, keep: 2{"}"}
-            logging: {"{"}every: 1, tensorboard: false{"}"}
-            """);
-        return path;
-    }
+    private string Config() => FaultRunConfig.Write(_temp.File("kill.yaml"), "kill", seed: 4, Iterations, memoryStart: 20);
 
     private static Process Start(string config, string run, System.Text.StringBuilder? errors = null)
     {
