@@ -43,14 +43,14 @@ public static class LossStepRatios
             }
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{Environment.ProcessorCount} cores, {rounds} rounds, bare product median {Median(products):0.0} ms (min {products.Min():0.0} ms)"));
+            $"{Environment.ProcessorCount} cores, {rounds} rounds, bare product median {Medians.Of(products):0.0} ms (min {products.Min():0.0} ms)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"resident memory after the warm-up round {warmResident} MiB, at the end {Resident()} MiB"));
         Console.WriteLine("| loss (config) | median step | paired ratio (median) | min ratio |");
         Console.WriteLine("|---|---:|---:|---:|");
         foreach (string loss in losses)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| `{loss}` | {Median(steps[loss]):0.0} ms | **{Median(ratios[loss]):0.00}** | {ratios[loss].Min():0.00} |"));
+                $"| `{loss}` | {Medians.Of(steps[loss]):0.0} ms | **{Medians.Of(ratios[loss]):0.00}** | {ratios[loss].Min():0.00} |"));
         return 0;
     }
 
@@ -65,11 +65,5 @@ public static class LossStepRatios
         var watch = Stopwatch.StartNew();
         action();
         return watch.Elapsed.TotalMilliseconds;
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.OrderBy(v => v).ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }

@@ -89,17 +89,10 @@ public static class MemoryKindBenchmark
                 stepTimes.Add(step);
             }
         }
-        return (Median(enqueueTimes), Median(stepTimes));
+        return (Medians.Of(enqueueTimes), Medians.Of(stepTimes));
     }
 
     private static Tensor Embeddings(long n, long dimension) => nn.functional.normalize(randn(n, dimension), p: 2, dim: 1);
-
-    private static double Median(List<double> values)
-    {
-        values.Sort();
-        int m = values.Count / 2;
-        return values.Count % 2 == 1 ? values[m] : (values[m - 1] + values[m]) / 2;
-    }
 
     private static int Argument(string[] args, int position, int fallback) =>
         args.Length > position ? int.Parse(args[position], CultureInfo.InvariantCulture) : fallback;

@@ -9,9 +9,6 @@ namespace Xbm.Losses;
 /// </summary>
 internal ref struct PairRow
 {
-    /// <summary>The query's index in the batch.</summary>
-    public int Index;
-
     /// <summary>The query's label: keys with this label are positives.</summary>
     public int QueryLabel;
 
@@ -35,12 +32,6 @@ internal ref struct PairRow
 
     /// <summary>The columns of the row's valid positives, matching <see cref="PositiveSimilarities"/>.</summary>
     public Span<int> PositiveColumns;
-
-    /// <summary>True when key <paramref name="k"/> is a valid positive of this row.</summary>
-    public readonly bool IsPositive(int k) => Labels[k] == QueryLabel;
-
-    /// <summary>True when key <paramref name="k"/> is a valid negative of this row.</summary>
-    public readonly bool IsNegative(int k) => Labels[k] != QueryLabel && Labels[k] != PairRows.Ignored;
 }
 
 /// <summary>Counts, similarity sums and extremes of one row's valid positives and negatives.</summary>
@@ -50,7 +41,7 @@ internal struct RowSummary
     public double PositiveSum, NegativeSum;
 
     /// <summary>Extremes: +∞ (minimum) and −∞ (maximum) for an empty side.</summary>
-    public float MinPositive, MaxPositive, MinNegative, MaxNegative;
+    public float MinPositive, MaxPositive, MaxNegative;
 }
 
 /// <summary>What a loss reports for one row; the same counts as <see cref="PairTerms"/>, and the row's summed loss.</summary>
@@ -78,26 +69,19 @@ internal struct RowTerms
 internal sealed class RowScratch
 {
     private float[] _floats = Array.Empty<float>(), _positiveSimilarities = Array.Empty<float>();
-    private int[] _ints = Array.Empty<int>(), _counts = Array.Empty<int>(), _positiveColumns = Array.Empty<int>();
-    private double[] _doubles = Array.Empty<double>();
+    private int[] _ints = Array.Empty<int>(), _positiveColumns = Array.Empty<int>();
 
-    /// <summary>A float buffer of at least <paramref name="length"/> elements (contents undefined).</summary>
+    /// <summary>A float buffer of <paramref name="length"/> elements (contents undefined).</summary>
     public Span<float> Floats(int length) => Grow(ref _floats, length);
 
-    /// <summary>An int buffer of at least <paramref name="length"/> elements (contents undefined).</summary>
+    /// <summary>An int buffer of <paramref name="length"/> elements (contents undefined).</summary>
     public Span<int> Ints(int length) => Grow(ref _ints, length);
-
-    /// <summary>A second int buffer, independent of <see cref="Ints"/> (contents undefined).</summary>
-    public Span<int> Counts(int length) => Grow(ref _counts, length);
 
     /// <summary>The buffer of the positives' similarities listed by the summary pass.</summary>
     public Span<float> PositiveSimilarities(int length) => Grow(ref _positiveSimilarities, length);
 
     /// <summary>The buffer of the positives' columns listed by the summary pass.</summary>
     public Span<int> PositiveColumns(int length) => Grow(ref _positiveColumns, length);
-
-    /// <summary>A double buffer of at least <paramref name="length"/> elements (contents undefined).</summary>
-    public Span<double> Doubles(int length) => Grow(ref _doubles, length);
 
     private static Span<T> Grow<T>(ref T[] buffer, int length)
     {

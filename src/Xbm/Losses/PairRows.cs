@@ -112,7 +112,6 @@ internal sealed unsafe class PairRows
                         labels[_ignoredColumns[j]] = Ignored;
                     var row = new PairRow
                     {
-                        Index = i,
                         QueryLabel = _queryLabels[i],
                         Similarities = new ReadOnlySpan<float>((float*)s + (long)i * keys, keys),
                         Labels = labels.AsSpan(0, keys),
@@ -152,7 +151,7 @@ internal sealed unsafe class PairRows
         var kernel = new SummaryKernel
         {
             MinPositive = Vector256.Create(float.PositiveInfinity), MaxPositive = Vector256.Create(float.NegativeInfinity),
-            MinNegative = Vector256.Create(float.PositiveInfinity), MaxNegative = Vector256.Create(float.NegativeInfinity),
+            MaxNegative = Vector256.Create(float.NegativeInfinity),
         };
         var similarities = row.Scratch.PositiveSimilarities(row.Similarities.Length);
         var columns = row.Scratch.PositiveColumns(row.Similarities.Length);
@@ -170,13 +169,12 @@ internal sealed unsafe class PairRows
             Positives = -Vector256.Sum(kernel.Positives), Negatives = -Vector256.Sum(kernel.Negatives),
             PositiveSum = Vector256.Sum(kernel.PositiveSum), NegativeSum = Vector256.Sum(kernel.NegativeSum),
             MinPositive = float.PositiveInfinity, MaxPositive = float.NegativeInfinity,
-            MinNegative = float.PositiveInfinity, MaxNegative = float.NegativeInfinity,
+            MaxNegative = float.NegativeInfinity,
         };
         for (int lane = 0; lane < 8; lane++)
         {
             summary.MinPositive = Math.Min(summary.MinPositive, kernel.MinPositive[lane]);
             summary.MaxPositive = Math.Max(summary.MaxPositive, kernel.MaxPositive[lane]);
-            summary.MinNegative = Math.Min(summary.MinNegative, kernel.MinNegative[lane]);
             summary.MaxNegative = Math.Max(summary.MaxNegative, kernel.MaxNegative[lane]);
         }
         return summary;
@@ -187,7 +185,7 @@ internal sealed unsafe class PairRows
         // Lane counts go down by one per pair (a set mask lane is −1 as an integer).
         public Vector256<long> Positives, Negatives;
         public Vector256<double> PositiveSum, NegativeSum;
-        public Vector256<float> MinPositive, MaxPositive, MinNegative, MaxNegative;
+        public Vector256<float> MinPositive, MaxPositive, MaxNegative;
         public float* ListedSimilarities;
         public int* ListedColumns;
         public int Listed;
@@ -210,7 +208,6 @@ internal sealed unsafe class PairRows
             NegativeSum += RowChunks.Widen(negatives & s);
             MinPositive = Vector256.Min(MinPositive, Vector256.ConditionalSelect(positives, s, Vector256.Create(float.PositiveInfinity)));
             MaxPositive = Vector256.Max(MaxPositive, Vector256.ConditionalSelect(positives, s, Vector256.Create(float.NegativeInfinity)));
-            MinNegative = Vector256.Min(MinNegative, Vector256.ConditionalSelect(negatives, s, Vector256.Create(float.PositiveInfinity)));
             MaxNegative = Vector256.Max(MaxNegative, Vector256.ConditionalSelect(negatives, s, Vector256.Create(float.NegativeInfinity)));
         }
     }

@@ -63,7 +63,7 @@ internal static class RowChunks
         tailG[..rest].CopyTo(row.Gradient.Slice(k, rest));
     }
 
-    /// <summary>The sum of the lanes in double precision.</summary>
+    /// <summary>The eight lanes folded into four, in double precision (for sums).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<double> Widen(Vector256<float> v) => Vector256.WidenLower(v) + Vector256.WidenUpper(v);
 
@@ -74,10 +74,6 @@ internal static class RowChunks
         var ints = mask.AsInt32();
         return Vector256.WidenLower(ints) + Vector256.WidenUpper(ints);
     }
-
-    /// <summary>The number of set lanes of a mask.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int Count(Vector256<float> mask) => System.Numerics.BitOperations.PopCount(mask.ExtractMostSignificantBits());
 }
 
 /// <summary>

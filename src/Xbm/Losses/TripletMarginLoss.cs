@@ -156,7 +156,7 @@ public sealed class TripletMarginLoss : PairLoss
         var columns = row.PositiveColumns;
         sorted.Sort(columns);
         // One int buffer: the rank table, then the histograms of the range starts and ends (P + 1 each).
-        var ints = row.Scratch.Counts(SortedRanks.TableLength(positiveCount) + 2 * (positiveCount + 1));
+        var ints = row.Scratch.Ints(SortedRanks.TableLength(positiveCount) + 2 * (positiveCount + 1));
         var starts = ints.Slice(0, positiveCount + 1);
         var ends = ints.Slice(positiveCount + 1, positiveCount + 1);
         var table = ints[(2 * positiveCount + 2)..];

@@ -5,8 +5,10 @@ namespace Xbm.Runtime;
 /// <summary>
 /// Native settings that must be in place before TorchSharp loads libtorch (docs/benchmarks.md, "Native settings"):
 /// <c>OMP_WAIT_POLICY=PASSIVE</c>, so that idle OpenMP workers sleep instead of spinning on cores the training
-/// thread needs, and optionally glibc heap retention (<c>mallopt</c> mmap and trim thresholds of 1 GiB), so that the
-/// large per-step buffers of a memory loss are reused instead of being unmapped and page-faulted at every step.
+/// thread needs, and optionally glibc heap retention (<c>mallopt</c> mmap and trim thresholds of 1 GiB), so that
+/// large per-step tensors (the bare products of the benchmarks, the tensor form of the losses) are reused instead of
+/// being unmapped and page-faulted at every step. The host row forms of the losses need neither: they reuse their
+/// buffers themselves (<c>PairWorkspace</c>).
 /// Linux only; a value of OMP_WAIT_POLICY set by the user is kept; <c>XBM_NATIVE_TUNING=0</c> turns it off.
 /// The <c>xbm</c> tool and the benchmarks call <see cref="Apply"/> before anything loads libtorch.
 /// </summary>
