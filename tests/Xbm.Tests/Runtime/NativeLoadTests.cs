@@ -47,6 +47,23 @@ public class NativeLoadTests
     }
 
     [Fact]
+    public void BuildOutputHoldsOnlyTheHostsNativeRuntimes()
+    {
+        // build/HostRuntimeAssets.targets drops other platforms' native libraries (about 1 GB per output folder).
+        string runtimes = Path.Combine(AppContext.BaseDirectory, "runtimes");
+        Assert.True(Directory.Exists(runtimes), $"{runtimes} is missing");
+        string os = OperatingSystem.IsWindows() ? "win" : OperatingSystem.IsMacOS() ? "osx" : "linux";
+        string host = RuntimeInformation.RuntimeIdentifier;
+        var allowed = new HashSet<string> { host, os, "unix", "any" };
+        var foreign = Directory.GetDirectories(runtimes)
+            .Where(d => Directory.Exists(Path.Combine(d, "native")) && !allowed.Contains(Path.GetFileName(d)))
+            .Select(Path.GetFileName).ToList();
+        Assert.True(foreign.Count == 0, $"native libraries for other platforms in the output: {string.Join(", ", foreign)}");
+        Assert.True(File.Exists(Path.Combine(runtimes, host, "native", OperatingSystem.IsWindows() ? "LibTorchSharp.dll"
+            : OperatingSystem.IsMacOS() ? "libLibTorchSharp.dylib" : "libLibTorchSharp.so")), $"TorchSharp's native library for {host} is missing");
+    }
+
+    [Fact]
     public void MarkWeakChangesOnlyThatEntryAndIsIdempotent()
     {
         string source = PackageCacheLibrary() ?? OutputLibrary() ?? "";
