@@ -7,17 +7,38 @@ from both files, 35,000 images), random crop with 2-pixel zero padding, P x K = 
 L2 normalisation), the paper's contrastive loss (margin 0.5, sum over pairs / B) on the batch and on a FIFO memory
 of the whole split (enqueue before the memory loss, own slot masked), Adam 3e-4, memory from iteration 1.
 Prints one JSON line: images/s over the timed iterations (after warm-up). Run with /usr/bin/python3 and
-libopenblas0-pthread installed; --threads sets torch's intra-op threads (match the C# side).
+libopenblas0-pthread installed; --threads sets torch's intra-op threads and OpenBLAS's threads (match the C# side);
+--channels-last keeps the model in channels-last layout (as XBM.NET does by default on CPU).
 """
 import argparse
 import gzip
 import json
+import os
+import sys
 import time
 
-import numpy as np
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--root", default="/usr/share/datasets/fashion-mnist")
+    parser.add_argument("--iterations", type=int, default=500)
+    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--channels-last", action="store_true",
+                        help="keep the model's weights and activations in channels-last layout")
+    return parser.parse_args(argv)
+
+
+ARGS = parse_args(sys.argv[1:])
+# OpenBLAS (the BLAS of Debian's torch and numpy) keeps its own pool of one thread per core, which
+# torch.set_num_threads does not reach; it reads this variable when it loads, so set it before the imports.
+os.environ["OPENBLAS_NUM_THREADS"] = str(ARGS.threads)
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 
 def read_idx(path):
@@ -84,13 +105,7 @@ class Memory:
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--root", default="/usr/share/datasets/fashion-mnist")
-    parser.add_argument("--iterations", type=int, default=500)
-    parser.add_argument("--warmup", type=int, default=20)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
+    args = ARGS
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -101,6 +116,8 @@ def main():
     padded = np.pad(images, ((0, 0), (2, 2), (2, 2)))
 
     model = SmallCnn()
+    if args.channels_last:
+        model = model.to(memory_format=torch.channels_last)
     optimizer = torch.optim.Adam(model.parameters(), lr=3e-4)
     memory = Memory(len(labels), 64)
     p, k = 2, 8
@@ -129,7 +146,7 @@ def main():
         loss.item()
     seconds = time.perf_counter() - start
     print(json.dumps({"images_per_second": args.iterations * p * k / seconds, "iterations": args.iterations,
-                      "threads": args.threads, "torch": torch.__version__, "final_loss": float(loss)}))
+                      "threads": args.threads, "channels_last": args.channels_last, "torch": torch.__version__, "final_loss": float(loss)}))
 
 
 if __name__ == "__main__":

@@ -56,7 +56,9 @@ public static class AtomicFile
             fill(temporary);
             if (Directory.Exists(full))
             {
-                string old = full + $".old.{Guid.NewGuid():N}";
+                // The replaced folder leaves under a hidden name first, so that no reader (nor a crash during the
+                // deletion) ever sees a half-deleted folder under a checkpoint's name.
+                string old = HiddenSibling(full, "old");
                 Directory.Move(full, old);
                 Directory.Move(temporary, full);
                 Directory.Delete(old, recursive: true);
@@ -73,6 +75,43 @@ public static class AtomicFile
             throw;
         }
     }
+
+    /// <summary>
+    /// Deletes <paramref name="folder"/> so that it is never seen half-deleted: it is renamed to a hidden sibling
+    /// (one atomic step) and deleted from there. A crash can leave only that hidden folder, which
+    /// <see cref="RemoveLeftovers"/> removes.
+    /// </summary>
+    public static void DeleteFolder(string folder)
+    {
+        string full = Path.GetFullPath(folder);
+        string doomed = HiddenSibling(full, "deleting");
+        Directory.Move(full, doomed);
+        Directory.Delete(doomed, recursive: true);
+    }
+
+    /// <summary>
+    /// Removes what interrupted writes and deletions left in <paramref name="folder"/>: the hidden temporary files
+    /// and folders of <see cref="Write"/>, <see cref="WriteFolder"/> and <see cref="DeleteFolder"/>. Call it only
+    /// where no other process is writing.
+    /// </summary>
+    public static void RemoveLeftovers(string folder)
+    {
+        if (!Directory.Exists(folder))
+            return;
+        foreach (string path in Directory.EnumerateFileSystemEntries(folder, ".*").ToList())
+        {
+            string name = Path.GetFileName(path);
+            if (!(name.EndsWith(".tmp", StringComparison.Ordinal) || name.EndsWith(".old", StringComparison.Ordinal) || name.EndsWith(".deleting", StringComparison.Ordinal)))
+                continue;
+            if (Directory.Exists(path))
+                Directory.Delete(path, recursive: true);
+            else
+                TryDelete(path);
+        }
+    }
+
+    private static string HiddenSibling(string full, string purpose) =>
+        Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.{purpose}");
 
     private static void TryDelete(string path)
     {

@@ -20,4 +20,11 @@ public sealed record BackboneOptions
     /// the pretrained weights were trained on [transform_input]. Default true.
     /// </summary>
     public bool TransformInput { get; init; } = true;
+
+    /// <summary>
+    /// Lay the convolution weights out channels-last (NHWC) [channels_last], so that activations follow: same
+    /// results up to float rounding, faster convolutions, BatchNorm and pooling (<see cref="Models.ChannelsLast"/>).
+    /// Default true.
+    /// </summary>
+    public bool ChannelsLast { get; init; } = true;
 }

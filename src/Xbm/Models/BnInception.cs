@@ -80,6 +80,8 @@ public sealed class BnInception : Backbone
         }
         pool = new GlobalPooling(options.Pooling ?? GlobalPoolingKind.Average);
         RegisterComponents();
+        if (options.ChannelsLast)
+            ChannelsLast.Apply(this);
         ApplyFreezing(options);
     }
 

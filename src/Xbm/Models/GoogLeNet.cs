@@ -45,6 +45,8 @@ public sealed class GoogLeNet : Backbone
         inception5b = new GoogLeNetInception(832, 384, 192, 384, 48, 128, 128);
         pool = new GlobalPooling(options.Pooling ?? GlobalPoolingKind.Average);
         RegisterComponents();
+        if (options.ChannelsLast)
+            ChannelsLast.Apply(this);
         ApplyFreezing(options);
     }
 

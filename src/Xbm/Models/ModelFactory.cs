@@ -16,6 +16,7 @@ namespace Xbm.Models;
 ///   strict: true              # fail on missing or unexpected keys (classifier heads are always ignored)
 ///   transform_input: true     # googlenet, bn_inception: take ImageNet-normalised RGB
 ///   width: 32                 # small_cnn: channels of the first stage
+///   channels_last: true       # activations in channels-last (NHWC) layout: same results, faster
 /// </code>
 /// </summary>
 public static class ModelFactory
@@ -50,6 +51,7 @@ public static class ModelFactory
         bool transformInput = !hasTransform || model.Bool("transform_input", true);
         string? weights = model.Has("weights") ? model.String("weights", "") : null;
         bool strict = model.Bool("strict", true);
+        bool channelsLast = model.Bool("channels_last", true);
         model.EnsureAllUsed();
 
         if (freezeAffine && !freezeBn)
@@ -70,6 +72,7 @@ public static class ModelFactory
         {
             Pooling = pooling is null ? null : GlobalPooling.Parse(pooling),
             TransformInput = transformInput,
+            ChannelsLast = channelsLast,
         };
         var backbone = CreateBackbone(name, options, inputChannels ?? (isSmall ? 1 : 3), isSmall ? width : 32);
         try

@@ -48,6 +48,8 @@ public sealed class ResNet : Backbone
         featureDimension = channels;
         pool = new GlobalPooling(options.Pooling ?? GlobalPoolingKind.Max);
         RegisterComponents();
+        if (options.ChannelsLast)
+            ChannelsLast.Apply(this);
         ApplyFreezing(options);
     }
 

@@ -35,6 +35,8 @@ public sealed class SmallCnn : Backbone
         _featureDimension = w3;
         _inputChannels = inputChannels;
         RegisterComponents();
+        if (options.ChannelsLast)
+            ChannelsLast.Apply(this);
         ApplyFreezing(options);
     }
 

@@ -40,7 +40,8 @@ public static class Checkpoint
             AtomicFile.WriteFolder(target, folder =>
             {
                 SaveModel(Path.Combine(folder, "model.safetensors"), model);
-                optimizer.save_state_dict(Path.Combine(folder, "optimizer.bin"));
+                using (OptimizerStateLayout.Contiguous(optimizer))
+                    optimizer.save_state_dict(Path.Combine(folder, "optimizer.bin"));
                 if (memory is not null)
                     SaveMemory(Path.Combine(folder, "memory.safetensors"), memory);
                 File.WriteAllText(Path.Combine(folder, "trainer.json"), JsonSerializer.Serialize(info));
@@ -90,7 +91,8 @@ public static class Checkpoint
         var info = ReadInfo(checkpoint);
         LoadModel(checkpoint, model);
         if (optimizer is not null)
-            optimizer.load_state_dict(Path.Combine(checkpoint, "optimizer.bin"));
+            using (OptimizerStateLayout.Contiguous(optimizer))
+                optimizer.load_state_dict(Path.Combine(checkpoint, "optimizer.bin"));
         string memoryPath = Path.Combine(checkpoint, "memory.safetensors");
         if (memory is not null)
         {
@@ -163,6 +165,7 @@ public static class Checkpoint
             .OrderBy(n => n, StringComparer.Ordinal).ToList();
         foreach (string old in all.Take(Math.Max(0, all.Count - keep)))
             if (old != newest)
-                Directory.Delete(Path.Combine(Folder(runFolder), old), recursive: true);
+                AtomicFile.DeleteFolder(Path.Combine(Folder(runFolder), old));
+        AtomicFile.RemoveLeftovers(Folder(runFolder));
     }
 }

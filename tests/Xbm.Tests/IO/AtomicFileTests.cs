@@ -40,6 +40,33 @@ public sealed class AtomicFileTests : IDisposable
     }
 
     [Fact]
+    public void DeletedAndReplacedFoldersLeaveNoSiblingBehind()
+    {
+        string target = Path.Combine(_folder, "iter-00000001");
+        AtomicFile.WriteFolder(target, f => File.WriteAllText(Path.Combine(f, "model"), "v1"));
+        AtomicFile.WriteFolder(target, f => File.WriteAllText(Path.Combine(f, "model"), "v2"));
+        Assert.Equal(new[] { target }, Directory.GetFileSystemEntries(_folder));
+        AtomicFile.DeleteFolder(target);
+        Assert.Empty(Directory.GetFileSystemEntries(_folder));
+    }
+
+    [Fact]
+    public void LeftoversOfInterruptedWritesAndDeletionsAreHiddenAndRemoved()
+    {
+        // What a SIGKILL can leave: a half-deleted folder, a replaced folder not yet deleted, a temporary file.
+        string deleting = Directory.CreateDirectory(Path.Combine(_folder, ".iter-00000001.77.0a1b.deleting")).FullName;
+        File.WriteAllText(Path.Combine(deleting, "trainer.json"), "{}");
+        Directory.CreateDirectory(Path.Combine(_folder, ".iter-00000002.77.2c3d.old"));
+        File.WriteAllText(Path.Combine(_folder, ".latest.77.4e5f.tmp"), "iter-");
+        File.WriteAllText(Path.Combine(_folder, ".keep"), "");
+        string checkpoint = Directory.CreateDirectory(Path.Combine(_folder, "iter-00000003")).FullName;
+
+        Assert.Equal(new[] { checkpoint }, Directory.GetDirectories(_folder, "iter-*")); // readers never see them
+        AtomicFile.RemoveLeftovers(_folder);
+        Assert.Equal(new[] { ".keep", "iter-00000003" }, Directory.GetFileSystemEntries(_folder).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void AReadOnlyFolderIsAClearErrorAndKeepsTheOldFile()
     {
         if (!OperatingSystem.IsLinux() || Environment.UserName == "root")

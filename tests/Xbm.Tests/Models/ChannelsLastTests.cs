@@ -1,0 +1,138 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using Xbm.Configuration;
+using Xbm.Models;
+using Xbm.Training;
+using static TorchSharp.torch;
+
+namespace Xbm.Tests.Models;
+
+public sealed class ChannelsLastTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("xbm-channels-last-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    [Fact]
+    public void StridesAndTheCheckFollowPyTorchsChannelsLast()
+    {
+        // torch.empty(2, 3, 4, 5).to(memory_format=torch.channels_last).stride() == (60, 1, 15, 3)
+        Assert.Equal(new long[] { 60, 1, 15, 3 }, ChannelsLast.Strides([2, 3, 4, 5]));
+        using var nchw = zeros(2, 3, 4, 5);
+        Assert.False(ChannelsLast.Is(nchw));
+        using var nhwc = zeros(2, 4, 5, 3);
+        using var view = nhwc.permute(0, 3, 1, 2);
+        Assert.True(ChannelsLast.Is(view));
+        using var single = zeros(2, 1, 4, 5); // one channel: both layouts at once
+        Assert.True(ChannelsLast.Is(single));
+        Assert.Throws<ArgumentException>(() => ChannelsLast.Strides([2, 3]));
+    }
+
+    [Fact]
+    public void ApplyKeepsTheParametersAndTheirValuesAndChangesOnlyTheStrides()
+    {
+        manual_seed(3);
+        using var net = new SmallCnn(1, 8, new BackboneOptions { ChannelsLast = false });
+        var parameters = net.parameters().ToList();
+        var before = parameters.Select(p => p.detach().clone()).ToList();
+        ChannelsLast.Apply(net);
+        ChannelsLast.Apply(net); // idempotent
+        var after = net.parameters().ToList();
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            Assert.Same(parameters[i], after[i]);
+            Assert.True(after[i].eq(before[i]).all().item<bool>());
+            if (after[i].dim() == 4)
+                Assert.True(ChannelsLast.Is(after[i]));
+        }
+        Assert.Contains(after, p => p.dim() == 4 && p.shape[1] > 1 && !p.is_contiguous());
+    }
+
+    public static TheoryData<string> Backbones => new() { "small_cnn", "resnet18" };
+
+    [Theory]
+    [MemberData(nameof(Backbones))]
+    public void ChannelsLastGivesTheSameEmbeddingsAndGradients(string backbone)
+    {
+        long channels = backbone == "small_cnn" ? 1 : 3;
+        long size = backbone == "small_cnn" ? 28 : 64;
+        using var input = rand(4, channels, size, size, generator: new Generator(11));
+        var results = new List<(Tensor Output, List<Tensor> Gradients)>();
+        foreach (bool channelsLast in new[] { false, true })
+        {
+            manual_seed(5);
+            var options = new BackboneOptions { ChannelsLast = channelsLast };
+            using var model = new EmbeddingModel(ModelFactory.CreateBackbone(backbone, options, channels, 8), 16);
+            model.train();
+            var output = model.forward(input);
+            output.pow(3).sum().backward();
+            results.Add((output.detach(), model.parameters().Select(p => p.grad!.detach().clone()).ToList()));
+            if (channelsLast)
+                Assert.Contains(model.parameters(), p => p.dim() == 4 && p.shape[1] > 1 && ChannelsLast.Is(p) && !p.is_contiguous());
+            else
+                Assert.All(model.parameters(), p => Assert.True(p.is_contiguous()));
+        }
+        // Only the summation order differs: agreement to float rounding, relative to each tensor's scale.
+        AssertClose(results[0].Output, results[1].Output, "the embeddings");
+        for (int i = 0; i < results[0].Gradients.Count; i++)
+            AssertClose(results[0].Gradients[i], results[1].Gradients[i], $"gradient {i}");
+    }
+
+    private static void AssertClose(Tensor expected, Tensor actual, string what)
+    {
+        float difference = (expected - actual).abs().max().item<float>();
+        float scale = expected.abs().max().item<float>();
+        Assert.True(difference <= 1e-4f * scale + 1e-7f, $"{what} differs: max |difference| {difference}, max |value| {scale}");
+    }
+
+    [Fact]
+    public void TheConfigKeyTurnsItOffAndItIsOnByDefault()
+    {
+        static ConfigSection Model(params (string Key, object? Value)[] values) =>
+            new(values.ToDictionary(v => v.Key, v => v.Value), "test.yaml", "model");
+        using var on = ModelFactory.Create(Model(("width", "8")), inputChannels: 1);
+        Assert.Contains(on.parameters(), p => p.dim() == 4 && !p.is_contiguous());
+        using var off = ModelFactory.Create(Model(("width", "8"), ("channels_last", "false")), inputChannels: 1);
+        Assert.All(off.parameters(), p => Assert.True(p.is_contiguous()));
+    }
+
+    [Theory]
+    [InlineData("adam")]
+    [InlineData("sgd")]
+    public void OptimizerStateOfChannelsLastWeightsSavesAndLoadsExactly(string name)
+    {
+        manual_seed(7);
+        using var model = new EmbeddingModel(new SmallCnn(1, 8), 16);
+        var options = new Xbm.Training.OptimizerOptions(name, LearningRate: 1e-3, Momentum: 0.9);
+        using var optimizer = OptimizerFactory.Create(options, model.parameters());
+        using var input = rand(4, 1, 28, 28, generator: new Generator(1));
+        for (int step = 0; step < 2; step++)
+        {
+            optimizer.zero_grad();
+            model.forward(input).pow(2).sum().backward();
+            optimizer.step();
+        }
+        string path = Path.Combine(dir, $"{name}.bin");
+        // TorchSharp alone refuses the moments of channels-last weights.
+        Assert.Contains("non-contiguous", Assert.Throws<InvalidOperationException>(() => optimizer.save_state_dict(path)).Message);
+        using (OptimizerStateLayout.Contiguous(optimizer))
+            optimizer.save_state_dict(path);
+        var saved = StateTensors(optimizer).Select(t => t.clone()).ToList();
+        Assert.Contains(StateTensors(optimizer), t => !t.is_contiguous()); // the originals are back, layout kept
+
+        using var fresh = OptimizerFactory.Create(options, model.parameters());
+        foreach (var t in StateTensors(fresh))
+            t.fill_(-1);
+        using (OptimizerStateLayout.Contiguous(fresh))
+            fresh.load_state_dict(path);
+        var loaded = StateTensors(fresh);
+        Assert.Equal(saved.Count, loaded.Count);
+        for (int i = 0; i < saved.Count; i++)
+            Assert.True(saved[i].eq(loaded[i]).all().item<bool>(), $"state tensor {i} differs after the round trip");
+    }
+
+    private static List<Tensor> StateTensors(OptimizerHelper optimizer) =>
+        optimizer.state_dict().State
+            .SelectMany(s => s.GetType().GetFields().Where(f => f.FieldType == typeof(Tensor)).Select(f => f.GetValue(s) as Tensor))
+            .OfType<Tensor>().ToList();
+}
