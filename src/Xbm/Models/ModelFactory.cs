@@ -16,7 +16,7 @@ namespace Xbm.Models;
 ///   strict: true              # fail on missing or unexpected keys (classifier heads are always ignored)
 ///   transform_input: true     # googlenet, bn_inception: take ImageNet-normalised RGB
 ///   width: 32                 # small_cnn: channels of the first stage
-///   channels_last: true       # activations in channels-last (NHWC) layout: same results, faster
+///   channels_last: true       # convolution weights, and so activations, in NHWC layout: same results, faster
 /// </code>
 /// </summary>
 public static class ModelFactory
