@@ -28,6 +28,8 @@ public class MemoryLossBenchmarks
         "npair",
         "infonce",
         "contrastive;miner=hardest_negatives",
+        "contrastive;miner=multi_similarity",
+        "contrastive;miner=pair_margin",
     };
 
     private const int B = 128, D = 512, M = 50_000, MemoryClasses = 100;
@@ -142,7 +144,7 @@ public class MemoryLossBenchmarks
         }
         var created = LossRegistry.Create(new ConfigSection(loss, "benchmark", "loss"),
             miner is null ? null : new ConfigSection(miner, "benchmark", "miner"));
-        if (created is PairLoss pairLoss)
+        if (((created as MinedPairLoss)?.Loss ?? created) is PairLoss pairLoss)
             pairLoss.HostRows = !tensorForm;
         return created;
     }

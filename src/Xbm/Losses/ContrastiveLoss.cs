@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using static TorchSharp.torch;
 
@@ -82,6 +83,7 @@ public sealed class ContrastiveLoss : PairLoss
 
         public readonly bool UsesGradient => true;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Chunk(int column, Vector256<float> s, Vector256<float> positives, Vector256<float> negatives, ref Vector256<float> gradient)
         {
             var pulled = positives & Vector256.LessThan(s, PositiveMargin);

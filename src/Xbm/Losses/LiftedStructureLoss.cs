@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using static TorchSharp.torch;
 
@@ -110,6 +111,7 @@ public sealed class LiftedStructureLoss : PairLoss
 
         public readonly bool UsesGradient => true;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Chunk(int column, Vector256<float> s, Vector256<float> positives, Vector256<float> negatives, ref Vector256<float> gradient)
         {
             var ePositive = positives & VectorExp.Exp(HardestPositive - s);

@@ -10,8 +10,9 @@ namespace Xbm.Losses;
 /// </summary>
 /// <remarks>
 /// With a loss of this library (<see cref="PairLoss"/>) the similarity matrix is computed once and shared by the
-/// miner and the loss. The pair statistics count the contributing pairs among the mined ones; their mean
-/// similarities describe all valid pairs, as without a miner.
+/// miner and the loss; when the loss has a host row form (<see cref="PairLoss.HostRows"/>), the built-in miners
+/// select row by row as well, without B×M masks. The pair statistics count the contributing pairs among the mined
+/// ones; their mean similarities describe all valid pairs, as without a miner.
 /// </remarks>
 public sealed class MinedPairLoss : IPairLoss
 {
@@ -36,6 +37,12 @@ public sealed class MinedPairLoss : IPairLoss
     {
         PairLoss.CheckInputs(queries, queryLabels, keys, keyLabels);
         using var scope = NewDisposeScope();
+        if (Loss is PairLoss rowLoss && Miner is IRowMiner rowMiner
+            && rowLoss.TryComputeRows(queries, queryLabels, keys, keyLabels, ignore, rowMiner) is { } rows)
+        {
+            rows.Loss.MoveToOuterDisposeScope();
+            return rows;
+        }
         var similarities = PairLoss.Similarities(queries, keys);
         using var masks = PairMasks.Create(queryLabels, keyLabels, ignore);
         Tensor selected;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using static TorchSharp.torch;
 
@@ -154,6 +155,7 @@ public sealed class MultiSimilarityLoss : PairLoss
 
         public readonly bool UsesGradient => true;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Chunk(int column, Vector256<float> s, Vector256<float> positives, Vector256<float> negatives, ref Vector256<float> gradient)
         {
             var keptPositives = positives & Vector256.LessThan(s, PositiveBound);

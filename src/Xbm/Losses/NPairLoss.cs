@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using static TorchSharp.torch;
 
@@ -172,6 +173,7 @@ public sealed class NPairLoss : PairLoss
 
         public readonly bool UsesGradient => true;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Chunk(int column, Vector256<float> s, Vector256<float> positives, Vector256<float> negatives, ref Vector256<float> gradient)
         {
             var pairs = IncludePositives ? positives | negatives : negatives;
@@ -187,6 +189,7 @@ public sealed class NPairLoss : PairLoss
 
         public readonly bool UsesGradient => true;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Chunk(int column, Vector256<float> s, Vector256<float> positives, Vector256<float> negatives, ref Vector256<float> gradient) =>
             gradient = gradient * Factor - (positives & PositiveTerm);
     }

@@ -1,4 +1,5 @@
 using TorchSharp;
+using Xbm.Miners;
 using Xbm.Reducers;
 using static TorchSharp.torch;
 
@@ -30,9 +31,9 @@ public abstract class PairLoss : IPairLoss
         CheckInputs(queries, queryLabels, keys, keyLabels);
         using var scope = NewDisposeScope();
         PairLossOutput output;
-        if (UsesHostRows(queries, keys) && PairRows.TryCreate(queryLabels, keyLabels, ignore) is { } rows)
+        if (TryComputeRows(queries, queryLabels, keys, keyLabels, ignore, null) is { } rows)
         {
-            output = ComputeRows(queries, keys, rows);
+            output = rows;
         }
         else
         {
@@ -64,8 +65,19 @@ public abstract class PairLoss : IPairLoss
         && queries.device_type == DeviceType.CPU && keys.device_type == DeviceType.CPU
         && queries.dtype == ScalarType.Float32 && keys.dtype == ScalarType.Float32;
 
+    /// <summary>
+    /// The host row evaluation, restricted to the pairs <paramref name="miner"/> selects when it is given; null when
+    /// the inputs or the loss do not allow it (see <see cref="HostRows"/>).
+    /// </summary>
+    internal PairLossOutput? TryComputeRows(Tensor queries, Tensor queryLabels, Tensor keys, Tensor keyLabels, Tensor? ignore, IRowMiner? miner)
+    {
+        if (!UsesHostRows(queries, keys) || PairRows.TryCreate(queryLabels, keyLabels, ignore) is not { } rows)
+            return null;
+        return ComputeRows(queries, keys, rows, miner);
+    }
+
     // S into the workspace, the rows on the host, then the same reduction and graph attachment as the tensor form.
-    private PairLossOutput ComputeRows(Tensor queries, Tensor keys, PairRows rows)
+    private PairLossOutput ComputeRows(Tensor queries, Tensor keys, PairRows rows, IRowMiner? miner)
     {
         long b = queries.shape[0], m = keys.shape[0];
         // Keys with gradient (the batch as its own keys) make autograd keep the gradient matrix for the backward
@@ -76,7 +88,7 @@ public abstract class PairLoss : IPairLoss
             var (similarities, gradient) = reuse ? _workspace.Rent(b, m) : (empty(b, m, dtype: ScalarType.Float32), empty(b, m, dtype: ScalarType.Float32));
             using (no_grad())
                 similarities.addmm_(queries, keys.t(), beta: 0, alpha: 1);
-            var totals = rows.Run(this, similarities, gradient, get_num_threads());
+            var totals = rows.Run(this, similarities, gradient, get_num_threads(), miner);
             double divisor = Reducer.Divisor(totals.Considered, totals.NonZero, b);
             var loss = SimilarityGradient.Attach(queries, keys, PairMath.Scalar(similarities, totals.Sum),
                 totals.NonZero > 0 ? gradient : null, divisor);

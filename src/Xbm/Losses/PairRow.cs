@@ -69,7 +69,7 @@ internal struct RowTerms
 internal sealed class RowScratch
 {
     private float[] _floats = Array.Empty<float>(), _positiveSimilarities = Array.Empty<float>();
-    private int[] _ints = Array.Empty<int>(), _positiveColumns = Array.Empty<int>();
+    private int[] _ints = Array.Empty<int>(), _positiveColumns = Array.Empty<int>(), _selectedLabels = Array.Empty<int>();
 
     /// <summary>A float buffer of <paramref name="length"/> elements (contents undefined).</summary>
     public Span<float> Floats(int length) => Grow(ref _floats, length);
@@ -82,6 +82,9 @@ internal sealed class RowScratch
 
     /// <summary>The buffer of the positives' columns listed by the summary pass.</summary>
     public Span<int> PositiveColumns(int length) => Grow(ref _positiveColumns, length);
+
+    /// <summary>The buffer of a miner's selected labels for the row (see <see cref="Miners.IRowMiner"/>).</summary>
+    public Span<int> SelectedLabels(int length) => Grow(ref _selectedLabels, length);
 
     private static Span<T> Grow<T>(ref T[] buffer, int length)
     {

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using TorchSharp;
+using Xbm.Miners;
 using static TorchSharp.torch;
 
 namespace Xbm.Losses;
@@ -52,21 +53,36 @@ internal sealed unsafe class PairRows
         var start = new int[rows + 1];
         int[] columns = Array.Empty<int>();
         if (ignore is not null)
-        {
-            using var pairs = ignore.nonzero().cpu().contiguous();
-            var flat = MemoryMarshal.Cast<byte, long>(pairs.bytes);
-            int count = flat.Length / 2;
-            columns = new int[count];
-            // nonzero lists the pairs in row-major order: count per row, then prefix sums.
-            for (int j = 0; j < count; j++)
-            {
-                start[flat[2 * j] + 1]++;
-                columns[j] = (int)flat[2 * j + 1];
-            }
-            for (int i = 0; i < rows; i++)
-                start[i + 1] += start[i];
-        }
+            columns = IgnoredColumns(ignore, rows, keys.Length, start);
         return new PairRows(queries, keys, start, columns);
+    }
+
+    // The set entries of the B×M ignore mask, row by row: their columns, and in start[i] the number in rows before i.
+    // A host scan, 32 bytes at a time: the mask is mostly false (the own slots), and nonzero over B×M costs several
+    // times more.
+    private static int[] IgnoredColumns(Tensor ignore, int rows, int keys, int[] start)
+    {
+        using var host = ignore.cpu().contiguous();
+        ReadOnlySpan<byte> mask = host.bytes;
+        var columns = new List<int>();
+        for (int i = 0; i < rows; i++)
+        {
+            var row = mask.Slice(i * keys, keys);
+            int k = 0;
+            for (; k + 32 <= row.Length; k += 32)
+            {
+                if (Vector256.Create<byte>(row.Slice(k, 32)) == Vector256<byte>.Zero)
+                    continue;
+                for (int j = k; j < k + 32; j++)
+                    if (row[j] != 0)
+                        columns.Add(j);
+            }
+            for (; k < row.Length; k++)
+                if (row[k] != 0)
+                    columns.Add(k);
+            start[i + 1] = columns.Count;
+        }
+        return columns.ToArray();
     }
 
     private static int[]? HostLabels(Tensor labels)
@@ -88,7 +104,11 @@ internal sealed unsafe class PairRows
     /// contiguous), writing ∂Sum/∂S into <paramref name="gradient"/> (same shape), on up to
     /// <paramref name="threads"/> threads.
     /// </summary>
-    public RowTotals Run(PairLoss loss, Tensor similarities, Tensor gradient, int threads)
+    /// <remarks>
+    /// With a <paramref name="miner"/>, the loss sees only the pairs it selects in each row, and the statistics'
+    /// mean similarities still describe all valid pairs (as <see cref="MinedPairLoss"/> does with masks).
+    /// </remarks>
+    public RowTotals Run(PairLoss loss, Tensor similarities, Tensor gradient, int threads, IRowMiner? miner = null)
     {
         int rows = _queryLabels.Length, keys = _keyLabels.Length;
         var terms = new RowTerms[rows];
@@ -96,9 +116,10 @@ internal sealed unsafe class PairRows
         // Tensor memory is native (not moved by the garbage collector): the addresses stay valid while the tensors live.
         nint s = Address(similarities), g = Address(gradient);
         int parts = Math.Max(1, Math.Min(threads, rows));
-        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
+        // Rows are handed out one at a time, so a thread that starts late or runs slower takes fewer of them.
+        int next = -1;
+        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, _ =>
         {
-            int first = (int)((long)rows * part / parts), last = (int)((long)rows * (part + 1) / parts);
             var labels = ArrayPool<int>.Shared.Rent(Math.Max(1, keys));
             // One scratch per thread, kept across calls: its buffers (up to M floats and ints) would otherwise be new
             // large-object-heap garbage at every step.
@@ -106,7 +127,7 @@ internal sealed unsafe class PairRows
             try
             {
                 Array.Copy(_keyLabels, labels, keys);
-                for (int i = first; i < last; i++)
+                for (int i = Interlocked.Increment(ref next); i < rows; i = Interlocked.Increment(ref next))
                 {
                     for (int j = _ignoredStart[i]; j < _ignoredStart[i + 1]; j++)
                         labels[_ignoredColumns[j]] = Ignored;
@@ -121,6 +142,13 @@ internal sealed unsafe class PairRows
                     row.Gradient.Clear();
                     row.Summary = Summarise(ref row);
                     summaries[i] = row.Summary;
+                    if (miner is not null)
+                    {
+                        var selected = scratch.SelectedLabels(keys);
+                        miner.SelectRow(ref row, selected);
+                        row.Labels = selected;
+                        row.Summary = Summarise(ref row);
+                    }
                     terms[i] = loss.EvaluateRow(ref row);
                     for (int j = _ignoredStart[i]; j < _ignoredStart[i + 1]; j++)
                         labels[_ignoredColumns[j]] = _keyLabels[_ignoredColumns[j]];
@@ -192,6 +220,7 @@ internal sealed unsafe class PairRows
 
         public readonly bool UsesGradient => false;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Chunk(int column, Vector256<float> s, Vector256<float> positives, Vector256<float> negatives, ref Vector256<float> gradient)
         {
             uint lanes = positives.ExtractMostSignificantBits();

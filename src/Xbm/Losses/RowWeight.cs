@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Xbm.Losses;
@@ -74,6 +75,7 @@ internal struct RowWeight
 
         public readonly bool UsesGradient => false;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Chunk(int column, Vector256<float> s, Vector256<float> positives, Vector256<float> negatives, ref Vector256<float> gradient)
         {
             var side = Weight._negative ? negatives : positives;

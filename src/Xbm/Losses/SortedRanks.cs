@@ -88,10 +88,23 @@ internal readonly unsafe struct SortedRanks
         var counted = atMost ? Vector256.LessThanOrEqual(value, v) : Vector256.LessThan(value, v);
         var result = first - counted.AsInt32();
         var crowded = Vector256.GreaterThan(occupancy, Vector256.Create(1));
-        return crowded == Vector256<int>.Zero ? result : Vector256.ConditionalSelect(crowded, CountLanes(v, atMost), result);
+        return crowded == Vector256<int>.Zero ? result : CountCrowded(v, atMost, result, crowded);
     }
 
-    /// <summary>The counts one lane at a time (the path without AVX2, and for crowded buckets).</summary>
+    // Replaces the lanes whose bucket holds several positives by a search of that bucket, one lane at a time.
+    private Vector256<int> CountCrowded(Vector256<float> v, bool atMost, Vector256<int> result, Vector256<int> crowded)
+    {
+        uint lanes = crowded.ExtractMostSignificantBits();
+        while (lanes != 0)
+        {
+            int lane = System.Numerics.BitOperations.TrailingZeroCount(lanes);
+            result = result.WithElement(lane, CountOne(v.GetElement(lane), atMost));
+            lanes &= lanes - 1;
+        }
+        return result;
+    }
+
+    /// <summary>The counts one lane at a time (the path without AVX2).</summary>
     internal Vector256<int> CountLanes(Vector256<float> v, bool atMost)
     {
         Span<int> counts = stackalloc int[8];

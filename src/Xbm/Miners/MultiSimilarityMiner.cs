@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using Xbm.Losses;
 using static TorchSharp.torch;
 
@@ -8,7 +9,7 @@ namespace Xbm.Miners;
 /// S_ik + ε &gt; min_{p∈P_i} S_ip, keep positive p when S_ip − ε &lt; max_{n∈N_i} S_in; ε = 0.1.
 /// A query without positives keeps no negative and a query without negatives keeps no positive.
 /// </summary>
-public sealed class MultiSimilarityMiner : IPairMiner
+public sealed class MultiSimilarityMiner : IPairMiner, IRowMiner
 {
     /// <summary>Creates the miner.</summary>
     public MultiSimilarityMiner(double epsilon = 0.1) => Epsilon = epsilon;
@@ -39,5 +40,17 @@ public sealed class MultiSimilarityMiner : IPairMiner
         using var negativeBound = hardestPositive.sub(epsilon);
         using var positiveBound = hardestNegative.add(epsilon);
         return (positives.lt(positiveBound), negatives.gt(negativeBound));
+    }
+
+    void IRowMiner.SelectRow(ref PairRow row, Span<int> selected)
+    {
+        // The same bounds in float32 arithmetic as the tensor form, from the row's hardest valid pairs (±∞ when a
+        // side is empty, which keeps nothing on the other side).
+        var rule = new BoundRule
+        {
+            Positive = Vector256.Create(row.Summary.MaxNegative + (float)Epsilon),
+            Negative = Vector256.Create(row.Summary.MinPositive - (float)Epsilon),
+        };
+        RowSelection.Apply(ref row, selected, ref rule);
     }
 }

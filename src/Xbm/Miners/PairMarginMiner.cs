@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using Xbm.Losses;
 using static TorchSharp.torch;
 
@@ -7,7 +8,7 @@ namespace Xbm.Miners;
 /// Selects the positives with S &lt; <see cref="PositiveMargin"/> (not yet close enough) and the negatives with
 /// S &gt; <see cref="NegativeMargin"/> (too close).
 /// </summary>
-public sealed class PairMarginMiner : IPairMiner
+public sealed class PairMarginMiner : IPairMiner, IRowMiner
 {
     /// <summary>Creates the miner.</summary>
     public PairMarginMiner(double positiveMargin = 0.8, double negativeMargin = 0.5)
@@ -31,5 +32,12 @@ public sealed class PairMarginMiner : IPairMiner
         using var noGrad = no_grad();
         using var hardPositives = similarities.lt(PositiveMargin).logical_and_(masks.Positives);
         return similarities.gt(NegativeMargin).logical_and_(masks.Negatives).logical_or_(hardPositives);
+    }
+
+    void IRowMiner.SelectRow(ref PairRow row, Span<int> selected)
+    {
+        // The tensor form compares float32 similarities with the margins rounded to float32.
+        var rule = new BoundRule { Positive = Vector256.Create((float)PositiveMargin), Negative = Vector256.Create((float)NegativeMargin) };
+        RowSelection.Apply(ref row, selected, ref rule);
     }
 }

@@ -78,17 +78,89 @@ public class HostRowsTests
         var host = Create(config, hostRows: true);
         var tensor = Create(config, hostRows: false);
         Assert.True(host.HasRowForm, $"{config} has no row form");
-        var (hostValue, hostGrad, hostStats) = Run(host, data);
-        var (tensorValue, tensorGrad, tensorStats) = Run(tensor, data);
+        AssertSame(Run(tensor, data), Run(host, data), $"{config}/{input}");
+    }
 
-        LossFixtureTests.AssertClose(tensorValue, hostValue, 2e-5, $"{config}/{input}: loss");
-        double scale = Math.Max(1e-3, tensorGrad.Max(Math.Abs));
-        for (int i = 0; i < hostGrad.Length; i++)
-            LossFixtureTests.AssertClose(tensorGrad[i], hostGrad[i], 2e-5, $"{config}/{input}: grad[{i}]", scale);
-        Assert.Equal(tensorStats.Positives, hostStats.Positives);
-        Assert.Equal(tensorStats.Negatives, hostStats.Negatives);
-        LossFixtureTests.AssertClose(tensorStats.MeanPositiveSimilarity, hostStats.MeanPositiveSimilarity, 1e-5, $"{config}/{input}: mean positive", 1);
-        LossFixtureTests.AssertClose(tensorStats.MeanNegativeSimilarity, hostStats.MeanNegativeSimilarity, 1e-5, $"{config}/{input}: mean negative", 1);
+    // The host form's value, gradient and statistics against the tensor form's.
+    private static void AssertSame((double Value, double[] Grad, PairStatistics Stats) tensor, (double Value, double[] Grad, PairStatistics Stats) host, string what)
+    {
+        LossFixtureTests.AssertClose(tensor.Value, host.Value, 2e-5, $"{what}: loss");
+        double scale = Math.Max(1e-3, tensor.Grad.Max(Math.Abs));
+        for (int i = 0; i < host.Grad.Length; i++)
+            LossFixtureTests.AssertClose(tensor.Grad[i], host.Grad[i], 2e-5, $"{what}: grad[{i}]", scale);
+        Assert.Equal(tensor.Stats.Positives, host.Stats.Positives);
+        Assert.Equal(tensor.Stats.Negatives, host.Stats.Negatives);
+        LossFixtureTests.AssertClose(tensor.Stats.MeanPositiveSimilarity, host.Stats.MeanPositiveSimilarity, 1e-5, $"{what}: mean positive", 1);
+        LossFixtureTests.AssertClose(tensor.Stats.MeanNegativeSimilarity, host.Stats.MeanNegativeSimilarity, 1e-5, $"{what}: mean negative", 1);
+    }
+
+    public static TheoryData<string, string, string> MinedCases()
+    {
+        var data = new TheoryData<string, string, string>();
+        foreach (string miner in new[] { "hardest_negatives", "hardest_negatives, k 1", "hardest_negatives, k 40", "multi_similarity", "pair_margin" })
+            foreach (string config in new[] { "contrastive", "multi_similarity", "triplet all", "npair" })
+                foreach (string input in new[] { "batch", "memory", "memory of 5", "sparse classes" })
+                    data.Add(miner, config, input);
+        return data;
+    }
+
+    private static IPairLoss CreateMined(string miner, string config, bool hostRows)
+    {
+        var settings = new Dictionary<string, object?> { ["name"] = miner.Split(',')[0] };
+        if (miner.Contains(", k "))
+            settings["k"] = miner.Split(", k ")[1];
+        // Margins inside the range of these small random similarities, so both sides select some pairs and drop others.
+        if (miner == "pair_margin")
+            (settings["positive_margin"], settings["negative_margin"]) = ("0.3", "-0.1");
+        var mined = Assert.IsType<MinedPairLoss>(LossRegistry.Create(
+            new ConfigSection(Configs[config], "host rows test", "loss"), new ConfigSection(settings, "host rows test", "miner")));
+        ((PairLoss)mined.Loss).HostRows = hostRows;
+        return mined;
+    }
+
+    [Theory]
+    [MemberData(nameof(MinedCases))]
+    public void MinedHostRowsMatchTheTensorForm(string miner, string config, string input)
+    {
+        // The built-in miners select row by row when the loss has a row form; the tensor form mines a B×M mask.
+        using var scope = NewDisposeScope();
+        var data = Input(input);
+        AssertSame(Run(CreateMined(miner, config, hostRows: false), data), Run(CreateMined(miner, config, hostRows: true), data), $"{miner}/{config}/{input}");
+    }
+
+    [Fact]
+    public void HardestNegativesRowFormKeepsExactlyTheKHighest()
+    {
+        // Brute force on one memory: the contrastive loss over the mined pairs equals the loss over every positive
+        // and the k highest negatives of each row, picked by sorting.
+        using var scope = NewDisposeScope();
+        var data = PairTestData.Memory(seed: 12, classes: 4, perClass: 4, d: 8, memory: 61, dtype: float32);
+        const int k = 5;
+        var loss = CreateMined("hardest_negatives, k 5", "contrastive", hostRows: true);
+        var output = loss.Compute(data.Queries, data.QueryLabels, data.Keys, data.KeyLabels, data.Ignore);
+
+        var s = data.Queries.matmul(data.Keys.t()).data<float>().ToArray();
+        long[] ql = data.QueryLabels.data<long>().ToArray(), kl = data.KeyLabels.data<long>().ToArray();
+        bool[] ignored = data.Ignore is null ? new bool[s.Length] : data.Ignore.data<bool>().ToArray();
+        int b = ql.Length, m = kl.Length;
+        double expected = 0;
+        long negatives = 0;
+        for (int i = 0; i < b; i++)
+        {
+            var row = Enumerable.Range(0, m).Where(j => !ignored[i * m + j]).ToArray();
+            foreach (int j in row.Where(j => kl[j] == ql[i]))
+                expected += 1 - s[i * m + j];
+            foreach (int j in row.Where(j => kl[j] != ql[i]).OrderByDescending(j => s[i * m + j]).Take(k))
+            {
+                // The contrastive loss: 1 − S per positive, S per negative above the margin 0.5.
+                expected += s[i * m + j] > 0.5 ? s[i * m + j] : 0;
+                negatives += s[i * m + j] > 0.5 ? 1 : 0;
+            }
+        }
+        expected /= b; // sum_per_query
+        Assert.True(expected > 0);
+        LossFixtureTests.AssertClose(expected, output.Loss.to(float64).item<double>(), 1e-5, "loss");
+        Assert.Equal(negatives, output.Pairs.Negatives);
     }
 
     private static (double Value, double[] Grad, PairStatistics Stats) Run(IPairLoss loss, PairTestData.Case data)
