@@ -24,7 +24,9 @@ public static class ChannelsLast
         using var noGrad = no_grad();
         foreach (var tensor in module.parameters().Cast<Tensor>().Concat(module.buffers()))
         {
-            if (tensor.dim() != 4 || Is(tensor))
+            // Exact strides, not Is: a weight with one input channel (a first convolution on grey images) passes Is
+            // with its default strides, but libtorch reads NCHW from them and makes that convolution's output NCHW.
+            if (tensor.dim() != 4 || tensor.stride().SequenceEqual(Strides(tensor.shape)))
                 continue;
             using var copy = empty_strided(tensor.shape, Strides(tensor.shape), dtype: tensor.dtype, device: tensor.device);
             copy.copy_(tensor);

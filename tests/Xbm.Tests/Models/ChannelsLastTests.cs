@@ -7,6 +7,10 @@ using static TorchSharp.torch;
 
 namespace Xbm.Tests.Models;
 
+[CollectionDefinition("global generator", DisableParallelization = true)]
+public sealed class GlobalGeneratorCollection;
+
+[Collection("global generator")]
 public sealed class ChannelsLastTests : IDisposable
 {
     private readonly string dir = Directory.CreateTempSubdirectory("xbm-channels-last-").FullName;
@@ -48,6 +52,19 @@ public sealed class ChannelsLastTests : IDisposable
         Assert.Contains(after, p => p.dim() == 4 && p.shape[1] > 1 && !p.is_contiguous());
     }
 
+    [Fact]
+    public void AOneChannelWeightGetsExactStridesSoTheFirstConvolutionWritesChannelsLast()
+    {
+        // A weight with one input channel passes Is with its default strides (9, 9, 3, 1), but libtorch reads NCHW
+        // from them: the first convolution on grey images then wrote NCHW, and ReLU's backward ran over mixed layouts.
+        using var net = new SmallCnn(1, 8, new BackboneOptions { ChannelsLast = true });
+        var first = net.parameters().First(p => p.dim() == 4 && p.shape[1] == 1);
+        Assert.Equal(ChannelsLast.Strides(first.shape), first.stride());
+        using var input = rand(2, 1, 28, 28);
+        using var output = nn.functional.conv2d(input, first, padding: new long[] { 1, 1 });
+        Assert.True(ChannelsLast.Is(output), $"strides [{string.Join(", ", output.stride())}]");
+    }
+
     public static TheoryData<string> Backbones => new() { "small_cnn", "resnet18" };
 
     [Theory]
@@ -58,11 +75,19 @@ public sealed class ChannelsLastTests : IDisposable
         long size = backbone == "small_cnn" ? 28 : 64;
         using var input = rand(4, channels, size, size, generator: new Generator(11));
         var results = new List<(Tensor Output, List<Tensor> Gradients)>();
+        // The second model takes the first one's values through its state dict. The first is seeded: with BatchNorm
+        // in training mode over 2×2 maps, some initialisations amplify float rounding past the tolerance, and seed 5
+        // is not one of them. The class runs alone, so no other test draws from the global generator meanwhile.
+        Dictionary<string, Tensor>? values = null;
+        manual_seed(5);
         foreach (bool channelsLast in new[] { false, true })
         {
-            manual_seed(5);
             var options = new BackboneOptions { ChannelsLast = channelsLast };
             using var model = new EmbeddingModel(ModelFactory.CreateBackbone(backbone, options, channels, 8), 16);
+            if (values is null)
+                values = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+            else
+                model.load_state_dict(values);
             model.train();
             var output = model.forward(input);
             output.pow(3).sum().backward();
