@@ -7,7 +7,7 @@ namespace Xbm.Models;
 /// The channels-last (NHWC) memory layout. A convolution whose weight is channels-last writes channels-last
 /// activations, and BatchNorm, ReLU and pooling after it then run their channels-last kernels (oneDNN on CPU, cuDNN
 /// on GPU) without layout conversions. Shapes and values are those of the default layout, and results agree up to
-/// float rounding; only the strides differ. The small CNN's training step is about 10 % faster on one CPU thread
+/// float rounding; only the strides differ. The small CNN's training step is about 20 % faster on one CPU thread
 /// (docs/benchmarks.md, "Channels-last layout"). TorchSharp has no <c>memory_format</c> argument, hence this class.
 /// Optimizer moments made from such weights share the layout; <see cref="Training.OptimizerStateLayout"/> lets
 /// TorchSharp's optimizer serialisation (which needs contiguous tensors) save and load them.
