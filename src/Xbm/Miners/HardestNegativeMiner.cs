@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Xbm.Losses;
 using static TorchSharp.torch;
@@ -54,33 +53,35 @@ public sealed class HardestNegativeMiner : IPairMiner, IRowMiner
     // The K negatives with the highest similarity (ties to the lower column), as a min-heap of (value, column) whose
     // root is the weakest kept negative: a pass over the row compares eight similarities at a time with the root and
     // inserts only those above it.
-    private static void Hardest(ref PairRow row, Span<float> values, Span<int> columns)
+    private static unsafe void Hardest(ref PairRow row, Span<float> values, Span<int> columns)
     {
         values.Fill(float.NegativeInfinity);
         columns.Fill(int.MaxValue);
-        var query = Vector256.Create(row.QueryLabel);
-        var ignored = Vector256.Create(PairRows.Ignored);
-        ref float s = ref MemoryMarshal.GetReference(row.Similarities);
-        ref int labels = ref MemoryMarshal.GetReference(row.Labels);
-        int length = row.Similarities.Length, column = 0;
-        for (; column + 8 <= length; column += 8)
+        fixed (float* valuePointer = values)
+        fixed (int* columnPointer = columns)
         {
-            var l = Vector256.LoadUnsafe(ref labels, (nuint)column);
-            var negatives = ~(Vector256.Equals(l, query) | Vector256.Equals(l, ignored));
-            var chunk = Vector256.LoadUnsafe(ref s, (nuint)column);
-            uint lanes = (negatives & Vector256.GreaterThan(chunk, Vector256.Create(values[0])).AsInt32()).ExtractMostSignificantBits();
+            var kernel = new HeapKernel { Values = valuePointer, Columns = columnPointer, Count = values.Length };
+            RowChunks.Run(ref row, ref kernel);
+        }
+    }
+
+    private unsafe struct HeapKernel : IChunkKernel
+    {
+        public float* Values;
+        public int* Columns;
+        public int Count;
+
+        public readonly bool UsesGradient => false;
+
+        public readonly void Chunk(int column, Vector256<float> s, Vector256<float> positives, Vector256<float> negatives, ref Vector256<float> gradient)
+        {
+            uint lanes = (negatives & Vector256.GreaterThan(s, Vector256.Create(Values[0]))).ExtractMostSignificantBits();
             while (lanes != 0)
             {
                 int lane = System.Numerics.BitOperations.TrailingZeroCount(lanes);
-                Offer(values, columns, chunk.GetElement(lane), column + lane);
+                Offer(new Span<float>(Values, Count), new Span<int>(Columns, Count), s.GetElement(lane), column + lane);
                 lanes &= lanes - 1;
             }
-        }
-        for (; column < length; column++)
-        {
-            int label = row.Labels[column];
-            if (label != row.QueryLabel && label != PairRows.Ignored)
-                Offer(values, columns, row.Similarities[column], column);
         }
     }
 
