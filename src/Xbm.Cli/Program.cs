@@ -3,4 +3,14 @@ using Xbm.Runtime;
 
 // Before anything loads libtorch: OpenMP workers sleep when idle, large buffers stay in the heap (docs/benchmarks.md).
 NativeTuning.Apply();
+// Diagnostics only (XBM_GC_STRESS_MS): collect and finalize continuously to expose native-lifetime bugs.
+try
+{
+    GcStress.StartFromEnvironment();
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
 return CliApp.Run(args);

@@ -31,7 +31,7 @@ public static class KMeans
             if (!finite.item<bool>())
                 throw new ArgumentException("points contain NaN or infinite values", nameof(points));
         }
-        var squaredNorms = x.square().sum(1);
+        var squaredNorms = x.mul(x).sum(1);
         double tolerance = options.Tolerance * x.var(0, unbiased: false).mean().to(float64).item<double>();
         int chunk = (int)Math.Max(1, Math.Min(options.ChunkSize, (1L << 26) / k));
 
@@ -49,7 +49,8 @@ public static class KMeans
                 using var step = NewDisposeScope();
                 var (assignment, distance) = Assign(x, squaredNorms, centroids, chunk);
                 var updated = Update(x, assignment, distance, centroids);
-                double shift = (updated - centroids).square().sum().to(float64).item<double>();
+                var moved = updated.sub(centroids);
+                double shift = moved.mul(moved).sum().to(float64).item<double>();
                 var previous = centroids;
                 centroids = updated.MoveToOuterDisposeScope();
                 previous.Dispose();
@@ -89,7 +90,8 @@ public static class KMeans
             if (total > 0)
             {
                 double u = random.NextDouble() * total;
-                chosen = Math.Min(searchsorted(cumulative, u, out_int32: false, right: true, sorter: null).item<long>(), n - 1);
+                using var value = u.ToScalar();
+                chosen = Math.Min(searchsorted(cumulative, value, out_int32: false, right: true, sorter: null).item<long>(), n - 1);
             }
             else
             {
@@ -102,7 +104,7 @@ public static class KMeans
     }
 
     private static Tensor SquaredDistances(Tensor x, Tensor squaredNorms, Tensor centre) =>
-        (squaredNorms - 2 * x.mv(centre) + centre.square().sum()).clamp_min(0);
+        squaredNorms.add(x.mv(centre), Scalars.MinusTwo).add_(centre.mul(centre).sum(), Scalars.One).clamp_min_(Scalars.Zero);
 
     /// <summary>Nearest centroid of every point and the squared distance to it, in chunks of points.</summary>
     private static (Tensor Assignment, Tensor Distance) Assign(Tensor x, Tensor squaredNorms, Tensor centroids, int chunk)
@@ -110,15 +112,15 @@ public static class KMeans
         long n = x.shape[0];
         var assignment = empty(n, dtype: int64, device: x.device);
         var distance = empty(n, dtype: float32, device: x.device);
-        var centroidNorms = centroids.square().sum(1);
+        var centroidNorms = centroids.mul(centroids).sum(1);
         for (long start = 0; start < n; start += chunk)
         {
             using var scope = NewDisposeScope();
             long rows = Math.Min(chunk, n - start);
-            var d2 = centroidNorms.unsqueeze(0) - 2 * x.narrow(0, start, rows).mm(centroids.t());
+            var d2 = centroidNorms.unsqueeze(0).add(x.narrow(0, start, rows).mm(centroids.t()), Scalars.MinusTwo);
             var nearest = d2.argmin(1); // first minimum: the lower cluster index wins ties
             assignment.narrow(0, start, rows).copy_(nearest);
-            distance.narrow(0, start, rows).copy_((d2.gather(1, nearest.unsqueeze(1)).squeeze(1) + squaredNorms.narrow(0, start, rows)).clamp_min(0));
+            distance.narrow(0, start, rows).copy_(d2.gather(1, nearest.unsqueeze(1)).squeeze(1).add_(squaredNorms.narrow(0, start, rows), Scalars.One).clamp_min_(Scalars.Zero));
         }
         return (assignment, distance);
     }
@@ -127,10 +129,10 @@ public static class KMeans
     private static Tensor Update(Tensor x, Tensor assignment, Tensor distance, Tensor centroids)
     {
         int k = (int)centroids.shape[0];
-        var sums = zeros(k, x.shape[1], dtype: float32, device: x.device).index_add_(0, assignment, x, 1);
+        var sums = zeros(k, x.shape[1], dtype: float32, device: x.device).index_add_(0, assignment, x, Scalars.One);
         var counts = assignment.bincount(null, k);
-        var updated = sums / counts.clamp_min(1).unsqueeze(1).to(float32);
-        var empties = counts.eq(0).nonzero().squeeze(1);
+        var updated = sums.div(counts.clamp_min(Scalars.One).unsqueeze(1).to(float32));
+        var empties = counts.eq(Scalars.Zero).nonzero().squeeze(1);
         long emptyCount = empties.shape[0];
         if (emptyCount > 0)
         {

@@ -1,3 +1,4 @@
+using Xbm.Runtime;
 using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -141,9 +142,10 @@ public static class Knn
                 long columns = Math.Min(referenceChunk, referenceCount - r0);
                 var scores = Similarities(block, queries, r.narrow(0, r0, columns), rows, columns);
                 if (sameSet && q0 < r0 + columns && r0 < q0 + rows)
-                    scores.diagonal(q0 - r0).fill_(double.NegativeInfinity); // self, by index
+                    scores.diagonal(q0 - r0).fill_(Scalars.NegativeInfinity); // self, by index
                 var (values, positions) = OrderedTopK(scores, (int)Math.Min(k, columns));
-                positions.add_(r0);
+                using var offset = r0.ToScalar();
+                positions.add_(offset, Scalars.One);
                 if (bestValues is null)
                 {
                     (bestValues, bestIndices) = (values, positions);
@@ -182,7 +184,8 @@ public static class Knn
                 var threshold = values.index_select(0, rows).narrow(1, k - 1, 1);
                 var above = sub.gt(threshold);
                 var equal = sub.eq(threshold);
-                var needed = k - above.sum(1, keepdim: true);
+                using var kScalar = k.ToScalar();
+                var needed = above.sum(1, keepdim: true).neg().add_(kScalar, Scalars.One);
                 var chosen = above.logical_or(equal.logical_and(equal.cumsum(1).le(needed)));
                 var chosenColumns = chosen.nonzero().select(1, 1).view(rows.shape[0], k);
                 values = values.narrow(1, 0, k).clone();

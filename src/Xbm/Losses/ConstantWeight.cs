@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Xbm.Losses;
@@ -15,6 +16,7 @@ public sealed record ConstantWeight : IWeightCurve
     public Tensor Weights(Tensor similarities, Tensor mask, PairSide side)
     {
         var weights = mask.to(similarities.dtype);
-        return Value == 1 ? weights : weights.mul_(Value);
+        using var value = Value.ToScalar();
+        return Value == 1 ? weights : weights.mul_(value);
     }
 }

@@ -1,3 +1,5 @@
+using TorchSharp;
+using Xbm.Runtime;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using static TorchSharp.torch;
@@ -48,12 +50,14 @@ public sealed class ContrastiveLoss : PairLoss
     {
         var s = similarities;
         // ∂/∂S: −1 on contributing positives, +1 on hard negatives, 0 elsewhere, built in one pass.
-        using var hard = s.gt(Options.Margin);
-        using var positiveValue = Options.PositiveMargin is double pm
-            ? where(s.lt(pm), PairMath.Scalar(s, -1), PairMath.Scalar(s, 0))
+        using var margin = Options.Margin.ToScalar();
+        using var positiveMargin = (Options.PositiveMargin ?? 0).ToScalar();
+        using var hard = s.gt(margin);
+        using var positiveValue = Options.PositiveMargin is not null
+            ? where(s.lt(positiveMargin), PairMath.Scalar(s, -1), PairMath.Scalar(s, 0))
             : PairMath.Scalar(s, -1);
         var gradient = masks.Signed(positiveValue, hard, s.dtype);
-        long positives = Options.PositiveMargin is null ? masks.PositiveCount : PairMath.Count(gradient.lt(0));
+        long positives = Options.PositiveMargin is null ? masks.PositiveCount : PairMath.Count(gradient.lt(Scalars.Zero));
         long negatives = PairMath.Count(gradient) - positives;
         // Σ_P (1 − S) + Σ_N S = |P| + Σ G ⊙ S: linear in S, the second term comes from the backward product.
         return new PairTerms(PairMath.Scalar(s, positives), positives + negatives > 0 ? gradient : null,

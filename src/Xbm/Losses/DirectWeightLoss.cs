@@ -1,3 +1,4 @@
+using TorchSharp;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using static TorchSharp.torch;
@@ -66,8 +67,10 @@ public sealed class DirectWeightLoss : PairLoss
     // The common case (the contrastive loss and its variants) in one pass over B×M for the gradient.
     private static PairTerms ConstantAndStep(Tensor s, PairMasks masks, ConstantWeight positive, StepWeight negative)
     {
-        using var hard = s.gt(negative.Threshold);
-        using var negativeValue = negative.Value == 1 ? hard.alias() : hard.to(s.dtype).mul_(negative.Value);
+        using var threshold = negative.Threshold.ToScalar();
+        using var value = negative.Value.ToScalar();
+        using var hard = s.gt(threshold);
+        using var negativeValue = negative.Value == 1 ? hard.alias() : hard.to(s.dtype).mul_(value);
         var gradient = masks.Signed(PairMath.Scalar(s, -positive.Value), negativeValue, s.dtype);
         long positives = positive.Value == 0 ? 0 : masks.PositiveCount;
         long negatives = negative.Value == 0 ? 0 : PairMath.Count(gradient) - positives;

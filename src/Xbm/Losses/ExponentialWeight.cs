@@ -1,3 +1,5 @@
+using TorchSharp;
+using Xbm.Runtime;
 using static TorchSharp.torch;
 
 namespace Xbm.Losses;
@@ -26,16 +28,20 @@ public sealed record ExponentialWeight : IWeightCurve
     public Tensor Weights(Tensor similarities, Tensor mask, PairSide side)
     {
         double scale = side == PairSide.Negative ? Scale : -Scale;
+        using var scaleScalar = scale.ToScalar();
+        using var threshold = Threshold.ToScalar();
+        using var shiftedThreshold = (scale * Threshold).ToScalar();
         if (!Normalize)
         {
-            var x = PairMath.Scalar(similarities, -scale * Threshold).add(similarities, scale).clamp_max_(80).exp_();
+            using var ceiling = 80.ToScalar();
+            var x = PairMath.Scalar(similarities, -scale * Threshold).add(similarities, scaleScalar).clamp_max_(ceiling).exp_();
             return where(mask, x, PairMath.Scalar(similarities, 0));
         }
         // Shift each row by max(0, max_k x_ik): the hardest pair of the side has the largest exponent.
         var hardest = side == PairSide.Negative ? PairMath.RowMax(similarities, mask) : PairMath.RowMin(similarities, mask);
-        var shift = PairMath.FiniteOrZero(hardest.sub(Threshold).mul_(scale)).clamp_min_(0);
-        var (e, rowSum) = PairMath.MaskedExp(similarities, mask, scale, shift.neg().sub_(scale * Threshold));
+        var shift = PairMath.FiniteOrZero(hardest.sub(threshold).mul_(scaleScalar)).clamp_min_(Scalars.Zero);
+        var (e, rowSum) = PairMath.MaskedExp(similarities, mask, scale, shift.neg().sub_(shiftedThreshold));
         // w = e^{x − shift} / (e^{−shift} + Σ e^{x − shift}).
-        return e.div_(rowSum.add_(shift.neg().exp_()));
+        return e.div_(rowSum.add_(shift.neg().exp_(), Scalars.One));
     }
 }

@@ -1,3 +1,5 @@
+using TorchSharp;
+using Xbm.Runtime;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using static TorchSharp.torch;
@@ -58,17 +60,19 @@ public sealed class LiftedStructureLoss : PairLoss
         var negativeShift = PairMath.FiniteOrZero(hardestNegative);
         var (positiveExp, positiveSum) = PairMath.FilledExp(positives, -1, positiveShift);
         var (negativeExp, negativeSum) = PairMath.FilledExp(negatives, 1, negativeShift.neg());
-        var bracket = positiveSum.log().sub_(positiveShift).add_(negativeSum.log().add_(negativeShift)).add_(Options.Margin)
-            .masked_fill_(anchors.logical_not(), 0).clamp_min_(0);
-        var active = bracket.gt(0);
+        using var margin = Options.Margin.ToScalar();
+        var bracket = positiveSum.log().sub_(positiveShift).add_(negativeSum.log().add_(negativeShift, Scalars.One), Scalars.One)
+            .add_(margin, Scalars.One).masked_fill_(anchors.logical_not(), Scalars.Zero).clamp_min_(Scalars.Zero);
+        var active = bracket.gt(Scalars.Zero);
         long activeCount = PairMath.Count(active);
         if (activeCount == 0)
             return new PairTerms(PairMath.Scalar(s, 0), null, anchorCount, 0, 0, 0);
 
         // ∂ℓ/∂S: softmax over the negatives (+) and over the negated positives (−) of active queries.
         // (active/ΣN) ⊙ (e_N − (ΣN/ΣP) e_P): the row factor is applied after the product.
-        var negativeTotal = negativeSum.clamp_min(1e-30);
-        var gradient = negativeExp.addcmul_(positiveExp, negativeTotal.div(positiveSum.clamp_min(1e-30)), -1);
+        using var floor = 1e-30.ToScalar();
+        var negativeTotal = negativeSum.clamp_min(floor);
+        var gradient = negativeExp.addcmul_(positiveExp, negativeTotal.div(positiveSum.clamp_min(floor)), Scalars.MinusOne);
         var rowScale = active.to(s.dtype).div_(negativeTotal);
         var activeRows = active.squeeze(1);
         long activePositives = masks.PositivesPerQuery.masked_select(activeRows).sum().item<long>();

@@ -1,3 +1,5 @@
+using TorchSharp;
+using Xbm.Runtime;
 using static TorchSharp.torch;
 
 namespace Xbm.Losses;
@@ -22,7 +24,8 @@ public sealed record LinearWeight : IWeightCurve
     {
         // slope · (±S ∓ threshold) in one pass, then clamped and masked in place.
         double scale = side == PairSide.Negative ? Slope : -Slope;
-        var ramp = PairMath.Scalar(similarities, -scale * Threshold).add(similarities, scale).clamp_min_(0);
+        using var scaleScalar = scale.ToScalar();
+        var ramp = PairMath.Scalar(similarities, -scale * Threshold).add(similarities, scaleScalar).clamp_min_(Scalars.Zero);
         return where(mask, ramp, PairMath.Scalar(similarities, 0));
     }
 }

@@ -1,3 +1,5 @@
+using TorchSharp;
+using Xbm.Runtime;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using static TorchSharp.torch;
@@ -58,6 +60,13 @@ public sealed class MultiSimilarityLoss : PairLoss
     {
         var s = similarities;
         double alpha = Options.Alpha, beta = Options.Beta, lambda = Options.Lambda;
+        using var alphaScalar = alpha.ToScalar();
+        using var minusAlpha = (-alpha).ToScalar();
+        using var betaScalar = beta.ToScalar();
+        using var lambdaScalar = lambda.ToScalar();
+        using var alphaLambda = (alpha * lambda).ToScalar();
+        using var betaLambda = (beta * lambda).ToScalar();
+        using var epsilon = Options.Epsilon.ToScalar();
         // The positives' similarities with +∞ elsewhere and the negatives' with −∞ elsewhere.
         var positives = masks.OnSide(s, PairSide.Positive);
         var negatives = masks.OnSide(s, PairSide.Negative);
@@ -70,17 +79,17 @@ public sealed class MultiSimilarityLoss : PairLoss
             // Keep n when S_n + ε > min_P S and p when S_p − ε < max_N S (SPEC section 2): the others become ±∞.
             // A query keeps negatives exactly when its hardest negative passes the bound, and then it keeps its
             // hardest positive too; a query without positives or negatives keeps nothing (bounds ±∞).
-            var negativeBound = hardestPositive.sub(Options.Epsilon);
-            negatives.masked_fill_(negatives.le(negativeBound), double.NegativeInfinity);
-            positives.masked_fill_(positives.ge(hardestNegative.add(Options.Epsilon)), double.PositiveInfinity);
+            var negativeBound = hardestPositive.sub(epsilon);
+            negatives.masked_fill_(negatives.le(negativeBound), Scalars.NegativeInfinity);
+            positives.masked_fill_(positives.ge(hardestNegative.add(epsilon, Scalars.One)), Scalars.PositiveInfinity);
             active = hardestNegative.gt(negativeBound).logical_and_(considered);
         }
         else
         {
             active = considered;
             var inactive = active.logical_not();
-            positives.masked_fill_(inactive, double.PositiveInfinity);
-            negatives.masked_fill_(inactive, double.NegativeInfinity);
+            positives.masked_fill_(inactive, Scalars.PositiveInfinity);
+            negatives.masked_fill_(inactive, Scalars.NegativeInfinity);
         }
         long activeQueries = PairMath.Count(active);
         long consideredQueries = PairMath.Count(considered);
@@ -89,21 +98,21 @@ public sealed class MultiSimilarityLoss : PairLoss
 
         // Exponents x⁺ = −α(S − λ), x⁻ = β(S − λ), each row shifted by max(0, its largest exponent), which the
         // hardest kept pair attains (the hardest positive and negative are always kept when anything is).
-        var positiveShift = PairMath.FiniteOrZero(hardestPositive.sub(lambda).mul_(-alpha)).clamp_min_(0);
-        var negativeShift = PairMath.FiniteOrZero(hardestNegative.sub(lambda).mul_(beta)).clamp_min_(0);
-        var (positiveExp, positiveSum) = PairMath.FilledExp(positives, -alpha, positiveShift.neg().add_(alpha * lambda));
-        var (negativeExp, negativeSum) = PairMath.FilledExp(negatives, beta, negativeShift.neg().sub_(beta * lambda));
+        var positiveShift = PairMath.FiniteOrZero(hardestPositive.sub(lambdaScalar).mul_(minusAlpha)).clamp_min_(Scalars.Zero);
+        var negativeShift = PairMath.FiniteOrZero(hardestNegative.sub(lambdaScalar).mul_(betaScalar)).clamp_min_(Scalars.Zero);
+        var (positiveExp, positiveSum) = PairMath.FilledExp(positives, -alpha, positiveShift.neg().add_(alphaLambda, Scalars.One));
+        var (negativeExp, negativeSum) = PairMath.FilledExp(negatives, beta, negativeShift.neg().sub_(betaLambda));
         // 1 + Σ e^x = e^{shift} (e^{−shift} + Σ e^{x − shift}).
-        var positiveDenominator = positiveSum.add_(positiveShift.neg().exp());
-        var negativeDenominator = negativeSum.add_(negativeShift.neg().exp());
-        var perQuery = positiveDenominator.log().add_(positiveShift).div_(alpha)
-            .add_(negativeDenominator.log().add_(negativeShift).div_(beta))
-            .squeeze(1).masked_fill_(active.logical_not().squeeze(1), 0);
+        var positiveDenominator = positiveSum.add_(positiveShift.neg().exp(), Scalars.One);
+        var negativeDenominator = negativeSum.add_(negativeShift.neg().exp(), Scalars.One);
+        var perQuery = positiveDenominator.log().add_(positiveShift, Scalars.One).div_(alphaScalar)
+            .add_(negativeDenominator.log().add_(negativeShift, Scalars.One).div_(betaScalar), Scalars.One)
+            .squeeze(1).masked_fill_(active.logical_not().squeeze(1), Scalars.Zero);
         long keptPositives = PairMath.Count(positiveExp), keptNegatives = PairMath.Count(negativeExp);
 
         // ∂ℓ/∂S = +e^{x⁻}/(1 + Σ e^{x⁻}) on kept negatives, −e^{x⁺}/(1 + Σ e^{x⁺}) on kept positives, written as
         // (1/D⁻) ⊙ (e^{x⁻} − (D⁻/D⁺) e^{x⁺}) so that the row factor 1/D⁻ is applied after the product.
-        var gradient = negativeExp.addcmul_(positiveExp, negativeDenominator.div(positiveDenominator), -1);
+        var gradient = negativeExp.addcmul_(positiveExp, negativeDenominator.div(positiveDenominator), Scalars.MinusOne);
         return new PairTerms(perQuery.sum(), gradient, consideredQueries, activeQueries,
             keptPositives, keptNegatives, negativeDenominator.reciprocal());
     }
@@ -113,6 +122,13 @@ public sealed class MultiSimilarityLoss : PairLoss
     internal override RowTerms EvaluateRow(ref PairRow row)
     {
         double alpha = Options.Alpha, beta = Options.Beta, lambda = Options.Lambda;
+        using var alphaScalar = alpha.ToScalar();
+        using var minusAlpha = (-alpha).ToScalar();
+        using var betaScalar = beta.ToScalar();
+        using var lambdaScalar = lambda.ToScalar();
+        using var alphaLambda = (alpha * lambda).ToScalar();
+        using var betaLambda = (beta * lambda).ToScalar();
+        using var epsilon = Options.Epsilon.ToScalar();
         float hardestPositive = row.Summary.MinPositive, hardestNegative = row.Summary.MaxNegative;
         if (!float.IsFinite(hardestPositive) || !float.IsFinite(hardestNegative))
             return default;

@@ -1,3 +1,5 @@
+using TorchSharp;
+using Xbm.Runtime;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using static TorchSharp.torch;
@@ -59,47 +61,50 @@ public sealed class NPairLoss : PairLoss
     {
         var s = similarities;
         double tau = Options.Temperature;
+        using var tauScalar = tau.ToScalar();
+        using var floor = 1e-30.ToScalar();
         var positiveCounts = masks.PositivesPerQuery.unsqueeze(1);
-        var anchors = positiveCounts.gt(0).logical_and_(masks.NegativesPerQuery.unsqueeze(1).gt(0));
+        var anchors = positiveCounts.gt(Scalars.Zero).logical_and_(masks.NegativesPerQuery.unsqueeze(1).gt(Scalars.Zero));
         long anchorCount = PairMath.Count(anchors);
         if (anchorCount == 0)
             return new PairTerms(PairMath.Scalar(s, 0), null, 0, 0, 0, 0);
         // 1/|P_i| on anchors, 0 elsewhere: every per-row factor below is multiplied by it.
-        var anchorWeight = anchors.to(s.dtype).div_(positiveCounts.clamp_min(1).to(s.dtype));
+        var anchorWeight = anchors.to(s.dtype).div_(positiveCounts.clamp_min(Scalars.One).to(s.dtype));
 
         Tensor perQuery, gradient, rowScale;
         if (Options.Denominator == NPairDenominator.All)
         {
             // ℓ_i = LSE_{a∈A_i}(S/τ) − mean_{p∈P_i} S_ip/τ;  ∂ℓ_i/∂S_ia = softmax_a/τ − [a∈P_i]/(τ|P_i|).
             var valid = masks.Valid(s);
-            var shift = PairMath.FiniteOrZero(valid.amax(new long[] { 1 }, keepdim: true)).div_(tau);
+            var shift = PairMath.FiniteOrZero(valid.amax(new long[] { 1 }, keepdim: true)).div_(tauScalar);
             var (e, total) = PairMath.FilledExp(valid, 1 / tau, shift.neg());
-            var lse = total.log().add_(shift);
+            var lse = total.log().add_(shift, Scalars.One);
             var positiveSum = where(masks.Positives, s, PairMath.Scalar(s, 0)).sum(1, keepdim: true);
-            perQuery = PairMath.FiniteOrZero(lse).mul_(anchors).sub_(positiveSum.mul_(anchorWeight).div_(tau)).squeeze(1);
+            perQuery = PairMath.FiniteOrZero(lse).mul_(anchors).sub_(positiveSum.mul_(anchorWeight).div_(tauScalar)).squeeze(1);
             // (anchor/(τΣ)) ⊙ (e − Σ·[a∈P]/|P|): the row factor is applied after the product.
-            var totalFloor = total.clamp_min(1e-30);
-            gradient = e.addcmul_(masks.Positives.to(s.dtype), totalFloor.mul(anchorWeight), -1);
-            rowScale = anchors.to(s.dtype).div_(totalFloor.mul(tau));
+            var totalFloor = total.clamp_min(floor);
+            gradient = e.addcmul_(masks.Positives.to(s.dtype), totalFloor.mul(anchorWeight), Scalars.MinusOne);
+            rowScale = anchors.to(s.dtype).div_(totalFloor.mul(tauScalar));
         }
         else
         {
             // u_ip = LSE_{n∈N_i}(S/τ) − S_ip/τ;  ℓ_i = mean_p softplus(u_ip);
             // ∂/∂S_ip = −σ(u_ip)/(τ|P_i|);  ∂/∂S_in = (Σ_p σ(u_ip)/|P_i|) · softmax_n/τ.
             var negativeSimilarities = masks.OnSide(s, PairSide.Negative);
-            var shift = PairMath.FiniteOrZero(negativeSimilarities.amax(new long[] { 1 }, keepdim: true)).div_(tau);
+            var shift = PairMath.FiniteOrZero(negativeSimilarities.amax(new long[] { 1 }, keepdim: true)).div_(tauScalar);
             var (e, total) = PairMath.FilledExp(negativeSimilarities, 1 / tau, shift.neg());
-            var lse = PairMath.FiniteOrZero(total.log().add_(shift));
-            var u = lse.add(s, -1 / tau);
+            var lse = PairMath.FiniteOrZero(total.log().add_(shift, Scalars.One));
+            using var minusInverseTau = (-1 / tau).ToScalar();
+            var u = lse.add(s, minusInverseTau);
             var zero = PairMath.Scalar(s, 0);
-            perQuery = where(masks.Positives, nn.functional.softplus(u), zero).sum(1, keepdim: true).mul_(anchorWeight).squeeze(1);
+            perQuery = where(masks.Positives, Softplus(u), zero).sum(1, keepdim: true).mul_(anchorWeight).squeeze(1);
             var sigma = where(masks.Positives, u.sigmoid_(), zero);
             var pull = sigma.sum(1, keepdim: true).mul_(anchorWeight);
             // (pull/(τΣ)) ⊙ (e − (Σ/(|P| pull)) σ): the row factor is applied after the product (pull > 0 on anchors).
-            var totalFloor = total.clamp_min(1e-30);
-            var pullFloor = pull.clamp_min(1e-30);
-            gradient = e.addcmul_(sigma, totalFloor.mul(anchorWeight).div_(pullFloor), -1);
-            rowScale = pull.div(totalFloor.mul(tau));
+            var totalFloor = total.clamp_min(floor);
+            var pullFloor = pull.clamp_min(floor);
+            gradient = e.addcmul_(sigma, totalFloor.mul(anchorWeight).div_(pullFloor), Scalars.MinusOne);
+            rowScale = pull.div(totalFloor.mul(tauScalar));
         }
         var anchorRows = anchors.squeeze(1);
         long positives = masks.PositivesPerQuery.masked_select(anchorRows).sum().item<long>();
@@ -192,5 +197,17 @@ public sealed class NPairLoss : PairLoss
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Chunk(int column, Vector256<float> s, Vector256<float> positives, Vector256<float> negatives, ref Vector256<float> gradient) =>
             gradient = gradient * Factor - (positives & PositiveTerm);
+    }
+
+    /// <summary>
+    /// softplus(x) = log(1 + eˣ), x itself above 20 (PyTorch's threshold). TorchSharp's softplus passes its beta and
+    /// threshold as temporary Scalars (see <see cref="Scalars"/>), so it is written with plain ops here.
+    /// </summary>
+    private static Tensor Softplus(Tensor x)
+    {
+        using var threshold = 20.ToScalar();
+        using var large = x.gt(threshold);
+        using var small = x.exp().log1p_();
+        return where(large, x, small);
     }
 }

@@ -1,3 +1,5 @@
+using TorchSharp;
+using Xbm.Runtime;
 using static TorchSharp.torch;
 
 namespace Xbm.Losses;
@@ -42,7 +44,7 @@ public sealed class PairMasks : IDisposable
                 // Owned by the masks: detached from whatever dispose scope is open on first use.
                 _negatives = Positives.logical_not().DetachFromDisposeScope();
                 if (_ignoredRows is not null)
-                    _negatives.index_put_(false, _ignoredRows, _ignoredColumns!);
+                    _negatives.index_put_(Scalars.False, _ignoredRows, _ignoredColumns!);
             }
             return _negatives;
         }
@@ -107,7 +109,7 @@ public sealed class PairMasks : IDisposable
             var pairs = ignore!.nonzero();
             var rows = pairs.select(1, 0);
             var columns = pairs.select(1, 1);
-            same.index_put_(false, rows, columns);
+            same.index_put_(Scalars.False, rows, columns);
             return new PairMasks(same, null, queryLabels, keyLabels, rows, columns);
         }
         using var keep = ignore!.logical_not();
@@ -159,7 +161,7 @@ public sealed class PairMasks : IDisposable
         {
             var result = where(Positives, positivePart, negativePart);
             if (_ignoredRows is not null)
-                result.index_put_(0, _ignoredRows, _ignoredColumns!);
+                result.index_put_(Scalars.Zero, _ignoredRows, _ignoredColumns!);
             return result;
         }
         using var zero = zeros(Array.Empty<long>(), dtype: dtype, device: Positives.device);
@@ -181,7 +183,7 @@ public sealed class PairMasks : IDisposable
             return where(Negatives, similarities, PairMath.Scalar(similarities, double.NegativeInfinity));
         var result = where(Positives, PairMath.Scalar(similarities, double.NegativeInfinity), similarities);
         if (_ignoredRows is not null)
-            result.index_put_(double.NegativeInfinity, _ignoredRows, _ignoredColumns!);
+            result.index_put_(Scalars.NegativeInfinity, _ignoredRows, _ignoredColumns!);
         return result;
     }
 
@@ -195,7 +197,7 @@ public sealed class PairMasks : IDisposable
             return where(Positives.logical_or(Negatives), similarities, PairMath.Scalar(similarities, double.NegativeInfinity));
         var result = similarities.clone();
         if (_ignoredRows is not null)
-            result.index_put_(double.NegativeInfinity, _ignoredRows, _ignoredColumns!);
+            result.index_put_(Scalars.NegativeInfinity, _ignoredRows, _ignoredColumns!);
         return result;
     }
 
@@ -208,7 +210,8 @@ public sealed class PairMasks : IDisposable
     /// </summary>
     public static Tensor OwnSlots(Tensor slots, long memoryCount)
     {
-        var columns = arange(memoryCount, dtype: int64, device: slots.device).unsqueeze(0);
+        using var count = memoryCount.ToScalar();
+        var columns = arange(Scalars.Zero, count, Scalars.One, dtype: int64, device: slots.device).unsqueeze(0);
         return slots.unsqueeze(1).eq(columns);
     }
 
@@ -216,7 +219,11 @@ public sealed class PairMasks : IDisposable
     /// Compatibility rule of the reference code: leave out every pair whose similarity is at least
     /// 1 − <paramref name="tolerance"/>. It also drops genuine duplicates, so identity masks are the default.
     /// </summary>
-    public static Tensor NearIdentical(Tensor similarities, double tolerance = 1e-5) => similarities.detach().ge(1 - tolerance);
+    public static Tensor NearIdentical(Tensor similarities, double tolerance = 1e-5)
+    {
+        using var threshold = (1 - tolerance).ToScalar();
+        return similarities.detach().ge(threshold);
+    }
 
     private void CountPerQuery()
     {
@@ -227,16 +234,18 @@ public sealed class PairMasks : IDisposable
         {
             // Keys per label from a histogram of the key labels, looked up for each query label.
             var (labels, _, counts) = _keyLabels!.unique(sorted: true, return_inverse: false, return_counts: true);
-            var slot = searchsorted(labels, _queryLabels!).clamp_max_(labels.shape[0] - 1);
+            using var lastSlot = (labels.shape[0] - 1).ToScalar();
+            var slot = searchsorted(labels, _queryLabels!).clamp_max_(lastSlot);
             var keyCounts = counts!;
             var same = where(labels.gather(0, slot).eq(_queryLabels!), keyCounts.gather(0, slot), zeros(1, dtype: int64, device: keyCounts.device));
             positives = same.clone();
-            negatives = same.neg().add_(KeyCount);
+            using var keyCount = KeyCount.ToScalar();
+            negatives = same.neg().add_(keyCount, Scalars.One);
             if (_ignoredRows is not null)
             {
                 var ignoredSame = _queryLabels!.index_select(0, _ignoredRows).eq(_keyLabels!.index_select(0, _ignoredColumns!)).to(int64);
-                positives.index_add_(0, _ignoredRows, ignoredSame, -1);
-                negatives.index_add_(0, _ignoredRows, ignoredSame.sub(1), 1);
+                positives.index_add_(0, _ignoredRows, ignoredSame, Scalars.MinusOne);
+                negatives.index_add_(0, _ignoredRows, ignoredSame.sub(Scalars.One), Scalars.One);
             }
         }
         else

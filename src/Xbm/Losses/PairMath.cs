@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Xbm.Losses;
@@ -13,7 +14,11 @@ internal static class PairMath
     public static long Count(Tensor mask) => mask.count_nonzero().item<long>();
 
     /// <summary>A 0-d tensor holding <paramref name="value"/> in the dtype and device of <paramref name="like"/>.</summary>
-    public static Tensor Scalar(Tensor like, double value) => full(Array.Empty<long>(), value, dtype: like.dtype, device: like.device);
+    public static Tensor Scalar(Tensor like, double value)
+    {
+        using var scalar = value.ToScalar();
+        return full(Array.Empty<long>(), scalar, dtype: like.dtype, device: like.device);
+    }
 
     /// <summary>Row-wise minimum of <paramref name="s"/> over <paramref name="mask"/>, B×1; +∞ for empty rows.</summary>
     public static Tensor RowMin(Tensor s, Tensor mask)
@@ -35,7 +40,8 @@ internal static class PairMath
     /// </summary>
     public static (Tensor Exp, Tensor RowSum) MaskedExp(Tensor s, Tensor mask, double scale, Tensor offset)
     {
-        using var exponent = offset.add(s, scale);
+        using var factor = scale.ToScalar();
+        using var exponent = offset.add(s, factor);
         var e = where(mask, exponent.exp_(), Scalar(s, 0));
         return (e, e.sum(1, keepdim: true));
     }
@@ -46,7 +52,8 @@ internal static class PairMath
     /// </summary>
     public static (Tensor Exp, Tensor RowSum) FilledExp(Tensor filled, double scale, Tensor offset)
     {
-        var e = offset.add(filled, scale).exp_();
+        using var factor = scale.ToScalar();
+        var e = offset.add(filled, factor).exp_();
         return (e, e.sum(1, keepdim: true));
     }
 

@@ -1,3 +1,5 @@
+using TorchSharp;
+using Xbm.Runtime;
 using static TorchSharp.torch;
 
 namespace Xbm.Losses;
@@ -31,8 +33,9 @@ public static class SimilarityGradient
     public static Tensor Attach(Tensor queries, Tensor keys, Tensor sum, Tensor? gradient, SparseGradient? sparse, double divisor, Tensor? rowScale = null)
     {
         Tensor value;
+        using var divisorScalar = divisor.ToScalar();
         using (no_grad())
-            value = sum.detach().div(divisor);
+            value = sum.detach().div(divisorScalar);
         bool tracked = is_grad_enabled() && (queries.requires_grad || keys.requires_grad);
         if (!tracked)
             return value;
@@ -40,19 +43,19 @@ public static class SimilarityGradient
         if (gradient is null && sparse is null)
         {
             // Nothing contributes: the loss is constant, but it stays in the graph with a zero gradient.
-            surrogate = (queries.requires_grad ? queries : keys).sum().mul(0);
+            surrogate = (queries.requires_grad ? queries : keys).sum().mul(Scalars.Zero);
         }
         else
         {
             // diag(r)·(G·K) = (diag(r)·G)·K: the row scale is applied to the B×d product.
-            var scale = rowScale is null ? PairMath.Scalar(value, 1 / divisor) : rowScale.div(divisor);
+            var scale = rowScale is null ? PairMath.Scalar(value, 1 / divisor) : rowScale.div(divisorScalar);
             var product = sparse is null
                 ? gradient!.matmul(keys)
                 : zeros(queries.shape[0], keys.shape[1], dtype: keys.dtype, device: keys.device)
-                    .index_add(0, sparse.Rows, keys.index_select(0, sparse.Columns).mul(sparse.Values.unsqueeze(1)), 1);
+                    .index_add(0, sparse.Rows, keys.index_select(0, sparse.Columns).mul(sparse.Values.unsqueeze(1)), Scalars.One);
             surrogate = queries.mul(product.mul(scale)).sum();
         }
-        return surrogate + (value - surrogate.detach());
+        return surrogate.add(value.sub(surrogate.detach()), Scalars.One);
     }
 
     /// <summary>
@@ -65,12 +68,13 @@ public static class SimilarityGradient
         bool tracked = is_grad_enabled() && (queries.requires_grad || keys.requires_grad);
         if (gradient is null)
             return Attach(queries, keys, constant, null, divisor);
+        using var divisorScalar = divisor.ToScalar();
         if (!tracked)
         {
             using var noGrad = no_grad();
-            return similarities.reshape(-1).dot(gradient.reshape(-1)).add_(constant).div_(divisor);
+            return similarities.reshape(-1).dot(gradient.reshape(-1)).add_(constant, Scalars.One).div_(divisorScalar);
         }
         var linear = queries.mul(gradient.matmul(keys)).sum();
-        return linear.add(constant.detach()).div(divisor);
+        return linear.add(constant.detach(), Scalars.One).div(divisorScalar);
     }
 }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Xbm.Losses;
@@ -20,8 +21,10 @@ public sealed record StepWeight : IWeightCurve
     /// <inheritdoc />
     public Tensor Weights(Tensor similarities, Tensor mask, PairSide side)
     {
-        var hard = side == PairSide.Negative ? similarities.gt(Threshold) : similarities.lt(Threshold);
+        using var threshold = Threshold.ToScalar();
+        using var value = Value.ToScalar();
+        var hard = side == PairSide.Negative ? similarities.gt(threshold) : similarities.lt(threshold);
         var weights = hard.logical_and_(mask).to(similarities.dtype);
-        return Value == 1 ? weights : weights.mul_(Value);
+        return Value == 1 ? weights : weights.mul_(value);
     }
 }

@@ -1,3 +1,5 @@
+using TorchSharp;
+using Xbm.Runtime;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using static TorchSharp.torch;
@@ -77,8 +79,9 @@ public sealed class TripletMarginLoss : PairLoss
         var (hardestNegative, negativeIndex) = where(masks.Negatives, s, PairMath.Scalar(s, double.NegativeInfinity)).max(1, keepdim: true);
         var anchors = hardestPositive.isfinite().logical_and_(hardestNegative.isfinite());
         // Rows without a positive or a negative give −∞ here and are cleared by the anchor mask.
-        var hinge = hardestNegative.sub(hardestPositive).add_(Options.Margin).clamp_min_(0).masked_fill_(anchors.logical_not(), 0);
-        var active = hinge.gt(0);
+        using var margin = Options.Margin.ToScalar();
+        var hinge = hardestNegative.sub(hardestPositive).add_(margin, Scalars.One).clamp_min_(Scalars.Zero).masked_fill_(anchors.logical_not(), Scalars.Zero);
+        var active = hinge.gt(Scalars.Zero);
         long activeCount = PairMath.Count(active);
         long anchorCount = PairMath.Count(anchors);
         if (activeCount == 0)
@@ -86,7 +89,8 @@ public sealed class TripletMarginLoss : PairLoss
         // Two non-zero derivatives per active query (+1 at its hardest negative, −1 at its hardest positive): a
         // sparse gradient, so the backward product is an index-add of 2B key rows, not a B×M×d product.
         var activeFloat = active.to(s.dtype).squeeze(1);
-        var rows = arange(s.shape[0], dtype: int64, device: s.device);
+        using var rowCount = s.shape[0].ToScalar();
+        var rows = arange(Scalars.Zero, rowCount, Scalars.One, dtype: int64, device: s.device);
         var sparse = new SparseGradient(cat(new[] { rows, rows }), cat(new[] { negativeIndex.squeeze(1), positiveIndex.squeeze(1) }),
             cat(new[] { activeFloat, activeFloat.neg() }));
         return new PairTerms(hinge.sum(), null, anchorCount, activeCount, activeCount, activeCount) { Sparse = sparse };
@@ -108,11 +112,12 @@ public sealed class TripletMarginLoss : PairLoss
 
         // For each negative n of query i, the positives p in a violating triplet: S_ip &lt; S_in + m (all), and also
         // S_ip &gt; S_in (semi-hard). Binary searches give their rank range [lower, upper) in the sorted table.
-        var shifted = s.add(margin);
+        using var marginScalar = margin.ToScalar();
+        var shifted = s.add(marginScalar, Scalars.One);
         var upper = searchsorted(sortedPositives, shifted, right: false);
         var lower = semiHard ? searchsorted(sortedPositives, s, right: true) : zeros_like(upper);
         var zeroIndex = zeros(1, dtype: int64, device: s.device);
-        var counts = where(masks.Negatives, upper.sub(lower).clamp_min_(0), zeroIndex);
+        var counts = where(masks.Negatives, upper.sub(lower).clamp_min_(Scalars.Zero), zeroIndex);
         // Σ_p (S_in + m − S_ip) over that range = count · (S_in + m) − (prefix[upper] − prefix[lower]).
         var positiveSums = prefix.gather(1, upper).sub_(prefix.gather(1, lower));
         var perNegative = where(masks.Negatives, shifted.to(float64).mul_(counts).sub_(positiveSums), zeros(1, dtype: float64, device: s.device));

@@ -1,3 +1,5 @@
+using TorchSharp;
+using Xbm.Runtime;
 using static TorchSharp.torch;
 
 namespace Xbm.Memory;
@@ -31,9 +33,9 @@ public sealed class CrossBatchMemory : IEmbeddingMemory
         Dimension = dimension;
         device ??= CPU;
         _embeddings = zeros(capacity, dimension, dtype: dtype, device: device).DetachFromDisposeScope();
-        _labels = full(capacity, -1L, dtype: int64, device: device).DetachFromDisposeScope();
-        _indices = full(capacity, -1L, dtype: int64, device: device).DetachFromDisposeScope();
-        _iterations = full(capacity, -1L, dtype: int64, device: device).DetachFromDisposeScope();
+        _labels = full(capacity, Scalars.MinusOne, dtype: int64, device: device).DetachFromDisposeScope();
+        _indices = full(capacity, Scalars.MinusOne, dtype: int64, device: device).DetachFromDisposeScope();
+        _iterations = full(capacity, Scalars.MinusOne, dtype: int64, device: device).DetachFromDisposeScope();
     }
 
     /// <summary>The memory kind name used in configs and checkpoints.</summary>
@@ -82,18 +84,22 @@ public sealed class CrossBatchMemory : IEmbeddingMemory
         // Row r of the batch goes to slot (pointer + r) mod capacity; when B > capacity only the last
         // `capacity` rows survive, and the earlier ones get slot -1.
         long skipped = Math.Max(0, batch - Capacity);
-        long written = batch - skipped;
-        var rows = arange(skipped, batch, dtype: int64, device: device);
-        var slots = (arange(written, dtype: int64, device: device) + (_pointer + skipped)).remainder(Capacity);
+        using var first = skipped.ToScalar();
+        using var end = batch.ToScalar();
+        using var start = (_pointer + skipped).ToScalar();
+        using var capacity = Capacity.ToScalar();
+        var rows = arange(first, end, Scalars.One, dtype: int64, device: device);
+        var slots = rows.sub(first).add_(start, Scalars.One).remainder(capacity);
         _embeddings.index_copy_(0, slots, embeddings.index_select(0, rows).to(_embeddings.dtype, device));
         _labels.index_copy_(0, slots, labels.index_select(0, rows.to(labels.device)).to(int64, device));
         _indices.index_copy_(0, slots, indices.index_select(0, rows.to(indices.device)).to(int64, device));
-        _iterations.index_fill_(0, slots, iteration);
+        using var iterationScalar = iteration.ToScalar();
+        _iterations.index_fill_(0, slots, iterationScalar);
 
         _pointer = (_pointer + batch) % Capacity;
         _count = Math.Min(Capacity, _count + batch);
 
-        var result = full(batch, -1L, dtype: int64, device: device);
+        var result = full(batch, Scalars.MinusOne, dtype: int64, device: device);
         result.index_copy_(0, rows, slots);
         return result;
     }
@@ -103,9 +109,9 @@ public sealed class CrossBatchMemory : IEmbeddingMemory
     {
         using var noGrad = no_grad();
         _embeddings.zero_();
-        _labels.fill_(-1);
-        _indices.fill_(-1);
-        _iterations.fill_(-1);
+        _labels.fill_(Scalars.MinusOne);
+        _indices.fill_(Scalars.MinusOne);
+        _iterations.fill_(Scalars.MinusOne);
         _pointer = 0;
         _count = 0;
     }

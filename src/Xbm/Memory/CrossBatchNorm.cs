@@ -1,3 +1,4 @@
+using Xbm.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -101,7 +102,8 @@ public sealed class CrossBatchNorm : IEmbeddingMemory
                 var rows = _memory.Storage.narrow(0, 0, Count);
                 var target = _normalised.narrow(0, 0, Count);
                 target.copy_(rows);
-                target.div_(rows.norm(1, keepdim: true).clamp_min(1e-12));
+                using var floor = 1e-12.ToScalar();
+                target.div_(rows.norm(1, keepdim: true).clamp_min(floor));
                 _normalisedStale = false;
             }
             return _normalised.narrow(0, 0, Count);
@@ -150,10 +152,14 @@ public sealed class CrossBatchNorm : IEmbeddingMemory
         var (rowMean, rowStd) = ColumnMoments(rows);
         // (z − E[R]) ⊘ (σ[R] + ε) ⊙ σ̂ + μ̂. Centring first keeps a constant column exact (0 · σ̂/ε), where
         // folding the mean into one shift would cancel catastrophically.
-        var scale = targetStd / (rowStd + Epsilon);
-        rows.sub_(rowMean).mul_(scale).add_(targetMean);
+        using var epsilon = Epsilon.ToScalar();
+        var scale = targetStd.div(rowStd.add(epsilon, Scalars.One));
+        rows.sub_(rowMean).mul_(scale).add_(targetMean, Scalars.One);
         if (RenormaliseInPlace)
-            rows.div_(rows.norm(1, keepdim: true).clamp_min(1e-12));
+        {
+            using var floor = 1e-12.ToScalar();
+            rows.div_(rows.norm(1, keepdim: true).clamp_min(floor));
+        }
     }
 
     /// <summary>
@@ -172,11 +178,12 @@ public sealed class CrossBatchNorm : IEmbeddingMemory
         {
             using var blockScope = NewDisposeScope();
             long length = Math.Min(block, n - start);
-            var centred = rows.narrow(0, start, length) - mean;
+            var centred = rows.narrow(0, start, length).sub(mean);
             var ones = torch.ones(1, length, dtype: rows.dtype, device: rows.device);
-            sumSquares.add_(ones.matmul(centred.square()).squeeze(0).to(float64));
+            sumSquares.add_(ones.matmul(centred.mul(centred)).squeeze(0).to(float64), Scalars.One);
         }
-        var std = (sumSquares / n).sqrt().to(rows.dtype);
+        using var count = n.ToScalar();
+        var std = sumSquares.div(count).sqrt().to(rows.dtype);
         return (mean.MoveToOuterDisposeScope(), std.MoveToOuterDisposeScope());
     }
 

@@ -1,3 +1,5 @@
+using TorchSharp;
+using Xbm.Runtime;
 using static TorchSharp.torch;
 
 namespace Xbm.Memory;
@@ -44,9 +46,9 @@ public sealed class MomentumMemory : IEmbeddingMemory
         Momentum = momentum;
         device ??= CPU;
         _embeddings = zeros(datasetSize, dimension, dtype: dtype, device: device).DetachFromDisposeScope();
-        _labels = full(datasetSize, -1L, dtype: int64, device: device).DetachFromDisposeScope();
-        _indices = full(datasetSize, -1L, dtype: int64, device: device).DetachFromDisposeScope();
-        _iterations = full(datasetSize, -1L, dtype: int64, device: device).DetachFromDisposeScope();
+        _labels = full(datasetSize, Scalars.MinusOne, dtype: int64, device: device).DetachFromDisposeScope();
+        _indices = full(datasetSize, Scalars.MinusOne, dtype: int64, device: device).DetachFromDisposeScope();
+        _iterations = full(datasetSize, Scalars.MinusOne, dtype: int64, device: device).DetachFromDisposeScope();
         _rowOfIndex = new long[datasetSize];
         Array.Fill(_rowOfIndex, -1L);
     }
@@ -141,11 +143,14 @@ public sealed class MomentumMemory : IEmbeddingMemory
             var freshMask = tensor(fresh, device: device).unsqueeze(1);
             var queries = source.index_select(0, rows);
             var old = _embeddings.index_select(0, slotTensor);
-            var blended = nn.functional.normalize(old * Momentum + queries * (1 - Momentum), p: 2, dim: 1);
+            using var momentum = Momentum.ToScalar();
+            using var complement = (1 - Momentum).ToScalar();
+            var blended = nn.functional.normalize(old.mul(momentum).add_(queries, complement), p: 2, dim: 1);
             _embeddings.index_copy_(0, slotTensor, where(freshMask, queries, blended));
             _labels.index_copy_(0, slotTensor, sourceLabels.index_select(0, rows));
             _indices.index_copy_(0, slotTensor, sourceIndices.index_select(0, rows));
-            _iterations.index_fill_(0, slotTensor, iteration);
+            using var iterationScalar = iteration.ToScalar();
+        _iterations.index_fill_(0, slotTensor, iterationScalar);
         }
         return tensor(rowOfBatchRow, dtype: int64, device: device).MoveToOuterDisposeScope();
     }
@@ -155,9 +160,9 @@ public sealed class MomentumMemory : IEmbeddingMemory
     {
         using var noGrad = no_grad();
         _embeddings.zero_();
-        _labels.fill_(-1);
-        _indices.fill_(-1);
-        _iterations.fill_(-1);
+        _labels.fill_(Scalars.MinusOne);
+        _indices.fill_(Scalars.MinusOne);
+        _iterations.fill_(Scalars.MinusOne);
         Array.Fill(_rowOfIndex, -1L);
         _count = 0;
     }

@@ -1,3 +1,5 @@
+using TorchSharp;
+using Xbm.Runtime;
 using System.Runtime.Intrinsics;
 using Xbm.Losses;
 using static TorchSharp.torch;
@@ -37,8 +39,9 @@ public sealed class MultiSimilarityMiner : IPairMiner, IRowMiner
         using var hardestPositive = positives.amin(new long[] { 1 }, keepdim: true);
         using var hardestNegative = negatives.amax(new long[] { 1 }, keepdim: true);
         // S + ε > min P  ⇔  S > min P − ε;  S − ε < max N  ⇔  S < max N + ε. ±∞ rows keep nothing.
-        using var negativeBound = hardestPositive.sub(epsilon);
-        using var positiveBound = hardestNegative.add(epsilon);
+        using var epsilonScalar = epsilon.ToScalar();
+        using var negativeBound = hardestPositive.sub(epsilonScalar);
+        using var positiveBound = hardestNegative.add(epsilonScalar, Scalars.One);
         return (positives.lt(positiveBound), negatives.gt(negativeBound));
     }
 

@@ -1,3 +1,4 @@
+using TorchSharp;
 using System.Runtime.Intrinsics;
 using Xbm.Losses;
 using static TorchSharp.torch;
@@ -30,8 +31,10 @@ public sealed class PairMarginMiner : IPairMiner, IRowMiner
     public Tensor Mine(Tensor similarities, PairMasks masks)
     {
         using var noGrad = no_grad();
-        using var hardPositives = similarities.lt(PositiveMargin).logical_and_(masks.Positives);
-        return similarities.gt(NegativeMargin).logical_and_(masks.Negatives).logical_or_(hardPositives);
+        using var positiveMargin = PositiveMargin.ToScalar();
+        using var negativeMargin = NegativeMargin.ToScalar();
+        using var hardPositives = similarities.lt(positiveMargin).logical_and_(masks.Positives);
+        return similarities.gt(negativeMargin).logical_and_(masks.Negatives).logical_or_(hardPositives);
     }
 
     void IRowMiner.SelectRow(ref PairRow row, Span<int> selected)

@@ -70,7 +70,7 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
         BatchNormStatisticsFrozen = true;
         BatchNormAffineFrozen |= affine;
         if (affine)
-            foreach (var bn in modules().OfType<BatchNorm>())
+            foreach (var bn in modules().OfType<BatchNorm2d>())
                 foreach (var p in bn.parameters())
                     p.requires_grad = false;
         if (training)
@@ -99,7 +99,7 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
         if (!train)
             return;
         if (BatchNormStatisticsFrozen)
-            foreach (var bn in modules().OfType<BatchNorm>())
+            foreach (var bn in modules().OfType<BatchNorm2d>())
                 bn.eval();
         foreach (var stage in Stages().Take(FrozenStages))
             foreach (var module in stage)

@@ -1,3 +1,4 @@
+using Xbm.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -146,7 +147,7 @@ public sealed class BnInception : Backbone
     private void AddUnit(string name, long inputChannels, long outputChannels, long kernel, long stride = 1)
     {
         var conv = Conv2d(inputChannels, outputChannels, kernel, stride: stride, padding: kernel / 2, bias: true);
-        var bn = BatchNorm2d(outputChannels);
+        var bn = new BatchNorm2d(outputChannels);
         register_module(name, conv);
         register_module(name + "_bn", bn);
         units.Add(name, new Unit(conv, bn));
@@ -167,7 +168,9 @@ public sealed class BnInception : Backbone
         for (int c = 0; c < 3; c++)
         {
             int rgb = 2 - c;
-            channels[c] = x.narrow(1, rgb, 1) * (std[rgb] * 255) + (mean[rgb] * 255 - caffeMean[c]);
+            using var scale = (std[rgb] * 255).ToScalar();
+            using var shift = (mean[rgb] * 255 - caffeMean[c]).ToScalar();
+            channels[c] = x.narrow(1, rgb, 1).mul(scale).add_(shift, Scalars.One);
         }
         return cat(channels, 1);
     }

@@ -1,3 +1,4 @@
+using Xbm.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -58,7 +59,7 @@ public sealed class GlobalPooling : nn.Module<Tensor, Tensor>
             default:
                 using (var average = input.mean(spatial))
                 using (var max = input.amax(spatial))
-                    return average + max;
+                    return average.add(max, Scalars.One);
         }
     }
 }

@@ -1,3 +1,4 @@
+using Xbm.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -108,7 +109,11 @@ public sealed class GoogLeNet : Backbone
         var std = InputSpec.ImageNet.Std;
         var channels = new Tensor[3];
         for (int c = 0; c < 3; c++)
-            channels[c] = x.narrow(1, c, 1) * (std[c] / 0.5) + (mean[c] - 0.5) / 0.5;
+        {
+            using var scale = (std[c] / 0.5).ToScalar();
+            using var shift = ((mean[c] - 0.5) / 0.5).ToScalar();
+            channels[c] = x.narrow(1, c, 1).mul(scale).add_(shift, Scalars.One);
+        }
         return cat(channels, 1);
     }
 }

@@ -15,7 +15,7 @@ public sealed class GoogLeNetConv : Module<Tensor, Tensor>
     public GoogLeNetConv(long inputChannels, long outputChannels, long kernel, long stride = 1, long padding = 0) : base(nameof(GoogLeNetConv))
     {
         conv = Conv2d(inputChannels, outputChannels, kernel, stride: stride, padding: padding, bias: false);
-        bn = BatchNorm2d(outputChannels, eps: 1e-3);
+        bn = new BatchNorm2d(outputChannels, eps: 1e-3);
         RegisterComponents();
     }
 

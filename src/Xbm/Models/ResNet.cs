@@ -39,7 +39,7 @@ public sealed class ResNet : Backbone
         bool bottleneck = depth >= 50;
         Depth = depth;
         conv1 = Conv2d(3, 64, 7, stride: 2, padding: 3, bias: false);
-        bn1 = BatchNorm2d(64);
+        bn1 = new BatchNorm2d(64);
         long channels = 64;
         layer1 = MakeLayer(bottleneck, ref channels, 64, counts[0], 1);
         layer2 = MakeLayer(bottleneck, ref channels, 128, counts[1], 2);

@@ -1,3 +1,4 @@
+using Xbm.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -24,11 +25,11 @@ public sealed class ResNetBasicBlock : Module<Tensor, Tensor>
     public ResNetBasicBlock(long inputChannels, long planes, long stride) : base(nameof(ResNetBasicBlock))
     {
         conv1 = Conv2d(inputChannels, planes, 3, stride: stride, padding: 1, bias: false);
-        bn1 = BatchNorm2d(planes);
+        bn1 = new BatchNorm2d(planes);
         conv2 = Conv2d(planes, planes, 3, padding: 1, bias: false);
-        bn2 = BatchNorm2d(planes);
+        bn2 = new BatchNorm2d(planes);
         if (stride != 1 || inputChannels != planes * Expansion)
-            downsample = Sequential(Conv2d(inputChannels, planes * Expansion, 1, stride: stride, bias: false), BatchNorm2d(planes * Expansion));
+            downsample = Sequential(Conv2d(inputChannels, planes * Expansion, 1, stride: stride, bias: false), new BatchNorm2d(planes * Expansion));
         RegisterComponents();
     }
 
@@ -39,6 +40,6 @@ public sealed class ResNetBasicBlock : Module<Tensor, Tensor>
         var y = functional.relu(bn1.forward(conv1.forward(input)));
         y = bn2.forward(conv2.forward(y));
         var shortcut = downsample is null ? input : downsample.forward(input);
-        return functional.relu(y.add_(shortcut)).MoveToOuterDisposeScope();
+        return functional.relu(y.add_(shortcut, Scalars.One)).MoveToOuterDisposeScope();
     }
 }

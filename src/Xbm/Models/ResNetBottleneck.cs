@@ -1,3 +1,4 @@
+using Xbm.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -27,13 +28,13 @@ public sealed class ResNetBottleneck : Module<Tensor, Tensor>
     public ResNetBottleneck(long inputChannels, long planes, long stride) : base(nameof(ResNetBottleneck))
     {
         conv1 = Conv2d(inputChannels, planes, 1, bias: false);
-        bn1 = BatchNorm2d(planes);
+        bn1 = new BatchNorm2d(planes);
         conv2 = Conv2d(planes, planes, 3, stride: stride, padding: 1, bias: false);
-        bn2 = BatchNorm2d(planes);
+        bn2 = new BatchNorm2d(planes);
         conv3 = Conv2d(planes, planes * Expansion, 1, bias: false);
-        bn3 = BatchNorm2d(planes * Expansion);
+        bn3 = new BatchNorm2d(planes * Expansion);
         if (stride != 1 || inputChannels != planes * Expansion)
-            downsample = Sequential(Conv2d(inputChannels, planes * Expansion, 1, stride: stride, bias: false), BatchNorm2d(planes * Expansion));
+            downsample = Sequential(Conv2d(inputChannels, planes * Expansion, 1, stride: stride, bias: false), new BatchNorm2d(planes * Expansion));
         RegisterComponents();
     }
 
@@ -45,6 +46,6 @@ public sealed class ResNetBottleneck : Module<Tensor, Tensor>
         y = functional.relu(bn2.forward(conv2.forward(y)));
         y = bn3.forward(conv3.forward(y));
         var shortcut = downsample is null ? input : downsample.forward(input);
-        return functional.relu(y.add_(shortcut)).MoveToOuterDisposeScope();
+        return functional.relu(y.add_(shortcut, Scalars.One)).MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,5 @@
+using TorchSharp;
+using Xbm.Runtime;
 using static TorchSharp.torch;
 
 namespace Xbm.Reducers;
@@ -16,9 +18,10 @@ public sealed class MeanNonZeroReducer : IReducer
     {
         long count;
         using (no_grad())
-        using (var nonZero = losses.detach().ne(0).logical_and_(considered))
+        using (var nonZero = losses.detach().ne(Scalars.Zero).logical_and_(considered))
             count = nonZero.count_nonzero().item<long>();
-        return losses.sum() / Divisor(0, count, queryCount);
+        using var divisor = Divisor(0, count, queryCount).ToScalar();
+        return losses.sum().div(divisor);
     }
 
     /// <inheritdoc />

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Xbm.Reducers;
@@ -12,7 +13,8 @@ public sealed class MeanReducer : IReducer
     public Tensor Reduce(Tensor losses, Tensor considered, long queryCount)
     {
         long count = considered.count_nonzero().item<long>();
-        return losses.sum() / Divisor(count, 0, queryCount);
+        using var divisor = Divisor(count, 0, queryCount).ToScalar();
+        return losses.sum().div(divisor);
     }
 
     /// <inheritdoc />

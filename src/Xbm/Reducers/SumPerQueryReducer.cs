@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Xbm.Reducers;
@@ -13,7 +14,11 @@ public sealed class SumPerQueryReducer : IReducer
     public string Name => "sum_per_query";
 
     /// <inheritdoc />
-    public Tensor Reduce(Tensor losses, Tensor considered, long queryCount) => losses.sum() / Divisor(0, 0, queryCount);
+    public Tensor Reduce(Tensor losses, Tensor considered, long queryCount)
+    {
+        using var divisor = Divisor(0, 0, queryCount).ToScalar();
+        return losses.sum().div(divisor);
+    }
 
     /// <inheritdoc />
     public double Divisor(long considered, long nonZero, long queryCount) => Math.Max(1, queryCount);

@@ -103,7 +103,8 @@ public sealed class DriftMonitor : IDisposable
                 if (!_snapshots.TryGetValue(iteration - delta, out var past))
                     continue;
                 using var scope = NewDisposeScope();
-                double drift = (current - past).to(float64).square().sum(1).mean().item<double>();
+                var difference = current.sub(past).to(float64);
+                double drift = difference.mul(difference).sum(1).mean().item<double>();
                 var sample = new DriftSample(iteration, delta, drift);
                 measured.Add(sample);
                 _latest[delta] = sample;

@@ -9,9 +9,9 @@ public static class OptimizerFactory
     /// <summary>Creates adam, adamw or sgd over <paramref name="parameters"/>.</summary>
     public static OptimizerHelper Create(OptimizerOptions options, IEnumerable<Parameter> parameters) => options.Name switch
     {
-        "adam" => torch.optim.Adam(parameters, options.LearningRate, options.Beta1, options.Beta2, weight_decay: options.WeightDecay),
-        "adamw" => torch.optim.AdamW(parameters, options.LearningRate, options.Beta1, options.Beta2, weight_decay: options.WeightDecay),
-        "sgd" => torch.optim.SGD(parameters, options.LearningRate, options.Momentum, weight_decay: options.WeightDecay),
+        "adam" => new Optimizers.Adam(parameters, options.LearningRate, options.Beta1, options.Beta2, weightDecay: options.WeightDecay),
+        "adamw" => new Optimizers.AdamW(parameters, options.LearningRate, options.Beta1, options.Beta2, weightDecay: options.WeightDecay),
+        "sgd" => new Optimizers.Sgd(parameters, options.LearningRate, options.Momentum, weightDecay: options.WeightDecay),
         _ => throw new ArgumentException($"unknown optimizer '{options.Name}' (expected adam, adamw or sgd)"),
     };
 

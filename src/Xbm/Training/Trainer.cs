@@ -1,3 +1,4 @@
+using TorchSharp;
 using System.Diagnostics;
 using TorchSharp.Modules;
 using Xbm.Data;
@@ -176,7 +177,8 @@ public sealed class Trainer
             var slots = _memory.Enqueue(queries.detach(), labels, indices, t);
             var own = PairMasks.OwnSlots(slots, _memory.Count);
             var fromMemory = _loss.Compute(queries, labels, _memory.Keys, _memory.Labels, own);
-            total = _options.Memory.MemoryLossOnly ? fromMemory.Loss : total + _options.Memory.Weight * fromMemory.Loss;
+            using var weight = _options.Memory.Weight.ToScalar();
+            total = _options.Memory.MemoryLossOnly ? fromMemory.Loss : total.add(fromMemory.Loss, weight);
             memoryLoss = fromMemory.Loss.item<float>();
             long oldest = _memory.Count == 0 ? 0 : t - _memory.Iterations.min().item<long>();
             stats = new MemoryStats(t, _memory.Count, _memory.Capacity, oldest, fromMemory.Pairs.Positives, fromMemory.Pairs.Negatives,
@@ -201,7 +203,7 @@ public sealed class Trainer
 
     private double GradientNorm()
     {
-        var squares = _model.parameters().Where(p => p.grad is not null).Select(p => p.grad!.pow(2).sum()).ToArray();
+        var squares = _model.parameters().Where(p => p.grad is not null).Select(p => p.grad!.pow(Scalars.Two).sum()).ToArray();
         return squares.Length == 0 ? 0 : Math.Sqrt(stack(squares).sum().item<float>());
     }
 
