@@ -85,7 +85,9 @@ public sealed class TrainingRun : IDisposable
     {
         config.String("name", "");
         config.String("description", "");
-        var device = DeviceSelector.Select(deviceOverride ?? config.String("device", "cpu"));
+        // The config's device is read (and so known) even when the command line overrides it.
+        string configured = config.String("device", "cpu");
+        var device = DeviceSelector.Select(deviceOverride ?? configured);
         int threads = config.Int("threads", DefaultThreads, min: 1, max: 1024);
         torch.set_num_threads(threads);
         long seed = config.Long("seed", 0, min: 0);
