@@ -60,6 +60,8 @@ public static class ConfigLoader
     public static Dictionary<string, object?> LoadTree(string path, ISet<string> visiting)
     {
         string full = Path.GetFullPath(path);
+        if (Directory.Exists(full))
+            throw new ConfigException($"{path}: is a folder, expected a YAML config file (see configs/)");
         if (!File.Exists(full))
             throw new FileNotFoundException($"config file not found: {path}", path);
         if (!visiting.Add(full))

@@ -33,6 +33,11 @@ public sealed class ConfigMessagesTests : IDisposable
     }
 
     [Fact]
+    public void AFolderGivenAsAConfigIsNamedAsAFolder() =>
+        Assert.Equal($"{_folder}: is a folder, expected a YAML config file (see configs/)",
+            Assert.Throws<ConfigException>(() => ConfigLoader.Load(_folder)).Message);
+
+    [Fact]
     public void AnEmptyFileSaysSoAndWhatAMinimalConfigHolds()
     {
         string path = Write("empty.yaml", "# nothing yet\n\n");
