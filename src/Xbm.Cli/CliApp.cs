@@ -54,6 +54,9 @@ public static class CliApp
         return string.Join("; ", parse.Errors.Select(error =>
         {
             string message = Regex.Replace(error.Message, @"\s*[\r\n]+\s*", " ").Trim().TrimEnd('.');
+            var typed = Regex.Match(message, "^Cannot parse argument '(.*)' for option '(.*)' as expected type '(.*)'$");
+            if (typed.Success)
+                return $"{typed.Groups[2].Value}: '{typed.Groups[1].Value}' is not {Kind(typed.Groups[3].Value)}";
             string? option = error.SymbolResult switch
             {
                 OptionResult o => o.Option.Name,
@@ -63,6 +66,16 @@ public static class CliApp
             return option is null || message.Contains(option, StringComparison.Ordinal) ? message : $"{option}: {message}";
         }).Distinct());
     }
+
+    /// <summary>What a value of a .NET type is, in words ("an integer" for System.Int32).</summary>
+    private static string Kind(string type) => Regex.Replace(type, @"^System\.Nullable`1\[(.*)\]$", "$1") switch
+    {
+        "System.Int32" or "System.Int64" => "an integer",
+        "System.UInt32" or "System.UInt64" => "a non-negative integer",
+        "System.Double" or "System.Single" => "a number",
+        "System.Boolean" => "true or false",
+        _ => "a valid value",
+    };
 
     /// <summary>"xbm study arms": the command a parse result reached, for the pointer to its help.</summary>
     private static string CommandPath(ParseResult parse)

@@ -78,6 +78,18 @@ public sealed partial class BadArgumentsTests(TinyRuns runs)
         Assert.False(ExceptionName().IsMatch(output), $"an exception type name in:\n{output}");
     }
 
+    [Theory]
+    [InlineData("search --checkpoint x --index y --k many", "error: --k: 'many' is not an integer (see: xbm search --help)")]
+    [InlineData("demo --seeds x", "error: --seeds: 'x' is not an integer (see: xbm demo --help)")]
+    [InlineData("report x --seed -3", "error: --seed: '-3' is not a non-negative integer (see: xbm report --help)")]
+    [InlineData("eval --checkpoint x --split nonsense", "error: --split: Argument 'nonsense' not recognized. Must be one of: 'test' 'validation' (see: xbm eval --help)")]
+    public void ParseErrorsNameTheOptionAndWhatItExpects(string command, string expected)
+    {
+        var (code, output) = CliRunner.Run(command.Split(' '));
+        Assert.Equal(2, code);
+        Assert.Equal(expected, output.Trim());
+    }
+
     [GeneratedRegex(@"\b\w*Exception\b")]
     private static partial Regex ExceptionName();
 }
