@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Text.RegularExpressions;
 using Spectre.Console;
 using Xbm.Cli.Commands;
 using Xbm.Configuration;
@@ -27,7 +29,13 @@ public static class CliApp
         try
         {
             var parse = BuildRoot().Parse(args);
-            if (parse.Errors.Count == 0 && parse.CommandResult.Command is not RootCommand)
+            if (parse.Errors.Count > 0)
+            {
+                // System.CommandLine would print every error and the whole help text; one line says what is wrong and where help is.
+                AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ParseErrors(parse)} (see: {CommandPath(parse)} --help)");
+                return 2;
+            }
+            if (parse.CommandResult.Command is not RootCommand)
                 Xbm.Runtime.NativeLibraryCheck.EnsureTorchLoads();
             // Our handler below turns user errors into one-line messages; bugs keep their stack trace.
             return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
@@ -37,6 +45,45 @@ public static class CliApp
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {message}");
             return 2;
         }
+    }
+
+    /// <summary>The parse errors on one line, each naming its option where System.CommandLine's text does not.</summary>
+    public static string ParseErrors(ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        return string.Join("; ", parse.Errors.Select(error =>
+        {
+            string message = Regex.Replace(error.Message, @"\s*[\r\n]+\s*", " ").Trim().TrimEnd('.');
+            var typed = Regex.Match(message, "^Cannot parse argument '(.*)' for option '(.*)' as expected type '(.*)'$");
+            if (typed.Success)
+                return $"{typed.Groups[2].Value}: '{typed.Groups[1].Value}' is not {Kind(typed.Groups[3].Value)}";
+            string? option = error.SymbolResult switch
+            {
+                OptionResult o => o.Option.Name,
+                ArgumentResult { Parent: OptionResult o } => o.Option.Name,
+                _ => null,
+            };
+            return option is null || message.Contains(option, StringComparison.Ordinal) ? message : $"{option}: {message}";
+        }).Distinct());
+    }
+
+    /// <summary>What a value of a .NET type is, in words ("an integer" for System.Int32).</summary>
+    private static string Kind(string type) => Regex.Replace(type, @"^System\.Nullable`1\[(.*)\]$", "$1") switch
+    {
+        "System.Int32" or "System.Int64" => "an integer",
+        "System.UInt32" or "System.UInt64" => "a non-negative integer",
+        "System.Double" or "System.Single" => "a number",
+        "System.Boolean" => "true or false",
+        _ => "a valid value",
+    };
+
+    /// <summary>"xbm study arms": the command a parse result reached, for the pointer to its help.</summary>
+    private static string CommandPath(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (SymbolResult? result = parse.CommandResult; result is CommandResult command; result = command.Parent)
+            names.Insert(0, command.Command is RootCommand ? "xbm" : command.Command.Name);
+        return string.Join(' ', names);
     }
 
     /// <summary>The message of an error caused by the user's input (config, files), or null for a bug.</summary>

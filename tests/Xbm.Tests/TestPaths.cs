@@ -13,6 +13,36 @@ internal static class TestPaths
         return folder;
     }
 
+    /// <summary>
+    /// A folder inside <paramref name="scratch"/> where no file can be created: read-only by its mode bits, or,
+    /// where those do not bind (tests running as root), /sys/kernel, which refuses new files even to root.
+    /// </summary>
+    public static string UnwritableFolder(string scratch)
+    {
+        string folder = Directory.CreateDirectory(Path.Combine(scratch, "read-only-" + Guid.NewGuid().ToString("N")[..6])).FullName;
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute
+                | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        if (!CanCreateFileIn(folder))
+            return folder;
+        if (Directory.Exists("/sys/kernel") && !CanCreateFileIn("/sys/kernel"))
+            return "/sys/kernel";
+        throw new InvalidOperationException($"no folder refuses new files here ({folder} is writable despite its mode)");
+    }
+
+    private static bool CanCreateFileIn(string folder)
+    {
+        try
+        {
+            using (new FileStream(Path.Combine(folder, ".probe-" + Guid.NewGuid().ToString("N")), FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
+                return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>A tiny Fashion-MNIST configuration on the fixture: fast enough for a test.</summary>
     public static string TinyConfig(bool memory, long iterations = 300) => $"""
         seed: 1

@@ -39,6 +39,7 @@ public sealed class DemoCommand : ICliCommand
             if (seedCount < 1)
                 throw new ArgumentException("--seeds must be at least 1");
             string folder = parse.GetValue(output)?.FullName ?? Path.GetFullPath(Path.Combine("runs", isQuick ? "demo-quick" : "demo"));
+            OutputTarget.EnsureFolder(folder, parse.GetValue(output) is null ? "demo folder" : "--out");
             string configFolder = parse.GetValue(configs)?.FullName ?? Path.Combine(AppContext.BaseDirectory, "configs", "fashion_mnist");
             var overrides = new List<string>();
             if (isQuick)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
 using Xbm.Configuration;
+using Xbm.IO;
 using Xbm.Reporting;
 using Xbm.Training;
 
@@ -41,6 +42,7 @@ public sealed class DriftCommand : ICliCommand
             overrides.AddRange(DriftOverrides(plain, parse.GetValue(every), parse.GetValue(deltas), parse.GetValue(probes)));
             var root = ConfigLoader.Load(file.FullName, overrides);
             string folder = parse.GetValue(output)?.FullName ?? Path.Combine("runs", "drift-" + Path.GetFileNameWithoutExtension(file.Name));
+            OutputTarget.EnsureFolder(folder, parse.GetValue(output) is null ? "run folder" : "--out");
 
             long iterations = root.Has("iterations") ? root.Long("iterations", 1) : new TrainOptions().Iterations;
             var progress = new ConsoleProgress("drift", iterations);

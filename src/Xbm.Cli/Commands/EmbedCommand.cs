@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Spectre.Console;
 using Xbm.Evaluation;
+using Xbm.IO;
 using Xbm.Reporting;
 
 namespace Xbm.Cli.Commands;
@@ -29,6 +30,9 @@ public sealed class EmbedCommand : ICliCommand
             { checkpoint, split, protocol, part, dataRoot, set, device, output };
         command.SetAction(parse =>
         {
+            var files = EmbeddingFiles.For(parse.GetValue(output)!.FullName);
+            foreach (string path in new[] { files.VectorsPath, files.LabelsPath, files.PathsPath })
+                OutputTarget.EnsureFile(path, "--out");
             var overrides = Overrides(parse.GetValue(set)!, parse.GetValue(dataRoot));
             using var trained = TrainedRun.Open(parse.GetValue(checkpoint)!.FullName, overrides, parse.GetValue(device));
             var sets = trained.Sets(parse.GetValue(split)!);
@@ -42,7 +46,6 @@ public sealed class EmbedCommand : ICliCommand
 
             var run = trained.Run;
             using var vectors = Embedder.Embed(run.Model, images, run.Options.EmbedBatchSize, run.Device);
-            var files = EmbeddingFiles.For(parse.GetValue(output)!.FullName);
             files.Write(vectors, images.Labels, ImagePaths.All(images, run.Data.Name));
             string partName = images == chosen.Gallery ? "gallery" : chosen.Gallery is null ? "images" : "queries";
             AnsiConsole.MarkupLineInterpolated($"embedded {vectors.shape[0]} {partName} of {run.Data.Name} {chosen.Name} ({vectors.shape[1]} dimensions) with {trained.Checkpoint}");

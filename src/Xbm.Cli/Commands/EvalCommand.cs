@@ -36,10 +36,13 @@ public sealed class EvalCommand : ICliCommand
             { checkpoint, split, device, nmi, perClass, perClassCsv, set };
         command.SetAction(parse =>
         {
+            var csvFile = parse.GetValue(perClassCsv);
+            if (csvFile is not null)
+                OutputTarget.EnsureFile(csvFile.FullName, "--per-class-csv");
             using var trained = TrainedRun.Open(parse.GetValue(checkpoint)!.FullName, parse.GetValue(set), parse.GetValue(device));
+            trained.Sets(parse.GetValue(split)!); // a split the data lacks is an error before any computation
             var run = trained.Run;
             string chosen = trained.Checkpoint;
-            var csvFile = parse.GetValue(perClassCsv);
             bool classes = parse.GetValue(perClass) || csvFile is not null;
             var options = new EvaluationOptions { ComputeNmi = parse.GetValue(nmi), PerClassRecall = classes };
             var metrics = new Dictionary<string, double>();

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
+using Xbm.IO;
 using Xbm.Reporting;
 
 namespace Xbm.Cli.Commands;
@@ -36,6 +37,7 @@ public sealed class ReportCommand : ICliCommand
                 throw new ArgumentException("--grid-queries and --grid-k must be at least 1");
             string target = parse.GetValue(output)?.FullName
                 ?? (folders.Length == 1 ? Path.Combine(folders[0].FullName, "report") : Path.GetFullPath("report"));
+            OutputTarget.EnsureFolder(target, parse.GetValue(output) is null ? "report folder" : "--out");
             var options = new ReportOptions
             {
                 Title = parse.GetValue(title) ?? (folders.Length == 1 ? $"XBM.NET report: {folders[0].Name}" : $"XBM.NET report: {string.Join(", ", folders.Select(f => f.Name))}"),

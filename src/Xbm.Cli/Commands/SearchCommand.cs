@@ -40,6 +40,9 @@ public sealed class SearchCommand : ICliCommand
             int neighbours = parse.GetValue(k);
             if (neighbours < 1)
                 throw new ArgumentException($"--k must be at least 1, got {neighbours}");
+            var target = parse.GetValue(output);
+            if (target is not null)
+                OutputTarget.EnsureFile(target.FullName, "--out");
             var paths = single is not null ? new[] { single.FullName } : ReadList(list!.FullName);
             foreach (string path in paths.Where(p => !File.Exists(p)))
                 throw new FileNotFoundException($"query image not found: {path}", path);
@@ -60,7 +63,6 @@ public sealed class SearchCommand : ICliCommand
             var found = knn.Indices.data<long>().ToArray();
             var similarities = knn.Similarities.data<float>().ToArray();
 
-            var target = parse.GetValue(output);
             if (target is not null)
             {
                 var csv = new StringBuilder("query,rank,index,similarity,label,path\n");

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
 using Xbm.Configuration;
+using Xbm.IO;
 using Xbm.Reporting;
 
 namespace Xbm.Cli.Commands;
@@ -65,6 +66,7 @@ public sealed class StudyCommand : ICliCommand
             int seeds = parse.GetValue(Seeds);
             if (seeds < 1)
                 throw new ArgumentException("--seeds must be at least 1");
+            OutputTarget.EnsureFolder(Folder(parse, study), parse.GetValue(Output) is null ? "study folder" : "--out");
             ConsoleProgress? progress = null;
             return new StudyRunner(new StudyOptions
             {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Xbm.Configuration;
+using Xbm.IO;
 using Xbm.Training;
 
 namespace Xbm.Cli.Commands;
@@ -22,6 +23,7 @@ public sealed class TrainCommand : ICliCommand
             var file = parse.GetValue(config)!;
             var root = ConfigLoader.Load(file.FullName, parse.GetValue(set));
             string folder = parse.GetValue(output)?.FullName ?? Path.Combine("runs", Path.GetFileNameWithoutExtension(file.Name));
+            OutputTarget.EnsureFolder(folder, parse.GetValue(output) is null ? "run folder" : "--out");
             if (parse.GetValue(fresh) && Checkpoint.Latest(folder) is not null)
                 throw new ConfigException($"{folder}: already holds checkpoints; remove --fresh to resume, or choose another --out");
             var result = Train(root, folder, parse.GetValue(device), Path.GetFileNameWithoutExtension(file.Name));

@@ -20,6 +20,11 @@ public static class ConfigLoader
         ["memory"] = "kind", ["model"] = "backbone", ["data"] = "dataset", ["schedule"] = "kind",
     };
 
+    /// <summary>What a minimal configuration holds, for the error about an empty file.</summary>
+    public const string MinimalConfigHint =
+        "A minimal config names the data and the batch, e.g. \"data: {dataset: fashion_mnist}\" and \"sampler: {classes_per_batch: 2, images_per_class: 8}\", "
+        + "or extends a shipped one with \"extends: PATH/configs/fashion_mnist/base.yaml\" (a path relative to the extending file)";
+
     /// <summary>The shorthand key of a section (see <see cref="ShorthandKeys"/>).</summary>
     public static string ShorthandKey(string section) => ShorthandKeys.TryGetValue(section, out var key) ? key : "name";
 
@@ -55,11 +60,15 @@ public static class ConfigLoader
     public static Dictionary<string, object?> LoadTree(string path, ISet<string> visiting)
     {
         string full = Path.GetFullPath(path);
+        if (Directory.Exists(full))
+            throw new ConfigException($"{path}: is a folder, expected a YAML config file (see configs/)");
         if (!File.Exists(full))
             throw new FileNotFoundException($"config file not found: {path}", path);
         if (!visiting.Add(full))
             throw new ConfigException($"{path}: extends: cycle through this file");
         var tree = ParseTree(File.ReadAllText(full), path);
+        if (tree.Count == 0)
+            throw new ConfigException($"{path}: the file is empty (no keys). {MinimalConfigHint}");
         if (tree.TryGetValue("extends", out var parent))
         {
             tree.Remove("extends");
@@ -83,7 +92,10 @@ public static class ConfigLoader
         }
         catch (YamlException e)
         {
-            throw new ConfigException($"{source}: line {e.Start.Line}, column {e.Start.Column}: {e.InnerException?.Message ?? e.Message}");
+            string reason = e.InnerException?.Message ?? e.Message;
+            if (reason.Contains("tab", StringComparison.OrdinalIgnoreCase) && IndentationTab(yaml, (int)e.Start.Line) is { } tab)
+                throw new ConfigException($"{source}: line {tab.Line}, column {tab.Column}: a tab in the indentation; YAML indents with spaces only");
+            throw new ConfigException($"{source}: line {e.Start.Line}, column {e.Start.Column}: {reason}");
         }
         catch (InvalidOperationException e)
         {
@@ -100,6 +112,26 @@ public static class ConfigLoader
         if (root is not YamlMappingNode mapping)
             throw new ConfigException($"{source}: line {root.Start.Line}: the top level must be a mapping of keys to values");
         return (Dictionary<string, object?>)Convert(mapping, source)!;
+    }
+
+    /// <summary>
+    /// The first tab in a line's indentation, from line <paramref name="fromLine"/> on (1-based line and column).
+    /// YamlDotNet reports such a tab at the start of the node it was scanning, which can be lines earlier.
+    /// </summary>
+    private static (int Line, int Column)? IndentationTab(string yaml, int fromLine)
+    {
+        string[] lines = yaml.Split('\n');
+        for (int i = Math.Max(0, fromLine - 1); i < lines.Length; i++)
+        {
+            string line = lines[i];
+            int indent = 0;
+            while (indent < line.Length && (line[indent] == ' ' || line[indent] == '\t'))
+                indent++;
+            int tab = line.IndexOf('\t', 0, indent);
+            if (tab >= 0 && indent < line.Length)
+                return (i + 1, tab + 1);
+        }
+        return null;
     }
 
     private static object? Convert(YamlNode node, string source) => node switch

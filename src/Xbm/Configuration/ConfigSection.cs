@@ -12,6 +12,7 @@ public sealed class ConfigSection
 {
     private readonly Dictionary<string, object?> _values;
     private readonly HashSet<string> _used = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _asked = new(StringComparer.Ordinal);
 
     /// <summary>Creates a section from parsed values (strings, lists, nested dictionaries).</summary>
     public ConfigSection(IDictionary<string, object?> values, string source, string path = "")
@@ -37,7 +38,11 @@ public sealed class ConfigSection
     public IEnumerable<string> Keys => _values.Keys;
 
     /// <summary>True when <paramref name="key"/> is present.</summary>
-    public bool Has(string key) => _values.ContainsKey(key);
+    public bool Has(string key)
+    {
+        _asked.Add(key);
+        return _values.ContainsKey(key);
+    }
 
     /// <summary>The full path of a key, for messages.</summary>
     public string KeyPath(string key) => Path.Length == 0 ? key : $"{Path}.{key}";
@@ -114,6 +119,7 @@ public sealed class ConfigSection
     /// <summary>A list of integers (a YAML sequence or a comma-separated string).</summary>
     public IReadOnlyList<long> LongList(string key, IReadOnlyList<long> fallback, long min = long.MinValue)
     {
+        _asked.Add(key);
         if (!_values.TryGetValue(key, out var raw) || raw is null)
             return fallback;
         _used.Add(key);
@@ -140,6 +146,7 @@ public sealed class ConfigSection
     /// </summary>
     public ConfigSection Section(string key, string shorthandKey = "name")
     {
+        _asked.Add(key);
         if (!_values.TryGetValue(key, out var raw) || raw is null)
         {
             _used.Add(key);
@@ -155,16 +162,32 @@ public sealed class ConfigSection
         };
     }
 
-    /// <summary>Fails naming the first key that no getter read (a misspelt or unsupported option).</summary>
+    /// <summary>
+    /// Fails naming the first key that no getter read (a misspelt or unsupported option), with the key it most
+    /// likely meant among those the getters asked for.
+    /// </summary>
     public void EnsureAllUsed()
     {
         foreach (string key in _values.Keys)
             if (!_used.Contains(key))
-                throw Error(key, "unknown key");
+                throw Error(key, "unknown key" + KeySuggestion.Hint(key, _asked));
+    }
+
+    /// <summary>
+    /// Fails naming the first key that is not in <paramref name="known"/>, with the known key it most likely
+    /// meant. Run before reading any value, so that a misspelt key is reported before the errors it causes.
+    /// </summary>
+    public void EnsureKnown(IReadOnlyCollection<string> known)
+    {
+        ArgumentNullException.ThrowIfNull(known);
+        foreach (string key in _values.Keys)
+            if (!known.Contains(key))
+                throw Error(key, "unknown key" + KeySuggestion.Hint(key, known));
     }
 
     private string? Scalar(string key)
     {
+        _asked.Add(key);
         if (!_values.TryGetValue(key, out var raw))
             return null;
         _used.Add(key);

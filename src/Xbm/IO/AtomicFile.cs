@@ -11,22 +11,60 @@ public static class AtomicFile
     {
         string full = Path.GetFullPath(path);
         string folder = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(folder);
+        if (Directory.Exists(full))
+            throw new IOException($"{full}: is a folder, expected a file to write");
         string temporary = Path.Combine(folder, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            try
+            {
+                Directory.CreateDirectory(folder);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new IOException($"{full}: cannot write: cannot create its folder {folder} ({e.Message})", e);
+            }
+            FileStream stream;
+            try
+            {
+                stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw CannotWrite(full, temporary, e);
+            }
+            using (stream)
             {
                 write(stream);
                 stream.Flush(flushToDisk: true);
             }
-            File.Move(temporary, full, overwrite: true);
+            try
+            {
+                File.Move(temporary, full, overwrite: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw CannotWrite(full, temporary, e);
+            }
         }
         catch
         {
             TryDelete(temporary);
             throw;
         }
+    }
+
+    /// <summary>
+    /// The error of a failed write, naming the target file, never the temporary one: the user did not ask for
+    /// that name and cannot find it afterwards.
+    /// </summary>
+    private static IOException CannotWrite(string full, string temporary, Exception e)
+    {
+        string folder = Path.GetDirectoryName(full)!;
+        string reason = e is UnauthorizedAccessException
+            ? $"permission denied: the folder {folder} is not writable"
+            : e.Message.Replace(temporary, full, StringComparison.Ordinal);
+        return new IOException($"{full}: cannot write: {reason}", e);
     }
 
     /// <summary>Writes text atomically (UTF-8).</summary>

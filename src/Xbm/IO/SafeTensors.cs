@@ -21,6 +21,8 @@ public static class SafeTensors
 
     private const long MaxHeaderBytes = 100L << 20;
 
+    private const string Expected = "a .safetensors file";
+
     /// <summary>The format's dtype name for a TorchSharp scalar type.</summary>
     public static string DTypeName(ScalarType type) =>
         DTypes.FirstOrDefault(p => p.Value == type).Key ?? throw new NotSupportedException($"safetensors has no dtype for {type}");
@@ -66,7 +68,7 @@ public static class SafeTensors
     /// <summary>Reads every tensor (on the CPU) and the metadata. Errors name the file and the tensor.</summary>
     public static (Dictionary<string, Tensor> Tensors, Dictionary<string, string> Metadata) Load(string path)
     {
-        using var stream = File.OpenRead(path);
+        using var stream = InputFile.OpenRead(path, Expected);
         var (entries, metadata, dataStart) = ReadHeader(stream, path);
         var tensors = new Dictionary<string, Tensor>();
         try
@@ -99,19 +101,33 @@ public static class SafeTensors
     /// <summary>Reads only the header: names, dtypes, shapes (for `xbm weights inspect`).</summary>
     public static (List<Entry> Entries, Dictionary<string, string> Metadata) Inspect(string path)
     {
-        using var stream = File.OpenRead(path);
+        using var stream = InputFile.OpenRead(path, Expected);
         var (entries, metadata, _) = ReadHeader(stream, path);
         return (entries, metadata);
     }
 
     private static (List<Entry>, Dictionary<string, string>, long) ReadHeader(Stream stream, string path)
     {
+        try
+        {
+            return ReadHeaderUnchecked(stream, path);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        {
+            // A JSON value of the wrong kind (a number where a string belongs, ...).
+            throw new InvalidDataException($"{path}: is not a safetensors file: its header does not describe tensors ({e.Message})");
+        }
+    }
+
+    private static (List<Entry>, Dictionary<string, string>, long) ReadHeaderUnchecked(Stream stream, string path)
+    {
         var lengthBytes = new byte[8];
-        if (stream.Read(lengthBytes, 0, 8) != 8)
-            throw new InvalidDataException($"{path}: too short to be a .safetensors file");
-        long headerLength = (long)BitConverter.ToUInt64(lengthBytes);
-        if (headerLength <= 0 || headerLength > MaxHeaderBytes || headerLength > stream.Length - 8)
-            throw new InvalidDataException($"{path}: header length {headerLength} is not plausible (file has {stream.Length} bytes)");
+        if (stream.ReadAtLeast(lengthBytes, 8, throwOnEndOfStream: false) != 8)
+            throw new InvalidDataException($"{path}: is not a safetensors file: it has {stream.Length} bytes, fewer than the 8 of the header length");
+        ulong declared = BitConverter.ToUInt64(lengthBytes);
+        if (declared == 0 || declared > (ulong)Math.Min(MaxHeaderBytes, stream.Length - 8))
+            throw new InvalidDataException($"{path}: is not a safetensors file: its header length {declared} is impossible for a file of {stream.Length} bytes");
+        long headerLength = (long)declared;
         var json = new byte[headerLength];
         stream.ReadExactly(json);
         long dataStart = 8 + headerLength;
@@ -120,11 +136,11 @@ public static class SafeTensors
         JsonObject header;
         try
         {
-            header = JsonNode.Parse(json)?.AsObject() ?? throw new InvalidDataException("empty header");
+            header = JsonNode.Parse(json)?.AsObject() ?? throw new InvalidDataException($"{path}: is not a safetensors file: its header is null");
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path}: header is not valid JSON: {e.Message}");
+            throw new InvalidDataException($"{path}: is not a safetensors file: its header is not valid JSON ({e.Message})");
         }
         var metadata = new Dictionary<string, string>();
         var entries = new List<Entry>();

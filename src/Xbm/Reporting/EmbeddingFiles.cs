@@ -53,6 +53,8 @@ public sealed record EmbeddingFiles(string VectorsPath, string LabelsPath, strin
     /// </summary>
     public (Tensor Vectors, long[] Labels, string[] Paths) Read()
     {
+        if (Directory.Exists(VectorsPath))
+            throw new InvalidDataException($"{VectorsPath}: is a folder, expected the vectors .npy file written by `xbm embed`");
         if (!File.Exists(VectorsPath))
             throw new FileNotFoundException($"{VectorsPath}: no such index file (write one with `xbm embed --out {Path.GetFileName(VectorsPath)}`)", VectorsPath);
         foreach (string companion in new[] { LabelsPath, PathsPath })

@@ -49,7 +49,7 @@ public sealed class RetrievalEvaluation : IEvaluator
         var sets = split switch
         {
             "test" => _data.Test,
-            "validation" => _data.Validation is { } v ? new[] { v } : throw new InvalidOperationException("the dataset has no validation split"),
+            "validation" => _data.Validation is { } v ? new[] { v } : throw new ArgumentException("the dataset has no validation split (set data.validation_classes or data.validation_fraction)"),
             _ => throw new ArgumentException($"unknown split '{split}' (expected test or validation)"),
         };
         foreach (var set in sets)

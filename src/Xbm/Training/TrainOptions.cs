@@ -158,8 +158,6 @@ public sealed record TrainOptions
         if (enabled)
         {
             long start = memory.Long("start_iteration", 1, min: 1);
-            if (start > iterations)
-                throw memory.Error("start_iteration", $"{start} is past the end of training (iterations: {iterations})");
             options = options with
             {
                 Memory = new XbmOptions(true, start,
@@ -170,16 +168,27 @@ public sealed record TrainOptions
                     memory.Long("start_drift_delta", 100, min: 1)),
             };
         }
-        foreach (long step in options.Schedule.StepAt ?? Array.Empty<long>())
-            if (step > iterations)
-                throw schedule.Error("step_at", $"{step} is past the end of training (iterations: {iterations})");
-
+        // Unknown keys first: a misspelt key often causes the consistency errors below.
         sampler.EnsureAllUsed();
         optimizer.EnsureAllUsed();
         schedule.EnsureAllUsed();
         evaluation.EnsureAllUsed();
         checkpoint.EnsureAllUsed();
         logging.EnsureAllUsed();
+        foreach (long step in options.Schedule.StepAt ?? Array.Empty<long>())
+            if (step > iterations)
+                throw schedule.Error("step_at", $"{step} is past the end of training (iterations: {iterations})");
         return options;
+    }
+
+    /// <summary>
+    /// Fails when the memory starts after the last iteration. Separate from <see cref="FromConfig"/> so that it
+    /// runs after the memory section's keys are checked (the memory factory reads the rest of that section).
+    /// </summary>
+    public void CheckMemoryStart(ConfigSection memory)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        if (Memory.Enabled && Memory.StartIteration > Iterations)
+            throw memory.Error("start_iteration", $"{Memory.StartIteration} is past the end of training (iterations: {Iterations})");
     }
 }

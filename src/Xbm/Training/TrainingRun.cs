@@ -70,6 +70,13 @@ public sealed class TrainingRun : IDisposable
     /// <summary>The evaluator over the dataset's validation and test protocols.</summary>
     public RetrievalEvaluation Evaluator { get; }
 
+    /// <summary>The keys a configuration may have at its top level; any other is reported before anything is read.</summary>
+    public static IReadOnlyList<string> TopLevelKeys { get; } = new[]
+    {
+        "name", "description", "device", "threads", "seed", "iterations", "on_non_finite", "data", "model", "loss", "miner",
+        "memory", "sampler", "optimizer", "schedule", "evaluation", "checkpoint", "logging", "drift",
+    };
+
     /// <summary>Bytes the memory's embedding rows take (Capacity × d × element size).</summary>
     public long MemoryEmbeddingBytes => Memory is null ? 0 : Memory.Capacity * Memory.Dimension * 4;
 
@@ -83,9 +90,13 @@ public sealed class TrainingRun : IDisposable
     public static TrainingRun Create(ConfigSection config, string folder, string? deviceOverride = null, ITrainingObserver? observer = null,
         bool forEvaluation = false, bool evaluateWhileTraining = true)
     {
+        // Unknown top-level keys first: a misspelt section ("memroy:") otherwise surfaces as the errors its absence causes.
+        config.EnsureKnown(TopLevelKeys);
         config.String("name", "");
         config.String("description", "");
-        var device = DeviceSelector.Select(deviceOverride ?? config.String("device", "cpu"));
+        // The config's device is read (and so known) even when the command line overrides it.
+        string configured = config.String("device", "cpu");
+        var device = DeviceSelector.Select(deviceOverride ?? configured);
         int threads = config.Int("threads", DefaultThreads, min: 1, max: 1024);
         torch.set_num_threads(threads);
         long seed = config.Long("seed", 0, min: 0);
@@ -111,20 +122,35 @@ public sealed class TrainingRun : IDisposable
         model.to(device);
         var loss = LossRegistry.Create(config.Section("loss"), config.Section("miner"));
         var driftOptions = config.Has("drift") ? DriftMonitorOptions.FromConfig(config.Section("drift"), (ulong)seed) : null;
-        if (options.Memory.StartDrift is not null)
-        {
-            if (driftOptions is null)
-                throw memorySection.Error("start_drift", "the adaptive start watches the measured drift: add a drift section (e.g. drift: {every: 50, deltas: [100]})");
-            if (!driftOptions.Deltas.Contains(options.Memory.StartDriftDelta))
-                throw memorySection.Error("start_drift_delta", $"{options.Memory.StartDriftDelta} is not among drift.deltas ({string.Join(", ", driftOptions.Deltas)})");
-        }
         IEmbeddingMemory? memory = options.Memory.Enabled
             ? MemoryFactory.Create(memorySection, model.Dimension, data.Train.Count, device)
             : null;
-        if (memory is null)
-            memorySection.String("kind", "none");
-        memorySection.EnsureAllUsed();
-        config.EnsureAllUsed();
+        try
+        {
+            if (memory is null)
+            {
+                memorySection.String("kind", "none");
+                if (memorySection.Keys.FirstOrDefault(k => k != "kind") is { } unused)
+                    throw memorySection.Error(unused, "the memory is off (memory: none), so this key has no effect; "
+                        + "turn the memory on with memory.kind: fifo (or --set memory.kind=fifo), or remove the key");
+            }
+            memorySection.EnsureAllUsed();
+            config.EnsureAllUsed();
+            options.CheckMemoryStart(memorySection);
+            if (options.Memory.StartDrift is not null)
+            {
+                if (driftOptions is null)
+                    throw memorySection.Error("start_drift", "the adaptive start watches the measured drift: add a drift section (e.g. drift: {every: 50, deltas: [100]})");
+                if (!driftOptions.Deltas.Contains(options.Memory.StartDriftDelta))
+                    throw memorySection.Error("start_drift_delta", $"{options.Memory.StartDriftDelta} is not among drift.deltas ({string.Join(", ", driftOptions.Deltas)})");
+            }
+        }
+        catch
+        {
+            memory?.Dispose();
+            model.Dispose();
+            throw;
+        }
 
         if (options.EvaluateOn == "validation" && data.Validation is null)
             throw new ConfigException($"{config.Source}: evaluation.on: validation, but the data has no validation split (set data.validation_classes)");

@@ -16,10 +16,14 @@ public sealed class CliCollection : ICollectionFixture<TinyRuns>
 /// <summary>Runs `xbm` in process and captures what it prints.</summary>
 internal static class CliRunner
 {
+    /// <summary>Runs `xbm` with <paramref name="args"/>; the output holds what it printed through Spectre and the plain console (out and error).</summary>
     public static (int Code, string Output) Run(params string[] args)
     {
         var writer = new StringWriter();
         var previous = AnsiConsole.Console;
+        var (previousOut, previousError) = (Console.Out, Console.Error);
+        Console.SetOut(writer);
+        Console.SetError(writer);
         AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(writer),
@@ -36,6 +40,8 @@ internal static class CliRunner
         finally
         {
             AnsiConsole.Console = previous;
+            Console.SetOut(previousOut);
+            Console.SetError(previousError);
         }
     }
 

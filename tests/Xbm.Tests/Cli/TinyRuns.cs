@@ -42,14 +42,16 @@ public sealed class TinyRuns : IDisposable
     /// <summary>A fresh folder for one test's outputs.</summary>
     public string Scratch(string name) => Directory.CreateDirectory(Path.Combine(Folder, "scratch", name + "-" + Guid.NewGuid().ToString("N")[..8])).FullName;
 
-    private static string Common(string name, int iterations, int imagesPerClass, string rest) =>
+    /// <summary>A tiny run's YAML (with a device key): the shared settings plus <paramref name="rest"/> (data, memory).</summary>
+    public static string Common(string name, int iterations, int imagesPerClass, string rest) =>
         $"name: {name}\nseed: 0\niterations: {iterations}\ndevice: cpu\n"
         + $"model:\n  backbone: small_cnn\n  dimension: 8\n  width: 4\nsampler:\n  classes_per_batch: 2\n  images_per_class: {imagesPerClass}\n"
         + "loss:\n  name: contrastive\noptimizer:\n  name: adam\n  lr: 1.0e-3\nevaluation:\n  every: 6\ncheckpoint:\n  every: 0\n  keep: 1\n"
         + "logging:\n  every: 2\n  tensorboard: false\n" + rest;
 
-    private static string FashionYaml(string name, string memory) =>
-        Common(name, 12, 4, $"data:\n  dataset: fashion_mnist\n  root: {FashionFixture.Root}\n  max_per_class: {PerClass}\n" + memory);
+    /// <summary>A tiny Fashion-MNIST fixture config of <paramref name="iterations"/> iterations with the given memory section.</summary>
+    public static string FashionYaml(string name, string memory, int iterations = 12) =>
+        Common(name, iterations, 4, $"data:\n  dataset: fashion_mnist\n  root: {FashionFixture.Root}\n  max_per_class: {PerClass}\n" + memory);
 
     private string Train(string name, string yaml)
     {

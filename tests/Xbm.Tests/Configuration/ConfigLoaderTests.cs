@@ -68,7 +68,7 @@ public sealed class ConfigLoaderTests : IDisposable
     {
         var config = ConfigLoader.Parse("seed: 1\nsede: 2\n", "x.yaml");
         config.Long("seed", 0);
-        Assert.Equal("x.yaml: sede: unknown key", Assert.Throws<ConfigException>(config.EnsureAllUsed).Message);
+        Assert.Equal("x.yaml: sede: unknown key (did you mean seed?)", Assert.Throws<ConfigException>(config.EnsureAllUsed).Message);
     }
 
     [Fact]

@@ -188,10 +188,10 @@ public class FashionMnistTests(Xunit.Abstractions.ITestOutputHelper output)
 
         var unknown = Assert.Throws<ConfigException>(() => FashionMnist.FromSection(new ConfigSection(
             new Dictionary<string, object?> { ["augmentation"] = new Dictionary<string, object?> { ["flips"] = "true" } }, "demo.yaml", "data")));
-        Assert.Equal("demo.yaml: data.augmentation.flips: unknown key", unknown.Message);
+        Assert.Equal("demo.yaml: data.augmentation.flips: unknown key (did you mean flip?)", unknown.Message);
         var misspelt = Assert.Throws<ConfigException>(() => FashionMnist.FromSection(new ConfigSection(
             new Dictionary<string, object?> { ["max_per_klass"] = "5" }, "demo.yaml", "data")));
-        Assert.Equal("demo.yaml: data.max_per_klass: unknown key", misspelt.Message);
+        Assert.Equal("demo.yaml: data.max_per_klass: unknown key (did you mean max_per_class?)", misspelt.Message);
         var notTrain = Assert.Throws<ConfigException>(() => FashionMnist.FromSection(new ConfigSection(
             new Dictionary<string, object?> { ["validation_classes"] = "7" }, "demo.yaml", "data")));
         Assert.StartsWith("demo.yaml: data.validation_classes: class 7 is not a training class", notTrain.Message);

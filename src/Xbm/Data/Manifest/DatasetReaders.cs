@@ -70,7 +70,15 @@ public static class DatasetReaders
         double validationFraction = data.Double("validation_fraction", 0, min: 0, max: 0.9);
         data.EnsureAllUsed();
 
-        var manifest = reader.Read(root);
+        DatasetManifest manifest;
+        try
+        {
+            manifest = reader.Read(root);
+        }
+        catch (Exception e) when (e is DirectoryNotFoundException or FileNotFoundException)
+        {
+            throw data.Error("root", e.Message); // names the config file and the key: data.root
+        }
         return Build(manifest, imageOptions, validationFraction, recallAt, checkFiles, log);
     }
 

@@ -52,7 +52,7 @@ public class DatasetReadersTests
     public void UnknownKeysAndBadValuesNameTheKey()
     {
         var e = Assert.Throws<ConfigException>(() => DatasetReaders.Load(Data(("dataset", "cub"), ("root", DatasetFixtures.Path("cub")), ("imagesize", "3")), _ => { }));
-        Assert.Equal("test.yaml: data.imagesize: unknown key", e.Message);
+        Assert.Equal("test.yaml: data.imagesize: unknown key (did you mean image_size?)", e.Message);
         e = Assert.Throws<ConfigException>(() => DatasetReaders.Load(Data(("dataset", "imagenet"), ("root", "x")), _ => { }));
         Assert.Contains("data.dataset", e.Message);
         e = Assert.Throws<ConfigException>(() => DatasetReaders.Load(Data(("dataset", "cub"), ("root", DatasetFixtures.Path("cub")), ("mean", "1,2")), _ => { }));
