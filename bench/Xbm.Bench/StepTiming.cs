@@ -43,7 +43,7 @@ public static class StepTiming
     {
         manual_seed(0);
         using var model = new EmbeddingModel(new SmallCnn(1, width, new BackboneOptions { ChannelsLast = channelsLast }), 64);
-        using var optimizer = TorchSharp.torch.optim.Adam(model.parameters(), 3e-4);
+        using var optimizer = new Xbm.Training.Optimizers.Adam(model.parameters(), 3e-4);
         var loss = new ContrastiveLoss();
         using var images = randn(16, 1, 28, 28);
         using var labels = tensor(Enumerable.Range(0, 16).Select(i => (long)(i / 8)).ToArray());
