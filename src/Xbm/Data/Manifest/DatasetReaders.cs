@@ -115,7 +115,7 @@ public static class DatasetReaders
             new FileImageSet(manifest.EntriesOf(p.Queries), options),
             p.Gallery is null ? null : new FileImageSet(manifest.EntriesOf(p.Gallery), options),
             recallAt ?? p.RecallAt)).ToList();
-        return new DatasetSplits(manifest.Name, new FileImageSet(train, options), validationSet, tests);
+        return new DatasetSplits(manifest.Name, new FileImageSet(train, options), validationSet, tests) { ClassNames = manifest.ClassNames };
     }
 
     /// <summary>Reads the image options of a data section (presets, sizes, normalisation, augmentation).</summary>
