@@ -44,7 +44,10 @@ public sealed class SearchCommand : ICliCommand
             if (neighbours < 1)
                 throw new ArgumentException($"--k must be at least 1, got {neighbours}");
 
+            var listed = list is null ? null : ReadList(list.FullName); // a bad list is named before the index is read
             var files = EmbeddingFiles.For(parse.GetValue(index)!.FullName);
+            if (single is not null && !single.StartsWith("row:", StringComparison.Ordinal) && !File.Exists(single) && !File.Exists(files.VectorsPath))
+                throw new FileNotFoundException($"query image not found: {Path.GetFullPath(single)}", single);
             var (vectors, labels, itemPaths) = files.Read();
             using var ownedVectors = vectors;
             if (vectors.shape[0] == 0)
@@ -52,7 +55,7 @@ public sealed class SearchCommand : ICliCommand
             var info = files.ReadInfo();
             int? row = single is null ? null : IndexRow(single, itemPaths);
             var paths = row is not null ? new[] { itemPaths[row.Value] }
-                : single is not null ? new[] { Path.GetFullPath(single) } : ReadList(list!.FullName);
+                : single is not null ? new[] { Path.GetFullPath(single) } : listed!;
             if (row is null)
                 foreach (string path in paths.Where(p => !File.Exists(p)))
                     throw new FileNotFoundException($"query image not found: {path} (nor a path of {files.PathsPath}; use row:N for an item by row)", path);
