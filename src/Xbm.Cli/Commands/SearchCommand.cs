@@ -70,7 +70,7 @@ public sealed class SearchCommand : ICliCommand
                 throw new InvalidDataException($"{files.VectorsPath}: holds {vectors.shape[1]}-dimensional vectors but {trained.Checkpoint} embeds to {run.Model.Dimension}; embed the index with this run");
             var classNames = info?.ClassNames ?? run.Data.ClassNames;
 
-            using var embedded = row is { } r0 ? vectors.narrow(0, r0, 1).clone()
+            using var embedded = row is { } r0 ? ItemVector(vectors, r0)
                 : FileEmbedder.Embed(run.Model, run.Data.Test[0].Queries, paths, run.Options.EmbedBatchSize, run.Device);
             long available = vectors.shape[0] - (row is null ? 0 : 1);
             if (available == 0)
@@ -160,6 +160,12 @@ public sealed class SearchCommand : ICliCommand
         if (!string.Equals(hash, info.WeightsSha256, StringComparison.OrdinalIgnoreCase))
             throw new InvalidDataException($"{infoPath}: the index was embedded with {info.Checkpoint} (weights sha256 {Short(info.WeightsSha256)}), "
                 + $"but --checkpoint is {checkpoint} (weights sha256 {Short(hash)}); search with the checkpoint that embedded it, or embed the index again with this one");
+    }
+
+    private static TorchSharp.torch.Tensor ItemVector(TorchSharp.torch.Tensor vectors, int row)
+    {
+        using var view = vectors.narrow(0, row, 1);
+        return view.clone();
     }
 
     private static string Short(string hash) => hash.Length > 12 ? hash[..12] : hash;

@@ -37,6 +37,15 @@ public sealed class DatasetsExportCommandTests(TinyRuns runs)
         Assert.Equal(15, manifest.Entries.Count);
         Assert.Equal("Sandal", manifest.ClassNames![2]);
 
+        // A Fashion-MNIST run embeds the exported files (28×28 grey PNGs) with its test-time preprocessing.
+        string index = Path.Combine(runs.Scratch("export-embed"), "vectors.npy");
+        CliRunner.Succeeds("embed", "--checkpoint", runs.Xbm, "--images", output, "--out", index);
+        var files = Xbm.Reporting.EmbeddingFiles.For(index);
+        var (vectors, labels, _) = files.Read();
+        vectors.Dispose();
+        Assert.Equal(Enumerable.Range(0, 5).SelectMany(c => Enumerable.Repeat((long)c, 3)), labels);
+        Assert.Equal("Sandal", files.ReadInfo()!.ClassNames![2]);
+
         // "T-shirt/top" becomes a folder-safe name; an existing non-empty folder is refused.
         string all = Path.Combine(runs.Scratch("export-all"), "all");
         CliRunner.Succeeds("datasets", "export", "fashion_mnist", "--root", FashionFixture.Root, "--out", all, "--max-per-class", "1");

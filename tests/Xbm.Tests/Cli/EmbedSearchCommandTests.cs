@@ -215,6 +215,14 @@ public sealed class EmbedSearchCommandTests(TinyRuns runs)
         Assert.Equal(["ant/ant0.png", "ant/ant1.png", "cat/cat0.png", "cat/cat1.png", "cat/deeper/x.png", "loose.png"],
             galleryPaths.Select(p => Path.GetRelativePath(gallery, p)));
         Assert.Equal([0L, 0, 1, 1, 1, -1], galleryLabels);
+        // A folder dataset with split folders: the classes are below train/ and test/.
+        string bySplit = Path.Combine(folder, "split-folders.npy");
+        CliRunner.Succeeds("embed", "--checkpoint", runs.Files, "--images", TinyRuns.FolderDataset, "--out", bySplit);
+        var (splitVectors, splitLabels, _) = EmbeddingFiles.For(bySplit).Read();
+        splitVectors.Dispose();
+        Assert.Equal([3L, 3, 4, 4, 0, 0, 1, 1, 2, 2], splitLabels); // test/dog, test/eel, train/ant, train/bee, train/cat: the dataset's own labels
+        Assert.Equal(["ant", "bee", "cat", "dog", "eel"], EmbeddingFiles.For(bySplit).ReadInfo()!.ClassNames!.OrderBy(p => p.Key).Select(p => p.Value));
+
         string table = CliRunner.Succeeds("search", "--checkpoint", runs.Files, "--index", galleryIndex, "--query", "row:0", "--k", "5");
         Assert.Contains("1 (cat)", table);
         Assert.Contains("-1", table);

@@ -4,9 +4,9 @@ namespace Xbm.Data.Images;
 
 /// <summary>
 /// Image files to embed, from a folder (searched recursively) or a text file of paths. In a folder, an image's
-/// class is the name of the first-level subfolder it lies under (<c>DIR/&lt;class&gt;/**/x.jpg</c>), labelled by
-/// its position in the ordinal order of those names; images directly in the folder, and every listed image, have
-/// label -1 (unknown). A list holds one path per line, relative to the list file unless absolute; blank lines and
+/// class is the name of the first-level subfolder it lies under (<c>DIR/&lt;class&gt;/**/x.jpg</c>; below split
+/// folders when every subfolder is one, as in <c>DIR/test/&lt;class&gt;/x.jpg</c>), labelled by its position in the
+/// ordinal order of those names; images outside a class folder, and every listed image, have label -1 (unknown). A list holds one path per line, relative to the list file unless absolute; blank lines and
 /// lines starting with # are skipped; a missing or non-image file is an error naming the list and the line.
 /// </summary>
 public sealed class ImageInputs
@@ -41,11 +41,14 @@ public sealed class ImageInputs
             .Order(StringComparer.Ordinal).ToList();
         if (files.Count == 0)
             throw new InvalidDataException($"{root}: no images found (looked for {string.Join(", ", FolderReader.ImageExtensions.Order(StringComparer.Ordinal))}, recursively)");
+        // A folder dataset with split folders (train/, test/, ...): the class folders are one level further down.
+        var top = Directory.GetDirectories(root);
+        bool splitMode = top.Length > 0 && top.All(d => DatasetSplitNames.Parse(Path.GetFileName(d)) is not null);
         string? ClassOf(string file)
         {
-            string relative = Path.GetRelativePath(root, file);
-            int slash = relative.IndexOf(Path.DirectorySeparatorChar, StringComparison.Ordinal);
-            return slash < 0 ? null : relative[..slash];
+            var parts = Path.GetRelativePath(root, file).Split(Path.DirectorySeparatorChar);
+            int level = splitMode ? 1 : 0;
+            return parts.Length > level + 1 ? parts[level] : null;
         }
         var classNames = files.Select(ClassOf).OfType<string>().Distinct().Order(StringComparer.Ordinal).ToList();
         var labelOf = classNames.Select((name, i) => (name, i)).ToDictionary(p => p.name, p => (long)p.i, StringComparer.Ordinal);
