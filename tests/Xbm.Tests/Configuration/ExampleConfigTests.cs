@@ -7,7 +7,7 @@ namespace Xbm.Tests.Configuration;
 
 /// <summary>
 /// configs/examples/folder.yaml and csv.yaml: every data key is there with a comment, and each example trains a
-/// few iterations on generated PNG files with only its root (and the batch's class count) overridden.
+/// few iterations on generated PNG files with only its root, iterations, memory start and (for speed) crop size overridden.
 /// </summary>
 public sealed class ExampleConfigTests : IDisposable
 {
@@ -44,7 +44,7 @@ public sealed class ExampleConfigTests : IDisposable
     public void FolderExampleTrainsOnAFolderOfPngs()
     {
         string root = Path.Combine(_folder, "images");
-        PngFolders.Write(root, ["ant", "bee", "cat", "dog"], 4, side: 40);
+        PngFolders.Write(root, ["ant", "bee", "cat", "dog", "eel", "fox", "gnu", "hen"], 4, side: 40);
         Train(Example("folder.yaml"), root);
     }
 
@@ -52,7 +52,7 @@ public sealed class ExampleConfigTests : IDisposable
     public void CsvExampleTrainsOnAListedFolderOfPngs()
     {
         string root = Path.Combine(_folder, "images");
-        var paths = PngFolders.Write(root, ["ant", "bee", "cat", "dog"], 4, side: 40);
+        var paths = PngFolders.Write(root, ["ant", "bee", "cat", "dog", "eel", "fox", "gnu", "hen"], 4, side: 40);
         string csv = Path.Combine(_folder, "manifest.csv");
         File.WriteAllLines(csv, new[] { "path,label" }.Concat(paths.Select(p => $"{Path.GetRelativePath(_folder, p)},{Path.GetFileName(Path.GetDirectoryName(p))}")));
         Train(Example("csv.yaml"), csv);
@@ -61,12 +61,12 @@ public sealed class ExampleConfigTests : IDisposable
     private void Train(string example, string root)
     {
         string run = Path.Combine(_folder, "run");
-        var config = ConfigLoader.Load(example, [$"data.root={root}", "iterations=3", "sampler.classes_per_batch=2", "memory.start_iteration=2", "threads=1"]);
+        var config = ConfigLoader.Load(example, [$"data.root={root}", "iterations=3", "memory.start_iteration=2", "threads=1", "data.image_size=32", "data.resize=36"]);
         using var training = TrainingRun.Create(config, run);
         var result = training.Trainer.Run();
         Assert.Equal(3, result.Iterations);
         Assert.InRange(result.FinalMetrics["test"]["Recall@1"], 0, 1);
         Assert.True(training.Memory!.Count > 0, "the example's memory is used");
-        Assert.Equal(new Dictionary<long, string> { [0] = "ant", [1] = "bee", [2] = "cat", [3] = "dog" }, training.Data.ClassNames);
+        Assert.Equal(["ant", "bee", "cat", "dog", "eel", "fox", "gnu", "hen"], training.Data.ClassNames!.OrderBy(p => p.Key).Select(p => p.Value));
     }
 }
