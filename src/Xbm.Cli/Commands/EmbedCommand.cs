@@ -75,7 +75,7 @@ public sealed class EmbedCommand : ICliCommand
         var names = inputs.ClassNames.Select((name, label) => (name, label)).ToDictionary(p => (long)p.label, p => p.name);
         files.Write(vectors, inputs.Items.Select(i => i.Label).ToList(), paths, Info(trained, vectors, names.Count == 0 ? null : names));
         int unknown = inputs.Items.Count(i => i.Label < 0);
-        AnsiConsole.MarkupLineInterpolated($"embedded {vectors.shape[0]} images ({inputs.ClassNames.Count} class folders, {unknown} without a class) ({vectors.shape[1]} dimensions) with {trained.Checkpoint}");
+        AnsiConsole.MarkupLineInterpolated($"embedded {vectors.shape[0]} images ({inputs.ClassNames.Count} class folders, {unknown} without a class; {vectors.shape[1]} dimensions) with {trained.Checkpoint}");
         AnsiConsole.MarkupLineInterpolated($"wrote {files.VectorsPath}, {files.LabelsPath}, {files.PathsPath}, {files.InfoPath}");
         return 0;
     }

@@ -36,9 +36,10 @@ public static class ModelFactory
     /// <summary>
     /// Creates the model described by <paramref name="model"/> (unknown keys are errors). <paramref name="inputChannels"/>
     /// is the dataset's channel count (small_cnn adapts to it; the ImageNet backbones need 3). When weights are
-    /// loaded, <paramref name="weightsLoaded"/> receives the report.
+    /// loaded, <paramref name="weightsLoaded"/> receives the report. With <paramref name="loadWeights"/> false the
+    /// starting weights (model.weights) are neither looked for nor loaded: for a model whose checkpoint is loaded next.
     /// </summary>
-    public static EmbeddingModel Create(ConfigSection model, long? inputChannels = null, Action<LoadReport>? weightsLoaded = null)
+    public static EmbeddingModel Create(ConfigSection model, long? inputChannels = null, Action<LoadReport>? weightsLoaded = null, bool loadWeights = true)
     {
         string name = model.Choice("backbone", "small_cnn", BackboneNames.ToArray());
         long dimension = model.Long("dimension", DefaultDimension(name), min: 1);
@@ -57,7 +58,7 @@ public static class ModelFactory
 
         if (freezeAffine && !freezeBn)
             throw model.Error("freeze_bn_affine", "needs freeze_bn: true");
-        if (weights is { Length: 0 } || weights is "none" or "null" or "~")
+        if (weights is { Length: 0 } || weights is "none" or "null" or "~" || !loadWeights)
             weights = null;
         if (!isSmall && inputChannels is { } c && c != 3)
             throw model.Error("backbone", $"{name} takes 3-channel RGB images but the dataset has {c} channel(s); use small_cnn or convert the images to RGB");

@@ -107,7 +107,8 @@ public sealed class TrainingRun : IDisposable
         long channels;
         using (var probe = data.Train.Load(new[] { 0 }, augment: false, 0))
             channels = probe.shape[1];
-        var model = ModelFactory.Create(config.Section("model", ConfigLoader.ShorthandKey("model")), channels, report => observer?.OnMessage($"weights: {report}"));
+        var model = ModelFactory.Create(config.Section("model", ConfigLoader.ShorthandKey("model")), channels, report => observer?.OnMessage($"weights: {report}"),
+            loadWeights: !forEvaluation); // evaluation loads a checkpoint: the starting weights need not exist any more
         model.to(device);
         var loss = LossRegistry.Create(config.Section("loss"), config.Section("miner"));
         var driftOptions = config.Has("drift") ? DriftMonitorOptions.FromConfig(config.Section("drift"), (ulong)seed) : null;

@@ -190,7 +190,7 @@ public sealed class EmbedSearchCommandTests(TinyRuns runs)
         string split = Path.Combine(folder, "split.npy"), images = Path.Combine(folder, "images.npy");
         CliRunner.Succeeds("embed", "--checkpoint", runs.Files, "--out", split);
         string output = CliRunner.Succeeds("embed", "--checkpoint", runs.Files, "--images", Path.Combine(TinyRuns.FolderDataset, "test"), "--out", images);
-        Assert.Contains("embedded 4 images (2 class folders, 0 without a class)", output);
+        Assert.Contains("embedded 4 images (2 class folders, 0 without a class;", output);
         var (fromSplit, _, splitPaths) = EmbeddingFiles.For(split).Read();
         var (fromImages, labels, paths) = EmbeddingFiles.For(images).Read();
         using (fromSplit)

@@ -61,7 +61,7 @@ public sealed class OwnImagesReadmeTests(TinyRuns runs)
 
         // 2. Embed the gallery.
         string embedded = CliRunner.Succeeds(commands[1].Skip(1).Select(Resolve).ToArray());
-        Assert.Contains("embedded 6 images (2 class folders, 0 without a class)", embedded);
+        Assert.Contains("embedded 6 images (2 class folders, 0 without a class;", embedded);
         var files = EmbeddingFiles.For(Path.Combine(work, "my-index", "vectors.npy"));
         var (vectors, labels, paths) = files.Read();
         vectors.Dispose();
