@@ -171,6 +171,11 @@ public sealed class EmbedSearchCommandTests(TinyRuns runs)
         Assert.Contains($"embedded with {info.Checkpoint}", error);
         Assert.Contains(Xbm.Training.Checkpoint.Latest(runs.NoMemory)!, error);
         CliRunner.Succeeds("search", "--checkpoint", runs.Xbm, "--index", index, "--query", "row:3");
+
+        // An index from before index.json: searched, with a warning that the model cannot be checked.
+        File.Delete(Path.Combine(folder, "index.json"));
+        string warned = CliRunner.Succeeds("search", "--checkpoint", runs.NoMemory, "--index", index, "--query", "row:3");
+        Assert.Contains($"warning: {Path.Combine(folder, "index.json")} is missing", warned);
     }
 
     [Fact]
