@@ -70,7 +70,7 @@ public sealed class EmbedCommand : ICliCommand
     {
         var run = trained.Run;
         var paths = inputs.Items.Select(i => i.Path).ToList();
-        using var vectors = FileEmbedder.Embed(run.Model, run.Data.Test[0].Queries, paths, run.Options.EmbedBatchSize, run.Device,
+        using var vectors = FileEmbedder.Embed(run.Model, trained.PreprocessLike, paths, run.Options.EmbedBatchSize, run.Device,
             inputs.Items.Select(i => i.Source).ToList());
         var names = inputs.ClassNames.Select((name, label) => (name, label)).ToDictionary(p => (long)p.label, p => p.name);
         files.Write(vectors, inputs.Items.Select(i => i.Label).ToList(), paths, Info(trained, vectors, names.Count == 0 ? null : names));

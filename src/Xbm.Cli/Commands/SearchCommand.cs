@@ -71,7 +71,7 @@ public sealed class SearchCommand : ICliCommand
             var classNames = info?.ClassNames ?? run.Data.ClassNames;
 
             using var embedded = row is { } r0 ? ItemVector(vectors, r0)
-                : FileEmbedder.Embed(run.Model, run.Data.Test[0].Queries, paths, run.Options.EmbedBatchSize, run.Device);
+                : FileEmbedder.Embed(run.Model, trained.PreprocessLike, paths, run.Options.EmbedBatchSize, run.Device);
             long available = vectors.shape[0] - (row is null ? 0 : 1);
             if (available == 0)
                 throw new InvalidDataException($"{files.VectorsPath}: the index holds only the query item itself");
