@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
+using Xbm.Data;
 using Xbm.Data.Manifest;
 
 namespace Xbm.Cli.Commands;
@@ -8,6 +9,7 @@ namespace Xbm.Cli.Commands;
 /// <c>xbm datasets list</c> shows the supported layouts; <c>xbm datasets check --dataset NAME --root DIR</c>
 /// reads a download, reports image and class counts per split, and lists missing (with <c>--decode</c>, also
 /// unreadable) files with their list file and line. Exit code 1 when errors were found.
+/// <c>xbm datasets export fashion_mnist --out DIR</c> writes Fashion-MNIST images as PNG files, a folder per class.
 /// </summary>
 public sealed class DatasetsCommand : ICliCommand
 {
@@ -19,6 +21,7 @@ public sealed class DatasetsCommand : ICliCommand
         var command = new Command("datasets", "Dataset layouts: list the supported ones, check a download");
         command.Add(BuildList());
         command.Add(BuildCheck());
+        command.Add(BuildExport());
         return command;
     }
 
@@ -28,12 +31,39 @@ public sealed class DatasetsCommand : ICliCommand
         list.SetAction(_ =>
         {
             var table = new Table().AddColumn("dataset").AddColumn("protocol").AddColumn("expected files");
+            table.AddRow(FashionMnist.Name, Markup.Escape("classes 0–4 train, 5–9 test (zero-shot), each test image searched against the others; built in, `xbm demo` uses it"),
+                Markup.Escape($"the four IDX files (.gz or not) in <root>, by default {FashionMnist.DefaultRoot} (Debian package dataset-fashion-mnist)"));
             foreach (var reader in DatasetReaders.All)
                 table.AddRow(Markup.Escape(reader.Name), Markup.Escape(reader.Description), Markup.Escape(reader.Layout));
             AnsiConsole.Write(table);
             return 0;
         });
         return list;
+    }
+
+    private static Command BuildExport()
+    {
+        var dataset = new Argument<string>("dataset") { Description = "the dataset to export (fashion_mnist)" };
+        dataset.AcceptOnlyFromAmong(FashionMnist.Name);
+        var output = new Option<DirectoryInfo>("--out") { Description = "a new folder: one subfolder of PNG files per class", Required = true };
+        var split = new Option<string>("--split") { Description = "all, train (classes 0–4) or test (classes 5–9)", DefaultValueFactory = _ => "all" };
+        split.AcceptOnlyFromAmong(FashionMnistExport.Splits.ToArray());
+        var max = new Option<int?>("--max-per-class") { Description = "at most this many images per class (the first in file order)" };
+        var root = new Option<string>("--root") { Description = "folder of the four IDX files", DefaultValueFactory = _ => FashionMnist.DefaultRoot };
+        var export = new Command("export", "Write a dataset's images as PNG files in a folder per class (for the folder dataset, embed and search)")
+        {
+            dataset, output, split, max, root,
+        };
+        export.SetAction(parse =>
+        {
+            string folder = parse.GetValue(output)!.FullName;
+            var counts = FashionMnistExport.Export(parse.GetValue(root)!, folder, parse.GetValue(split)!, parse.GetValue(max));
+            AnsiConsole.MarkupLineInterpolated($"wrote {counts.Values.Sum()} PNG images in {counts.Count} class folders to {folder}");
+            foreach (var (name, count) in counts)
+                AnsiConsole.MarkupLineInterpolated($"  {name}: {count}");
+            return 0;
+        });
+        return export;
     }
 
     private static Command BuildCheck()

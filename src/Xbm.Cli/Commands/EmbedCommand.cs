@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
+using Xbm.Data.Images;
 using Xbm.Evaluation;
 using Xbm.IO;
 using Xbm.Reporting;
@@ -7,8 +8,9 @@ using Xbm.Reporting;
 namespace Xbm.Cli.Commands;
 
 /// <summary>
-/// `xbm embed`: embeds a split of a run's dataset with a checkpoint and writes vectors.npy (float32 N×d), labels.npy
-/// (int64) and paths.txt next to it, readable by NumPy (<c>numpy.load</c>).
+/// `xbm embed`: embeds a split of a run's dataset, or any images (<c>--images DIR|LIST.txt</c>), with a checkpoint
+/// and writes vectors.npy (float32 N×d), labels.npy (int64) and paths.txt next to it, readable by NumPy
+/// (<c>numpy.load</c>), plus index.json recording the checkpoint and a hash of its weights for `xbm search`.
 /// </summary>
 public sealed class EmbedCommand : ICliCommand
 {
@@ -24,17 +26,29 @@ public sealed class EmbedCommand : ICliCommand
         var dataRoot = new Option<DirectoryInfo?>("--data-root") { Description = "dataset folder (overrides the stored data.root)" };
         var set = new Option<string[]>("--set") { Description = "override a stored key (e.g. data.root=DIR), repeatable", DefaultValueFactory = _ => Array.Empty<string>() };
         var device = new Option<string?>("--device") { Description = "cpu, cuda, cuda:N or auto" };
-        var output = new Option<FileInfo>("--out") { Description = "vectors file (.npy); labels and paths go next to it", Required = true };
+        var output = new Option<FileInfo>("--out") { Description = "vectors file (.npy); labels, paths and index.json go next to it", Required = true };
+        var images = new Option<string?>("--images")
+        {
+            Description = "embed these images instead of a split: a folder (recursively; DIR/<class>/... gives the label) or a text file of image paths, one per line, relative to it",
+        };
 
-        var command = new Command("embed", "Embed a dataset split with a trained model: vectors.npy, labels.npy, paths.txt")
-            { checkpoint, split, protocol, part, dataRoot, set, device, output };
+        var command = new Command("embed", "Embed a dataset split, or a folder or list of images, with a trained model: vectors.npy, labels.npy, paths.txt")
+            { checkpoint, split, protocol, part, dataRoot, set, device, output, images };
         command.SetAction(parse =>
         {
-            var files = EmbeddingFiles.For(parse.GetValue(output)!.FullName);
-            foreach (string path in new[] { files.VectorsPath, files.LabelsPath, files.PathsPath })
+            var files = EmbeddingFiles.For(parse.GetValue(output)!.FullName); // refuses a name not ending in .npy before any work
+            foreach (string path in new[] { files.VectorsPath, files.LabelsPath, files.PathsPath, files.InfoPath })
                 OutputTarget.EnsureFile(path, "--out");
+            string? given = parse.GetValue(images);
+            if (given is not null)
+                foreach (var (option, name) in new (Option, string)[] { (split, "--split"), (protocol, "--protocol"), (part, "--part") })
+                    if (parse.GetResult(option) is { Implicit: false })
+                        throw new ArgumentException($"{name} chooses a split of the run's dataset; it cannot be combined with --images");
+            var inputs = given is null ? null : ImageInputs.Read(given); // list errors before the model loads
             var overrides = Overrides(parse.GetValue(set)!, parse.GetValue(dataRoot));
             using var trained = TrainedRun.Open(parse.GetValue(checkpoint)!.FullName, overrides, parse.GetValue(device));
+            if (inputs is not null)
+                return EmbedImages(trained, inputs, files);
             var sets = trained.Sets(parse.GetValue(split)!);
             string? wanted = parse.GetValue(protocol);
             var chosen = wanted is null ? sets[0] : sets.FirstOrDefault(s => s.Name == wanted)
@@ -42,18 +56,35 @@ public sealed class EmbedCommand : ICliCommand
             string which = parse.GetValue(part)!;
             if (which == "gallery" && chosen.Gallery is null)
                 throw new ArgumentException($"--part gallery: protocol '{chosen.Name}' searches its images against themselves and has no gallery");
-            var images = which == "queries" || chosen.Gallery is null ? chosen.Queries : chosen.Gallery!;
+            var embedded = which == "queries" || chosen.Gallery is null ? chosen.Queries : chosen.Gallery!;
 
             var run = trained.Run;
-            using var vectors = Embedder.Embed(run.Model, images, run.Options.EmbedBatchSize, run.Device);
-            files.Write(vectors, images.Labels, ImagePaths.All(images, run.Data.Name));
-            string partName = images == chosen.Gallery ? "gallery" : chosen.Gallery is null ? "images" : "queries";
+            using var vectors = Embedder.Embed(run.Model, embedded, run.Options.EmbedBatchSize, run.Device);
+            files.Write(vectors, embedded.Labels, ImagePaths.All(embedded, run.Data.Name), Info(trained, vectors, run.Data.ClassNames));
+            string partName = embedded == chosen.Gallery ? "gallery" : chosen.Gallery is null ? "images" : "queries";
             AnsiConsole.MarkupLineInterpolated($"embedded {vectors.shape[0]} {partName} of {run.Data.Name} {chosen.Name} ({vectors.shape[1]} dimensions) with {trained.Checkpoint}");
-            AnsiConsole.MarkupLineInterpolated($"wrote {files.VectorsPath}, {files.LabelsPath}, {files.PathsPath}");
+            AnsiConsole.MarkupLineInterpolated($"wrote {files.VectorsPath}, {files.LabelsPath}, {files.PathsPath}, {files.InfoPath}");
             return 0;
         });
         return command;
     }
+
+    private static int EmbedImages(TrainedRun trained, ImageInputs inputs, EmbeddingFiles files)
+    {
+        var run = trained.Run;
+        var paths = inputs.Items.Select(i => i.Path).ToList();
+        using var vectors = FileEmbedder.Embed(run.Model, trained.PreprocessLike, paths, run.Options.EmbedBatchSize, run.Device,
+            inputs.Items.Select(i => i.Source).ToList());
+        var names = inputs.ClassNames.Select((name, label) => (name, label)).ToDictionary(p => (long)p.label, p => p.name);
+        files.Write(vectors, inputs.Items.Select(i => i.Label).ToList(), paths, Info(trained, vectors, names.Count == 0 ? null : names));
+        int unknown = inputs.Items.Count(i => i.Label < 0);
+        AnsiConsole.MarkupLineInterpolated($"embedded {vectors.shape[0]} images ({inputs.ClassNames.Count} class folders, {unknown} without a class; {vectors.shape[1]} dimensions) with {trained.Checkpoint}");
+        AnsiConsole.MarkupLineInterpolated($"wrote {files.VectorsPath}, {files.LabelsPath}, {files.PathsPath}, {files.InfoPath}");
+        return 0;
+    }
+
+    private static IndexInfo Info(TrainedRun trained, TorchSharp.torch.Tensor vectors, IReadOnlyDictionary<long, string>? classNames) =>
+        new(trained.Checkpoint, Xbm.Training.Checkpoint.WeightsHash(trained.Checkpoint), vectors.shape[1], vectors.shape[0], classNames);
 
     /// <summary>The --set overrides plus data.root from --data-root.</summary>
     internal static List<string> Overrides(IEnumerable<string> set, DirectoryInfo? dataRoot)

@@ -21,7 +21,10 @@ public sealed class SearchCommand : ICliCommand
     {
         var checkpoint = new Option<DirectoryInfo>("--checkpoint") { Description = "a run folder (its latest checkpoint) or a checkpoint folder", Required = true };
         var index = new Option<FileInfo>("--index") { Description = "vectors .npy written by `xbm embed` (its labels and paths files next to it)", Required = true };
-        var query = new Option<FileInfo?>("--query") { Description = "a query image (JPEG, PNG, ...; for Fashion-MNIST runs a 28×28 grey PNG)" };
+        var query = new Option<string?>("--query")
+        {
+            Description = "a query image (JPEG, PNG, ...; for Fashion-MNIST runs a 28×28 grey PNG), or an item of the index: row:N (its row, from 0) or a path listed in its paths.txt; an index item is left out of its own results",
+        };
         var queries = new Option<FileInfo?>("--queries") { Description = "a text file with one query image path per line (relative paths are relative to the file)" };
         var k = new Option<int>("--k") { Description = "neighbours per query", DefaultValueFactory = _ => 10 };
         var output = new Option<FileInfo?>("--out") { Description = "write the results as CSV (query,rank,index,similarity,label,path) instead of tables" };
@@ -29,49 +32,72 @@ public sealed class SearchCommand : ICliCommand
         var set = new Option<string[]>("--set") { Description = "override a stored key, repeatable", DefaultValueFactory = _ => Array.Empty<string>() };
         var device = new Option<string?>("--device") { Description = "cpu, cuda, cuda:N or auto" };
 
-        var command = new Command("search", "Find the nearest items of query images in an embedded index")
+        var command = new Command("search", "Find the nearest items of query images (or of an item of the index) in an embedded index")
             { checkpoint, index, query, queries, k, output, dataRoot, set, device };
         command.SetAction(parse =>
         {
-            var single = parse.GetValue(query);
+            string? single = parse.GetValue(query);
             var list = parse.GetValue(queries);
             if ((single is null) == (list is null))
-                throw new ArgumentException("give one query image with --query IMAGE or a list of them with --queries LIST.txt");
+                throw new ArgumentException("give one query with --query IMAGE|row:N|INDEXED-PATH or a list of images with --queries LIST.txt");
             int neighbours = parse.GetValue(k);
             if (neighbours < 1)
                 throw new ArgumentException($"--k must be at least 1, got {neighbours}");
             var target = parse.GetValue(output);
             if (target is not null)
                 OutputTarget.EnsureFile(target.FullName, "--out");
-            var paths = single is not null ? new[] { single.FullName } : ReadList(list!.FullName);
-            foreach (string path in paths.Where(p => !File.Exists(p)))
-                throw new FileNotFoundException($"query image not found: {path}", path);
 
+            var listed = list is null ? null : ReadList(list.FullName); // a bad list is named before the index is read
             var files = EmbeddingFiles.For(parse.GetValue(index)!.FullName);
+            if (single is not null && !single.StartsWith("row:", StringComparison.Ordinal) && !File.Exists(single) && !File.Exists(files.VectorsPath))
+                throw new FileNotFoundException($"query image not found: {Path.GetFullPath(single)}", single);
             var (vectors, labels, itemPaths) = files.Read();
             using var ownedVectors = vectors;
-            using var trained = TrainedRun.Open(parse.GetValue(checkpoint)!.FullName, EmbedCommand.Overrides(parse.GetValue(set)!, parse.GetValue(dataRoot)), parse.GetValue(device));
-            var run = trained.Run;
-            if (vectors.shape[1] != run.Model.Dimension)
-                throw new InvalidDataException($"{files.VectorsPath}: holds {vectors.shape[1]}-dimensional vectors but {trained.Checkpoint} embeds to {run.Model.Dimension}; embed the index with this run");
             if (vectors.shape[0] == 0)
                 throw new InvalidDataException($"{files.VectorsPath}: the index is empty");
+            var info = files.ReadInfo();
+            int? row = single is null ? null : IndexRow(single, itemPaths);
+            var paths = row is not null ? new[] { itemPaths[row.Value] }
+                : single is not null ? new[] { Path.GetFullPath(single) } : listed!;
+            if (row is null)
+                foreach (string path in paths.Where(p => !File.Exists(p)))
+                    throw new FileNotFoundException($"query image not found: {path} (nor a path of {files.PathsPath}; use row:N for an item by row)", path);
 
-            using var embedded = Embed(run.Model, run.Data.Test[0].Queries, paths, run.Options.EmbedBatchSize, run.Device);
-            int depth = (int)Math.Min(neighbours, vectors.shape[0]);
-            using var knn = Knn.Search(embedded, vectors, depth);
+            using var trained = TrainedRun.Open(parse.GetValue(checkpoint)!.FullName, EmbedCommand.Overrides(parse.GetValue(set)!, parse.GetValue(dataRoot)), parse.GetValue(device));
+            var run = trained.Run;
+            if (info is null)
+                AnsiConsole.MarkupLineInterpolated($"[yellow]warning:[/] {files.InfoPath} is missing (an index from an older `xbm embed`), so it cannot be checked that {trained.Checkpoint} embedded this index");
+            else
+                CheckSameModel(info, files.InfoPath, trained.Checkpoint);
+            if (vectors.shape[1] != run.Model.Dimension)
+                throw new InvalidDataException($"{files.VectorsPath}: holds {vectors.shape[1]}-dimensional vectors but {trained.Checkpoint} embeds to {run.Model.Dimension}; embed the index with this run");
+            var classNames = info?.ClassNames ?? run.Data.ClassNames;
+
+            using var embedded = row is { } r0 ? ItemVector(vectors, r0)
+                : FileEmbedder.Embed(run.Model, trained.PreprocessLike, paths, run.Options.EmbedBatchSize, run.Device);
+            long available = vectors.shape[0] - (row is null ? 0 : 1);
+            if (available == 0)
+                throw new InvalidDataException($"{files.VectorsPath}: the index holds only the query item itself");
+            int depth = (int)Math.Min(neighbours, available);
+            int searched = (int)Math.Min(depth + (row is null ? 0 : 1), vectors.shape[0]);
+            using var knn = Knn.Search(embedded, vectors, searched);
             var found = knn.Indices.data<long>().ToArray();
             var similarities = knn.Similarities.data<float>().ToArray();
+            // Per query: its neighbours best first, without the query item itself when it is an item of the index.
+            var results = Enumerable.Range(0, paths.Length).Select(q => Enumerable.Range(0, searched)
+                .Select(j => (Item: found[q * searched + j], Similarity: similarities[q * searched + j]))
+                .Where(n => row is null || n.Item != row.Value).Take(depth).ToArray()).ToArray();
+            string QueryName(int q) => row is { } r ? $"row:{r} ({paths[q]})" : paths[q];
 
             if (target is not null)
             {
                 var csv = new StringBuilder("query,rank,index,similarity,label,path\n");
                 for (int q = 0; q < paths.Length; q++)
-                    for (int r = 0; r < depth; r++)
+                    for (int r = 0; r < results[q].Length; r++)
                     {
-                        long item = found[q * depth + r];
+                        var (item, similarity) = results[q][r];
                         csv.Append(Csv(paths[q])).Append(',').Append(r + 1).Append(',').Append(item).Append(',')
-                            .Append(similarities[q * depth + r].ToString("R", CultureInfo.InvariantCulture)).Append(',')
+                            .Append(similarity.ToString("R", CultureInfo.InvariantCulture)).Append(',')
                             .Append(labels[item]).Append(',').Append(Csv(itemPaths[item])).Append('\n');
                     }
                 AtomicFile.WriteAllText(target.FullName, csv.ToString());
@@ -80,14 +106,14 @@ public sealed class SearchCommand : ICliCommand
             }
             for (int q = 0; q < paths.Length; q++)
             {
-                AnsiConsole.MarkupLineInterpolated($"query: {paths[q]}");
+                AnsiConsole.MarkupLineInterpolated($"query: {QueryName(q)}");
                 var table = new Table().AddColumn(new TableColumn("rank").RightAligned())
                     .AddColumn(new TableColumn("similarity").RightAligned()).AddColumn(new TableColumn("label").RightAligned()).AddColumn("path");
-                for (int r = 0; r < depth; r++)
+                for (int r = 0; r < results[q].Length; r++)
                 {
-                    long item = found[q * depth + r];
-                    table.AddRow((r + 1).ToString(CultureInfo.InvariantCulture), similarities[q * depth + r].ToString("F4", CultureInfo.InvariantCulture),
-                        Markup.Escape(LabelName(run.Data.Name, labels[item])), Markup.Escape(itemPaths[item]));
+                    var (item, similarity) = results[q][r];
+                    table.AddRow((r + 1).ToString(CultureInfo.InvariantCulture), similarity.ToString("F4", CultureInfo.InvariantCulture),
+                        Markup.Escape(LabelNames.Format(classNames, labels[item])), Markup.Escape(itemPaths[item]));
                 }
                 AnsiConsole.Write(table);
             }
@@ -95,6 +121,56 @@ public sealed class SearchCommand : ICliCommand
         });
         return command;
     }
+
+    /// <summary>
+    /// The row of the index a --query names: "row:N", or a path listed in the index's paths.txt (as given or as a
+    /// full path); null when it names neither (then it is an image file to embed).
+    /// </summary>
+    internal static int? IndexRow(string query, IReadOnlyList<string> itemPaths)
+    {
+        if (query.StartsWith("row:", StringComparison.Ordinal))
+        {
+            string number = query["row:".Length..];
+            if (!int.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out int row))
+                throw new ArgumentException($"--query {query}: '{number}' is not a row number (row:N, N from 0)");
+            if (row >= itemPaths.Count)
+                throw new ArgumentException($"--query {query}: the index has {itemPaths.Count} rows (row:0 to row:{itemPaths.Count - 1})");
+            return row;
+        }
+        for (int i = 0; i < itemPaths.Count; i++)
+            if (itemPaths[i] == query)
+                return i;
+        string full;
+        try
+        {
+            full = Path.GetFullPath(query);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+        for (int i = 0; i < itemPaths.Count; i++)
+            if (itemPaths[i] == full)
+                return i;
+        return null;
+    }
+
+    /// <summary>Refuses a checkpoint whose weights differ from the ones that embedded the index.</summary>
+    internal static void CheckSameModel(IndexInfo info, string infoPath, string checkpoint)
+    {
+        string hash = Training.Checkpoint.WeightsHash(checkpoint);
+        if (!string.Equals(hash, info.WeightsSha256, StringComparison.OrdinalIgnoreCase))
+            throw new InvalidDataException($"{infoPath}: the index was embedded with {info.Checkpoint} (weights sha256 {Short(info.WeightsSha256)}), "
+                + $"but --checkpoint is {checkpoint} (weights sha256 {Short(hash)}); search with the checkpoint that embedded it, or embed the index again with this one");
+    }
+
+    private static TorchSharp.torch.Tensor ItemVector(TorchSharp.torch.Tensor vectors, int row)
+    {
+        using var view = vectors.narrow(0, row, 1);
+        return view.clone();
+    }
+
+    private static string Short(string hash) => hash.Length > 12 ? hash[..12] : hash;
 
     /// <summary>Reads a query list: one image path per line; blank lines and lines starting with # are skipped.</summary>
     internal static string[] ReadList(string listPath)
@@ -119,27 +195,6 @@ public sealed class SearchCommand : ICliCommand
             throw new InvalidDataException($"{listPath}: lists no query image");
         return paths.ToArray();
     }
-
-    /// <summary>Embeds query image files in batches, preprocessed like <paramref name="like"/>'s images at test time.</summary>
-    internal static Tensor Embed(Xbm.Models.EmbeddingModel model, IImageSet like, IReadOnlyList<string> paths, int batchSize, Device device)
-    {
-        model.eval();
-        using var noGrad = no_grad();
-        var result = empty(paths.Count, model.Dimension, dtype: ScalarType.Float32);
-        for (int start = 0; start < paths.Count; start += batchSize)
-        {
-            using var scope = NewDisposeScope();
-            int size = Math.Min(batchSize, paths.Count - start);
-            var images = QueryImages.Load(paths.Skip(start).Take(size).ToList(), like);
-            result.narrow(0, start, size).copy_(model.forward(images.to(device)).to(ScalarType.Float32).cpu());
-        }
-        return result;
-    }
-
-    private static string LabelName(string dataset, long label) =>
-        dataset == FashionMnist.Name && label >= 0 && label < FashionMnist.ClassNames.Count
-            ? $"{label} ({FashionMnist.ClassNames[(int)label]})"
-            : label.ToString(CultureInfo.InvariantCulture);
 
     private static string Csv(string text) =>
         text.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : text;

@@ -5,7 +5,10 @@ using Xbm.Training;
 
 namespace Xbm.Cli.Commands;
 
-/// <summary>`xbm train`: trains one configuration; re-running with the same --out resumes from the last checkpoint.</summary>
+/// <summary>
+/// `xbm train`: trains one configuration; re-running with the same --out resumes from the last checkpoint, also
+/// with a larger --set iterations=N to continue a finished run (any other change is refused, naming the keys).
+/// </summary>
 public sealed class TrainCommand : ICliCommand
 {
     /// <inheritdoc />
@@ -13,7 +16,7 @@ public sealed class TrainCommand : ICliCommand
     {
         var config = new Option<FileInfo>("--config") { Description = "YAML configuration (see configs/)", Required = true };
         var set = new Option<string[]>("--set") { Description = "override a key, e.g. --set memory.size=1000 (repeatable)", DefaultValueFactory = _ => Array.Empty<string>() };
-        var output = new Option<DirectoryInfo?>("--out") { Description = "run folder (default runs/<config name>); an existing run is resumed" };
+        var output = new Option<DirectoryInfo?>("--out") { Description = "run folder (default runs/<config name>); an existing run is resumed (a larger iterations continues it)" };
         var device = new Option<string?>("--device") { Description = "cpu, cuda, cuda:N or auto (overrides the config)" };
         var fresh = new Option<bool>("--fresh") { Description = "do not resume: refuse if the run folder already has checkpoints" };
 

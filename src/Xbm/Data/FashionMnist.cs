@@ -93,7 +93,10 @@ public static class FashionMnist
         EvaluationSet? validationSet = validation.Count == 0
             ? null
             : new EvaluationSet("validation", Build(data, validation, options, TensorAugmentation.None), null, RecallAt);
-        return new DatasetSplits(Name, trainSet, validationSet, [new EvaluationSet("test", testSet, null, RecallAt)]);
+        return new DatasetSplits(Name, trainSet, validationSet, [new EvaluationSet("test", testSet, null, RecallAt)])
+        {
+            ClassNames = ClassNames.Select((name, label) => (name, label)).ToDictionary(p => (long)p.label, p => p.name),
+        };
     }
 
     /// <summary>

@@ -12,7 +12,8 @@ namespace Xbm.Models;
 ///   freeze_bn: false          # BatchNorm layers stay in eval mode while training
 ///   freeze_bn_affine: false   # also no gradient for the BatchNorm scale and shift (needs freeze_bn)
 ///   frozen_stages: 0          # freeze the stem and the next stages: 1 = stem only, …
-///   weights: weights/resnet50.safetensors   # ImageNet weights for the backbone (docs/weights.md)
+///   weights: weights/resnet50.safetensors   # ImageNet weights for the backbone (docs/weights.md), or a run
+///                                           # folder / checkpoint folder of this tool: its model (backbone and head)
 ///   strict: true              # fail on missing or unexpected keys (classifier heads are always ignored)
 ///   transform_input: true     # googlenet, bn_inception: take ImageNet-normalised RGB
 ///   width: 32                 # small_cnn: channels of the first stage
@@ -35,9 +36,10 @@ public static class ModelFactory
     /// <summary>
     /// Creates the model described by <paramref name="model"/> (unknown keys are errors). <paramref name="inputChannels"/>
     /// is the dataset's channel count (small_cnn adapts to it; the ImageNet backbones need 3). When weights are
-    /// loaded, <paramref name="weightsLoaded"/> receives the report.
+    /// loaded, <paramref name="weightsLoaded"/> receives the report. With <paramref name="loadWeights"/> false the
+    /// starting weights (model.weights) are neither looked for nor loaded: for a model whose checkpoint is loaded next.
     /// </summary>
-    public static EmbeddingModel Create(ConfigSection model, long? inputChannels = null, Action<LoadReport>? weightsLoaded = null)
+    public static EmbeddingModel Create(ConfigSection model, long? inputChannels = null, Action<LoadReport>? weightsLoaded = null, bool loadWeights = true)
     {
         string name = model.Choice("backbone", "small_cnn", BackboneNames.ToArray());
         long dimension = model.Long("dimension", DefaultDimension(name), min: 1);
@@ -56,15 +58,21 @@ public static class ModelFactory
 
         if (freezeAffine && !freezeBn)
             throw model.Error("freeze_bn_affine", "needs freeze_bn: true");
-        if (weights is { Length: 0 } || weights is "none" or "null" or "~")
+        if (weights is { Length: 0 } || weights is "none" or "null" or "~" || !loadWeights)
             weights = null;
         if (!isSmall && inputChannels is { } c && c != 3)
             throw model.Error("backbone", $"{name} takes 3-channel RGB images but the dataset has {c} channel(s); use small_cnn or convert the images to RGB");
-        string? weightsPath = null;
+        string? weightsPath = null, checkpoint = null;
         if (weights is not null)
         {
             weightsPath = ResolvePath(weights);
-            if (!File.Exists(weightsPath))
+            if (Directory.Exists(weightsPath))
+            {
+                checkpoint = CheckpointWeights.Resolve(weightsPath) ?? throw model.Error("weights",
+                    $"{weightsPath}: a folder, but neither a checkpoint of this tool (model.safetensors, trainer.json) nor a run folder with one (checkpoints/latest)");
+                weightsPath = null;
+            }
+            else if (!File.Exists(weightsPath))
                 throw model.Error("weights", $"file not found: {weightsPath}");
         }
 
@@ -96,11 +104,31 @@ public static class ModelFactory
                 backbone.FreezeBatchNorm(freezeAffine);
             if (frozenStages > 0)
                 backbone.FreezeStages(frozenStages);
-            return new EmbeddingModel(backbone, dimension);
         }
         catch
         {
             backbone.Dispose();
+            throw;
+        }
+        var embedding = new EmbeddingModel(backbone, dimension);
+        try
+        {
+            if (checkpoint is not null)
+            {
+                try
+                {
+                    weightsLoaded?.Invoke(CheckpointWeights.Load(embedding, checkpoint, strict));
+                }
+                catch (InvalidDataException e)
+                {
+                    throw model.Error("weights", e.Message);
+                }
+            }
+            return embedding;
+        }
+        catch
+        {
+            embedding.Dispose();
             throw;
         }
     }

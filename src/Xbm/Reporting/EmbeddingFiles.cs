@@ -6,29 +6,36 @@ namespace Xbm.Reporting;
 
 /// <summary>
 /// The files `xbm embed` writes and `xbm search` reads: the vectors (.npy, float32 N×d), their labels (.npy, int64 N)
-/// and their image paths (text, one per line, in row order). For <c>vectors.npy</c> the companions are
-/// <c>labels.npy</c> and <c>paths.txt</c> in the same folder; for any other name <c>STEM.npy</c> they are
-/// <c>STEM.labels.npy</c> and <c>STEM.paths.txt</c>. Each file is written atomically, the vectors last, so a
+/// and their image paths (text, one per line, in row order), plus a record of the model that embedded them
+/// (<see cref="IndexInfo"/>). For <c>vectors.npy</c> the companions are <c>labels.npy</c>, <c>paths.txt</c> and
+/// <c>index.json</c> in the same folder; for any other name <c>STEM.npy</c> they are <c>STEM.labels.npy</c>,
+/// <c>STEM.paths.txt</c> and <c>STEM.index.json</c>. Each file is written atomically, the vectors last, so a
 /// complete vectors file means its companions are complete too.
 /// </summary>
 /// <param name="VectorsPath">The vectors file.</param>
 /// <param name="LabelsPath">The labels file.</param>
 /// <param name="PathsPath">The paths file.</param>
-public sealed record EmbeddingFiles(string VectorsPath, string LabelsPath, string PathsPath)
+/// <param name="InfoPath">The record of the embedding model (JSON).</param>
+public sealed record EmbeddingFiles(string VectorsPath, string LabelsPath, string PathsPath, string InfoPath)
 {
-    /// <summary>The file names that belong with <paramref name="vectorsPath"/>.</summary>
+    /// <summary>The file names that belong with <paramref name="vectorsPath"/>, which must end in .npy.</summary>
     public static EmbeddingFiles For(string vectorsPath)
     {
         string full = Path.GetFullPath(vectorsPath);
+        if (!Path.GetExtension(full).Equals(".npy", StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException($"{vectorsPath}: the index is written as NumPy .npy only (vectors.npy, labels.npy, paths.txt); give a name ending in .npy");
         string folder = Path.GetDirectoryName(full)!;
         string stem = Path.GetFileNameWithoutExtension(full);
         return stem == "vectors"
-            ? new EmbeddingFiles(full, Path.Combine(folder, "labels.npy"), Path.Combine(folder, "paths.txt"))
-            : new EmbeddingFiles(full, Path.Combine(folder, stem + ".labels.npy"), Path.Combine(folder, stem + ".paths.txt"));
+            ? new EmbeddingFiles(full, Path.Combine(folder, "labels.npy"), Path.Combine(folder, "paths.txt"), Path.Combine(folder, "index.json"))
+            : new EmbeddingFiles(full, Path.Combine(folder, stem + ".labels.npy"), Path.Combine(folder, stem + ".paths.txt"), Path.Combine(folder, stem + ".index.json"));
     }
 
-    /// <summary>Writes the three files: <paramref name="vectors"/> (N×d, stored as float32), labels and paths (N each).</summary>
-    public void Write(Tensor vectors, IReadOnlyList<long> labels, IReadOnlyList<string> paths)
+    /// <summary>
+    /// Writes the files: <paramref name="vectors"/> (N×d, stored as float32), labels and paths (N each), and
+    /// <paramref name="info"/> when given.
+    /// </summary>
+    public void Write(Tensor vectors, IReadOnlyList<long> labels, IReadOnlyList<string> paths, IndexInfo? info = null)
     {
         if (vectors.dim() != 2)
             throw new ArgumentException($"vectors must be N×d, got [{string.Join(", ", vectors.shape)}]", nameof(vectors));
@@ -43,9 +50,16 @@ public sealed record EmbeddingFiles(string VectorsPath, string LabelsPath, strin
         foreach (string path in paths)
             text.Append(path).Append('\n');
         AtomicFile.WriteAllText(PathsPath, text.ToString());
+        if (info is not null)
+            info.Write(InfoPath);
+        else if (File.Exists(InfoPath))
+            File.Delete(InfoPath); // a stale record would describe another model
         using var floats = vectors.to(ScalarType.Float32);
         Npy.Write(VectorsPath, floats);
     }
+
+    /// <summary>The record of the model that embedded the index, or null for an index written without one.</summary>
+    public IndexInfo? ReadInfo() => File.Exists(InfoPath) ? IndexInfo.Read(InfoPath) : null;
 
     /// <summary>
     /// Reads the three files and checks they agree (a float32 N×d matrix, N int64 labels, N paths); errors name the

@@ -357,8 +357,7 @@ public static class RunReport
                 context.Page.Heading(3, $"{labels[i]}: protocol '{set.Name}'");
                 context.AddImage(file, $"retrieval examples of {labels[i]}",
                     $"{Path.GetFileName(trained.Checkpoint)}: {hits} of {examples.Count} queries have a correct nearest item");
-                Func<long, string> name = label => data.Name == FashionMnist.Name && label >= 0 && label < FashionMnist.ClassNames.Count
-                    ? $"{label} {FashionMnist.ClassNames[(int)label]}" : label.ToString(CultureInfo.InvariantCulture);
+                Func<long, string> name = data.LabelName;
                 var header = new List<string> { "query", "label" };
                 header.AddRange(Enumerable.Range(1, examples.Max(e => e.Neighbours.Count)).Select(r => $"#{r}"));
                 context.Page.Table(header, examples.Select(e =>

@@ -7,12 +7,15 @@ public sealed record StudyArm(string Name, IReadOnlyList<string> Overrides)
 {
     /// <summary>
     /// Parses "NAME: key=value; key=value" (the overrides are separated by semicolons, so values may hold
-    /// commas, e.g. lists). "NAME" alone is an arm with no overrides.
+    /// commas, e.g. lists). "NAME" alone is an arm with no overrides; a text without a colon that holds a
+    /// "key=value" is an error (the overrides would otherwise be silently ignored).
     /// </summary>
     public static StudyArm Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         int colon = text.IndexOf(':');
+        if (colon < 0 && text.Contains('=', StringComparison.Ordinal))
+            throw new ArgumentException($"arm '{text.Trim()}': no colon after the name, so its overrides would be ignored; expected the form \"NAME: key=value; ...\"");
         string name = (colon < 0 ? text : text[..colon]).Trim();
         if (name.Length == 0)
             throw new ArgumentException($"arm '{text}': the name is empty (expected \"NAME: key=value; key=value\")");

@@ -51,6 +51,13 @@ public sealed class TrainedRun : IDisposable
         }
     }
 
+    /// <summary>
+    /// A set whose test-time preprocessing image files given by the user get (`embed --images`, `search --query`):
+    /// the first test protocol's queries, or the training images when the dataset has no test protocol (every
+    /// set of a run preprocesses alike at test time).
+    /// </summary>
+    public Data.IImageSet PreprocessLike => Run.Data.Test.Count > 0 ? Run.Data.Test[0].Queries : Run.Data.Train;
+
     /// <summary>The evaluation sets of a split: "test" (every protocol), "validation" or "train" (the training images searched against themselves).</summary>
     public IReadOnlyList<Data.EvaluationSet> Sets(string split) => split switch
     {

@@ -132,6 +132,16 @@ public static class Checkpoint
         }
     }
 
+    /// <summary>The SHA-256 (lower-case hex) of a checkpoint's model weights file, which identifies the model it embeds with.</summary>
+    public static string WeightsHash(string checkpoint)
+    {
+        string path = Path.Combine(checkpoint, "model.safetensors");
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"{checkpoint}: no model.safetensors", path);
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
+    }
+
     /// <summary>Writes a model's state dict (parameters and buffers) to .safetensors.</summary>
     public static void SaveModel(string path, EmbeddingModel model) => SafeTensors.Save(path, model.state_dict());
 

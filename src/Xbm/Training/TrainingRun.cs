@@ -118,7 +118,8 @@ public sealed class TrainingRun : IDisposable
         long channels;
         using (var probe = data.Train.Load(new[] { 0 }, augment: false, 0))
             channels = probe.shape[1];
-        var model = ModelFactory.Create(config.Section("model", ConfigLoader.ShorthandKey("model")), channels, report => observer?.OnMessage($"weights: {report}"));
+        var model = ModelFactory.Create(config.Section("model", ConfigLoader.ShorthandKey("model")), channels, report => observer?.OnMessage($"weights: {report}"),
+            loadWeights: !forEvaluation); // evaluation loads a checkpoint: the starting weights need not exist any more
         model.to(device);
         var loss = LossRegistry.Create(config.Section("loss"), config.Section("miner"));
         var driftOptions = config.Has("drift") ? DriftMonitorOptions.FromConfig(config.Section("drift"), (ulong)seed) : null;
@@ -183,8 +184,8 @@ public sealed class TrainingRun : IDisposable
         string resolved = ConfigLoader.ToYaml(config.Values.ToDictionary(p => p.Key, p => p.Value));
         if (!forEvaluation)
         {
-            if (File.Exists(stored) && Checkpoint.Latest(folder) is not null && File.ReadAllText(stored) != resolved)
-                throw new ConfigException($"{folder}: this run folder holds a run with a different configuration ({stored}); choose another --out or delete the folder");
+            if (File.Exists(stored) && Checkpoint.Latest(folder) is { } latest && File.ReadAllText(stored) != resolved)
+                CheckResumable(folder, stored, resolved, latest, options.Iterations, observer);
             AtomicFile.WriteAllText(stored, resolved);
         }
 
@@ -192,6 +193,27 @@ public sealed class TrainingRun : IDisposable
         var trainer = new Trainer(options, model, loss, memory, data.Train, sampler, device, folder, evaluateWhileTraining ? evaluator : null, observer,
             AdaptiveStart(options.Memory, drift), drift);
         return new TrainingRun(folder, options, data, model, loss, memory, device, trainer, evaluator, drift);
+    }
+
+    /// <summary>
+    /// A run folder with checkpoints may be resumed with the configuration it was trained with, or with only
+    /// "iterations" changed (to at least the checkpoint's iteration: training continues from it). Any other change
+    /// is refused, naming each differing key with its old and new value.
+    /// </summary>
+    private static void CheckResumable(string folder, string stored, string resolved, string latest, long iterations, ITrainingObserver? observer)
+    {
+        var changes = ConfigDiff.Between(ConfigLoader.Parse(File.ReadAllText(stored), stored).Values, ConfigLoader.Parse(resolved, "the new configuration").Values);
+        var refused = changes.Where(c => c.Key != "iterations").ToList();
+        if (refused.Count > 0)
+            throw new ConfigException($"{folder}: holds a run with another configuration ({stored}): {string.Join("; ", refused)}; "
+                + "only iterations may change to continue a run: choose another --out, or delete the folder");
+        if (changes.Count == 0)
+            return;
+        long reached = Checkpoint.ReadInfo(latest).Iteration;
+        var change = changes[0];
+        if (iterations < reached)
+            throw new ConfigException($"{folder}: {change}, but the run has already reached iteration {reached} ({latest}); ask for at least {reached} iterations, or choose another --out");
+        observer?.OnMessage($"{change}: continuing the run from its checkpoint at iteration {reached}");
     }
 
     /// <summary>

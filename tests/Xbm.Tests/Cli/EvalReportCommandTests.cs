@@ -64,6 +64,16 @@ public sealed class EvalReportCommandTests(TinyRuns runs)
     }
 
     [Fact]
+    public void ReportOfAFolderRunNamesTheClassFolders()
+    {
+        string folder = Path.Combine(runs.Scratch("report-folder"), "out");
+        CliRunner.Succeeds("report", runs.Files, "--out", folder, "--grid-queries", "2", "--grid-k", "2");
+        string page = System.Net.WebUtility.HtmlDecode(File.ReadAllText(Path.Combine(folder, "report.html")));
+        Assert.DoesNotContain("no retrieval grid", page);
+        Assert.Matches(@"[34] \((dog|eel)\)", page);
+    }
+
+    [Fact]
     public void MissingFilesAreNamedInTheErrors()
     {
         string folder = runs.Scratch("errors");

@@ -72,4 +72,38 @@ public sealed class EmbeddingFilesTests : IDisposable
         using var data2 = Vectors();
         Assert.Throws<ArgumentException>(() => files.Write(data2, Labels, ["a", "b\nc", "d", "e"]));
     }
+
+    [Fact]
+    public void IndexRecordRoundTripsAndAStaleOneIsRemoved()
+    {
+        var files = EmbeddingFiles.For(Path.Combine(_folder, "gallery.npy"));
+        Assert.Equal(Path.Combine(_folder, "gallery.index.json"), files.InfoPath);
+        Assert.Equal(Path.Combine(_folder, "index.json"), EmbeddingFiles.For(Path.Combine(_folder, "vectors.npy")).InfoPath);
+        var info = new IndexInfo("/runs/a/checkpoints/iter-00000010", new string('a', 64), 3, 4, new Dictionary<long, string> { [5] = "dog", [7] = "eel" });
+        using (var data = Vectors())
+            files.Write(data, Labels, Paths, info);
+        var read = files.ReadInfo()!;
+        Assert.Equal((info.Checkpoint, info.WeightsSha256, 3L, 4L), (read.Checkpoint, read.WeightsSha256, read.Dimension, read.Count));
+        Assert.Equal("eel", read.ClassNames![7]);
+        Assert.Contains("\"weights_sha256\"", File.ReadAllText(files.InfoPath));
+
+        // Rewritten without a record: the old one would describe another model.
+        using (var data = Vectors())
+            files.Write(data, Labels, Paths);
+        Assert.Null(files.ReadInfo());
+
+        File.WriteAllText(files.InfoPath, "{ not json");
+        Assert.Contains(files.InfoPath, Assert.Throws<InvalidDataException>(() => files.ReadInfo()).Message);
+    }
+
+    [Theory]
+    [InlineData("vectors.txt")]
+    [InlineData("vectors")]
+    [InlineData("vectors.npz")]
+    public void OnlyNpyNamesAreAccepted(string name)
+    {
+        var error = Assert.Throws<ArgumentException>(() => EmbeddingFiles.For(Path.Combine(_folder, name)));
+        Assert.Contains(name, error.Message);
+        Assert.Contains(".npy only", error.Message);
+    }
 }

@@ -99,6 +99,9 @@ public sealed class StudyRunnerTests : IDisposable
         Assert.Empty(StudyArm.Parse("plain").Overrides);
         Assert.Throws<ArgumentException>(() => StudyArm.Parse(": a=b"));
         Assert.Contains("not key=value", Assert.Throws<ArgumentException>(() => StudyArm.Parse("x: nonsense")).Message);
+        string noColon = Assert.Throws<ArgumentException>(() => StudyArm.Parse("late memory.start_iteration=500")).Message;
+        Assert.Contains("arm 'late memory.start_iteration=500'", noColon);
+        Assert.Contains("\"NAME: key=value; ...\"", noColon);
         var runner = new StudyRunner(new StudyOptions { ConfigPath = "unused.yaml", Folder = _temp.Path });
         Assert.Contains("share the folder", Assert.Throws<ArgumentException>(() => runner.Run(new[] { StudyArm.Parse("a b"), StudyArm.Parse("a-b") })).Message);
     }

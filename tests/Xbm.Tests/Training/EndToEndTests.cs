@@ -39,6 +39,7 @@ public sealed class EndToEndTests : IDisposable
             first.Trainer.Run();
         var changed = ConfigLoader.Parse(TestPaths.TinyConfig(false, 10), "tiny.yaml", new[] { "optimizer.lr=0.01" });
         var error = Assert.Throws<ConfigException>(() => TrainingRun.Create(changed, run));
-        Assert.Contains("different configuration", error.Message);
+        Assert.Contains("another configuration", error.Message);
+        Assert.Contains("optimizer.lr: 1.0e-3 → 0.01", error.Message);
     }
 }

@@ -18,6 +18,7 @@ namespace Xbm.Data.Manifest;
 /// <c>ratio_min</c>, <c>ratio_max</c>, <c>flip</c>), <c>on_bad_image</c> (fail | skip), <c>workers</c>,
 /// <c>check_files</c>, <c>validation_fraction</c>, <c>recall_at</c>, <c>inshop_min_train_images</c>,
 /// <c>vehicleid_protocol</c> (dml | reid), <c>vehicleid_repeats</c>, <c>vehicleid_seed</c>.
+/// configs/examples/folder.yaml and csv.yaml show each key with its default and a comment.
 /// </remarks>
 public static class DatasetReaders
 {
@@ -123,7 +124,7 @@ public static class DatasetReaders
             new FileImageSet(manifest.EntriesOf(p.Queries), options),
             p.Gallery is null ? null : new FileImageSet(manifest.EntriesOf(p.Gallery), options),
             recallAt ?? p.RecallAt)).ToList();
-        return new DatasetSplits(manifest.Name, new FileImageSet(train, options), validationSet, tests);
+        return new DatasetSplits(manifest.Name, new FileImageSet(train, options), validationSet, tests) { ClassNames = manifest.ClassNames };
     }
 
     /// <summary>Reads the image options of a data section (presets, sizes, normalisation, augmentation).</summary>
