@@ -150,7 +150,10 @@ public sealed class TrainingRun : IDisposable
             // With P and the data checked above, what remains is K against the classes' sizes.
             throw samplerSection.Error("images_per_class", e.Message);
         }
-        var evaluator = new RetrievalEvaluation(data, device, options.EmbedBatchSize);
+        var evaluator = new RetrievalEvaluation(data, device, options.EmbedBatchSize)
+        {
+            Progress = observer is null ? null : (what, done, total) => observer.OnProgress($"evaluating {what}", done, total),
+        };
 
         Directory.CreateDirectory(folder);
         string stored = Path.Combine(folder, "config.yaml");
