@@ -46,7 +46,8 @@ public sealed class DriftCommand : ICliCommand
             var progress = new ConsoleProgress("drift", iterations);
             TrainingResult result;
             using (var run = TrainingRun.Create(root, folder, parse.GetValue(device), progress, evaluateWhileTraining: parse.GetValue(evaluate)))
-                result = progress.Run(() => run.Trainer.Run(resume: true));
+            using (Interruption.WatchCheckpoint(() => run.Trainer.CurrentCheckpoint))
+                result = progress.Run(() => run.Trainer.Run(resume: true, Interruption.Token));
             var samples = TrainingLog.ReadDrift(folder);
             string plot = Path.Combine(folder, "drift.png");
             DriftPlot.Save(plot, samples, $"Feature drift: {Path.GetFileNameWithoutExtension(file.Name)}");
