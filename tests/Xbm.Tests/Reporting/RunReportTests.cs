@@ -98,4 +98,26 @@ public sealed class RunReportTests : IDisposable
         string empty = Directory.CreateDirectory(Path.Combine(_folder, "empty")).FullName;
         Assert.Contains("not a run folder", Assert.Throws<FileNotFoundException>(() => RunReport.Write([empty], Path.Combine(_folder, "out"))).Message);
     }
+
+    [Fact]
+    public void OneEvaluationPerRunGivesOneBarChartInsteadOfOnePointCurves()
+    {
+        string baseline = SyntheticRuns.Write(_folder, "baseline", seed: 0, memory: false, drift: false, iterations: 50);
+        string xbm = SyntheticRuns.Write(_folder, "xbm", seed: 0, memory: true, drift: false, iterations: 50, finalRecall: 0.85);
+        var result = RunReport.Write([baseline, xbm], Path.Combine(_folder, "out"), new ReportOptions { RetrievalGrids = false });
+        var images = result.Images.Select(Path.GetFileName).ToList();
+        Assert.Contains("eval_final.png", images);
+        Assert.DoesNotContain(images, i => i!.StartsWith("eval_recall", StringComparison.Ordinal) || i.StartsWith("eval_map", StringComparison.Ordinal));
+        Assert.Contains("each run was evaluated once", File.ReadAllText(result.HtmlPath));
+        Assert.Equal(result.Images.Count, ReportAssertions.AllImagesResolve(result.HtmlPath));
+    }
+
+    [Fact]
+    public void ASingleLoggedStepIsDrawnAsBars()
+    {
+        string baseline = SyntheticRuns.Write(_folder, "baseline", seed: 0, memory: false, drift: false, iterations: 10);
+        var result = RunReport.Write([baseline], Path.Combine(_folder, "out"), new ReportOptions { RetrievalGrids = false });
+        Assert.Contains(Path.Combine(_folder, "out", "loss.png"), result.Images);
+        Assert.Contains("one value per run (iteration 10), so bars instead of curves", File.ReadAllText(result.HtmlPath));
+    }
 }
