@@ -85,7 +85,7 @@ public sealed class ConsoleProgress : ITrainingObserver
             if (double.IsFinite(r.MemoryLossPerPair))
                 text.Append(Number(r.MemoryLossPerPair)).Append("/pair, ");
             text.Append((m.Positives + m.Negatives).ToString("N0", CultureInfo.InvariantCulture)).Append(" pairs, ")
-                .Append(m.Fill.ToString("P0", CultureInfo.InvariantCulture)).Append(" full)");
+                .Append((100 * m.Fill).ToString("F0", CultureInfo.InvariantCulture)).Append("% full)");
         }
         return text.ToString();
     }

@@ -85,7 +85,7 @@ public sealed class DatasetsCommand : ICliCommand
     {
         var manifest = report.Manifest;
         AnsiConsole.MarkupLineInterpolated($"[bold]{manifest.Name}[/] at {manifest.Root}");
-        var table = new Table().AddColumn("split").AddColumn(new TableColumn("images").RightAligned()).AddColumn(new TableColumn("classes").RightAligned());
+        var table = new Table().AddColumn("split").AddColumn(ConsoleTable.Number("images")).AddColumn(ConsoleTable.Number("classes"));
         foreach (var count in report.Counts)
             table.AddRow(Markup.Escape(count.Part.Name), count.Images.ToString("N0"), count.Classes.ToString("N0"));
         AnsiConsole.Write(table);

@@ -114,9 +114,9 @@ public sealed class DemoCommand : ICliCommand
         if (curves.Values.Any(c => c.Count > 0))
             CurvePlot.Save(plot, "Fashion-MNIST zero-shot test Recall@1 (mean over seeds)", "iteration", "Recall@1 (%)", curves);
 
-        var table = new Table().Title("Fashion-MNIST zero-shot: no memory vs XBM (mean ± std over seeds)").AddColumn("arm").AddColumn("seeds");
+        var table = new Table().AddColumn(new TableColumn("arm").NoWrap()).AddColumn(ConsoleTable.Number("seeds"));
         foreach (var (_, header, _) in columns)
-            table.AddColumn(new TableColumn(header).RightAligned());
+            table.AddColumn(ConsoleTable.Number(header));
         foreach (string arm in comparison.Arms)
             table.AddRow(new[] { arm, comparison.Runs.Count(r => r.Arm == arm).ToString(CultureInfo.InvariantCulture) }
                 .Concat(columns.Select(c =>
@@ -124,7 +124,7 @@ public sealed class DemoCommand : ICliCommand
                     var (mean, std, n) = comparison.Summary(arm, c.Item1);
                     return n == 0 ? "-" : n == 1 ? c.Item3(mean) : $"{c.Item3(mean)} ± {c.Item3(std)}";
                 })).Select(Markup.Escape).ToArray());
-        AnsiConsole.Write(table);
+        ConsoleTable.Write("Fashion-MNIST zero-shot: no memory vs XBM (mean ± std over seeds)", table);
         AnsiConsole.MarkupLineInterpolated($"summary: {Path.Combine(folder, "summary.md")} and summary.csv");
         if (File.Exists(plot))
             AnsiConsole.MarkupLineInterpolated($"plot: {plot}");

@@ -59,7 +59,7 @@ public sealed class EvalCommand : ICliCommand
                         PrintPerClass(protocol.Name, run.Data.Name, perLabel);
                 }
             });
-            Report.PrintMetrics($"{chosen} ({parse.GetValue(split)})", metrics);
+            Report.PrintMetrics($"{ConsoleTable.FitPath(chosen)} ({parse.GetValue(split)})", metrics);
             if (csvFile is not null)
             {
                 AtomicFile.WriteAllText(csvFile.FullName, csv.ToString());
@@ -87,10 +87,10 @@ public sealed class EvalCommand : ICliCommand
         string title = perLabel.Count <= PerClassRows
             ? $"Recall@1 per class, protocol '{protocol}'"
             : $"Recall@1 per class, protocol '{protocol}': the {PerClassRows} lowest of {perLabel.Count} classes (--per-class-csv writes all)";
-        var table = new Table().Title(Markup.Escape(title)).AddColumn(new TableColumn("class").RightAligned());
+        var table = new Table().AddColumn(ConsoleTable.Number("class"));
         if (dataset == FashionMnist.Name)
             table.AddColumn("name");
-        table.AddColumn(new TableColumn("queries").RightAligned()).AddColumn(new TableColumn("Recall@1 %").RightAligned());
+        table.AddColumn(ConsoleTable.Number("queries")).AddColumn(ConsoleTable.Number("Recall@1 %"));
         foreach (var c in shown)
         {
             var cells = new List<string> { c.Label.ToString(CultureInfo.InvariantCulture) };
@@ -100,6 +100,6 @@ public sealed class EvalCommand : ICliCommand
             cells.Add(Report.Percent(c.Recall));
             table.AddRow(cells.Select(Markup.Escape).ToArray());
         }
-        AnsiConsole.Write(table);
+        ConsoleTable.Write(title, table);
     }
 }

@@ -79,8 +79,8 @@ public sealed class SearchCommand : ICliCommand
             for (int q = 0; q < paths.Length; q++)
             {
                 AnsiConsole.MarkupLineInterpolated($"query: {paths[q]}");
-                var table = new Table().AddColumn(new TableColumn("rank").RightAligned())
-                    .AddColumn(new TableColumn("similarity").RightAligned()).AddColumn(new TableColumn("label").RightAligned()).AddColumn("path");
+                var table = new Table().AddColumn(ConsoleTable.Number("rank"))
+                    .AddColumn(ConsoleTable.Number("similarity")).AddColumn(new TableColumn("label").RightAligned()).AddColumn("path");
                 for (int r = 0; r < depth; r++)
                 {
                     long item = found[q * depth + r];
