@@ -44,7 +44,9 @@ public sealed class EvalCommand : ICliCommand
             var options = new EvaluationOptions { ComputeNmi = parse.GetValue(nmi), PerClassRecall = classes };
             var metrics = new Dictionary<string, double>();
             var csv = new StringBuilder("protocol,label,queries,recall_at_1\n");
-            run.Evaluator.EvaluateSets(run.Model, parse.GetValue(split)!, options, (protocol, count, report) =>
+            ITrainingObserver progress = new ConsoleProgress("eval", 0);
+            run.Evaluator.Progress = (what, done, total) => progress.OnProgress($"embedding {what}", done, total);
+            run.Evaluator.EvaluateSets(run.Model, parse.GetValue(split)!, options, Interruption.Token, (protocol, count, report) =>
             {
                 AnsiConsole.MarkupLineInterpolated($"{Describe(protocol, report)}");
                 string prefix = count > 1 ? protocol.Name + "/" : "";

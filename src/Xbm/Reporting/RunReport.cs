@@ -252,6 +252,10 @@ public static class RunReport
             context.Plot("batch_loss.png", "Batch loss", "loss", runs.Select((r, i) => (labels[i], Series(r, "batch_loss"))), "loss of the queries against the mini-batch");
             context.Plot("memory_loss.png", "Memory loss", "loss", runs.Select((r, i) => (labels[i], Series(r, "memory_loss"))),
                 "loss of the queries against the memory (from the memory's start iteration; scales with the memory size under sum reduction)");
+            context.Plot("loss_per_pair.png", "Loss per contributing pair", "loss / pair",
+                runs.SelectMany((r, i) => new[] { ($"{labels[i]} batch", Series(r, "batch_loss_per_pair")), ($"{labels[i]} memory", Series(r, "memory_loss_per_pair")) })
+                    .Where(s => s.Item2.Any(p => double.IsFinite(p.Y))),
+                "the summed losses divided by their contributing pairs: unlike the sums, these do not grow as the memory fills (sum_per_query reduction only)");
         }
         context.Page.EndGallery();
         if (!any)

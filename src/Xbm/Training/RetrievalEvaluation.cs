@@ -28,7 +28,7 @@ public sealed class RetrievalEvaluation : IEvaluator
     public bool ComputeNmi { get; init; }
 
     /// <summary>Receives (what, images embedded, total) while embedding, e.g. ("test", 12000, 35000); null = silent.</summary>
-    public Action<string, long, long>? Progress { get; init; }
+    public Action<string, long, long>? Progress { get; set; }
 
     /// <inheritdoc />
     public IReadOnlyDictionary<string, double> Evaluate(EmbeddingModel model, string split) => Evaluate(model, split, CancellationToken.None);

@@ -21,7 +21,7 @@ public sealed class RunReportTests : IDisposable
         var result = RunReport.Write([baseline, xbm], Path.Combine(_folder, "out"));
 
         string html = File.ReadAllText(result.HtmlPath);
-        foreach (string plot in new[] { "loss.png", "batch_loss.png", "memory_loss.png", "eval_recall_at_1.png", "eval_map_at_r.png",
+        foreach (string plot in new[] { "loss.png", "batch_loss.png", "memory_loss.png", "loss_per_pair.png", "eval_recall_at_1.png", "eval_map_at_r.png",
                      "memory_fill.png", "memory_age.png", "memory_positives.png", "memory_negatives.png", "memory_similarity.png", "drift_xbm.png" })
         {
             Assert.Contains(Path.Combine(_folder, "out", plot), result.Images);
