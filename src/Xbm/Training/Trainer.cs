@@ -153,6 +153,8 @@ public sealed class Trainer
                 Save(t, samplerState, optimizer, memoryStarted, skipped);
                 savedAt = t;
             }
+            if (last) // the training time survives a final evaluation that fails or is interrupted
+                WriteSummary(new TrainingResult(t, finalMetrics, clock.Elapsed.TotalSeconds, imagesSeen / Math.Max(1e-9, clock.Elapsed.TotalSeconds), skipped, start));
             if (_evaluator is not null && (last || (_options.EvaluateEvery > 0 && t % _options.EvaluateEvery == 0)))
             {
                 try

@@ -112,6 +112,7 @@ public sealed class TrainerSafetyTests : IDisposable
         Assert.Empty(observer.Steps);
         Assert.Equal(0.625, result.FinalMetrics["test"]["Recall@1"]);
         Assert.Single(TrainingLog.ReadEvaluations(_folder), e => e.Metric == "Recall@1");
+        Assert.True(result.TrainingSeconds > 0, "the training time recorded before the failed evaluation is kept");
     }
 
     [Fact]
