@@ -21,6 +21,45 @@ public static class ConsoleTable
         AnsiConsole.Write(table);
     }
 
+    /// <summary>
+    /// Writes a grid of text: one row per item, first column its name. When the console is too narrow for every
+    /// column at its full width, the grid is written transposed (one column per item, one row per column), so no
+    /// value is ever folded, cut or dropped.
+    /// </summary>
+    /// <param name="title">Printed on its own line above the table (optional).</param>
+    /// <param name="headers">Column headers, the first naming the items.</param>
+    /// <param name="rows">One row per item, as many cells as headers; markup is escaped.</param>
+    public static void WriteGrid(string? title, IReadOnlyList<string> headers, IReadOnlyList<IReadOnlyList<string>> rows)
+    {
+        ArgumentNullException.ThrowIfNull(headers);
+        ArgumentNullException.ThrowIfNull(rows);
+        if (rows.Any(r => r.Count != headers.Count))
+            throw new ArgumentException($"every row needs {headers.Count} cells", nameof(rows));
+        bool wide = Width(headers, rows) <= AnsiConsole.Profile.Width;
+        var table = new Table();
+        if (wide)
+        {
+            table.AddColumn(new TableColumn(Markup.Escape(headers[0])).NoWrap());
+            foreach (string header in headers.Skip(1))
+                table.AddColumn(Number(header));
+            foreach (var row in rows)
+                table.AddRow(row.Select(Markup.Escape).ToArray());
+        }
+        else
+        {
+            table.AddColumn(new TableColumn("").NoWrap());
+            foreach (var row in rows)
+                table.AddColumn(Number(row[0]));
+            for (int c = 1; c < headers.Count; c++)
+                table.AddRow(new[] { headers[c] }.Concat(rows.Select(r => r[c])).Select(Markup.Escape).ToArray());
+        }
+        Write(title, table);
+    }
+
+    /// <summary>The width of a bordered table with every cell on one line: per column its widest cell plus padding and a border.</summary>
+    private static int Width(IReadOnlyList<string> headers, IReadOnlyList<IReadOnlyList<string>> rows) =>
+        1 + Enumerable.Range(0, headers.Count).Sum(c => 3 + rows.Select(r => r[c].Length).Append(headers[c].Length).Max());
+
     /// <summary>A path shortened to fit a title or cell line of the console (about two thirds of its width, at least 40 characters).</summary>
     public static string FitPath(string path) => ShortPath.Fit(path, Math.Max(40, AnsiConsole.Profile.Width * 2 / 3));
 }

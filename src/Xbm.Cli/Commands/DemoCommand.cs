@@ -114,17 +114,14 @@ public sealed class DemoCommand : ICliCommand
         if (curves.Values.Any(c => c.Count > 0))
             CurvePlot.Save(plot, "Fashion-MNIST zero-shot test Recall@1 (mean over seeds)", "iteration", "Recall@1 (%)", curves);
 
-        var table = new Table().AddColumn(new TableColumn("arm").NoWrap()).AddColumn(ConsoleTable.Number("seeds"));
-        foreach (var (_, header, _) in columns)
-            table.AddColumn(ConsoleTable.Number(header));
-        foreach (string arm in comparison.Arms)
-            table.AddRow(new[] { arm, comparison.Runs.Count(r => r.Arm == arm).ToString(CultureInfo.InvariantCulture) }
-                .Concat(columns.Select(c =>
-                {
-                    var (mean, std, n) = comparison.Summary(arm, c.Item1);
-                    return n == 0 ? "-" : n == 1 ? c.Item3(mean) : $"{c.Item3(mean)} ± {c.Item3(std)}";
-                })).Select(Markup.Escape).ToArray());
-        ConsoleTable.Write("Fashion-MNIST zero-shot: no memory vs XBM (mean ± std over seeds)", table);
+        var headers = new[] { "arm", "seeds" }.Concat(columns.Select(c => c.Item2)).ToList();
+        var rows = comparison.Arms.Select(arm => (IReadOnlyList<string>)new[] { arm, comparison.Runs.Count(r => r.Arm == arm).ToString(CultureInfo.InvariantCulture) }
+            .Concat(columns.Select(c =>
+            {
+                var (mean, std, n) = comparison.Summary(arm, c.Item1);
+                return n == 0 ? "-" : n == 1 ? c.Item3(mean) : $"{c.Item3(mean)} ± {c.Item3(std)}";
+            })).ToList()).ToList();
+        ConsoleTable.WriteGrid("Fashion-MNIST zero-shot: no memory vs XBM (mean ± std over seeds)", headers, rows);
         AnsiConsole.MarkupLineInterpolated($"summary: {Path.Combine(folder, "summary.md")} and summary.csv");
         if (File.Exists(plot))
             AnsiConsole.MarkupLineInterpolated($"plot: {plot}");

@@ -67,6 +67,25 @@ public sealed class ConsoleOutputTests
     }
 
     [Fact]
+    public void AGridTooWideForTheConsoleIsTransposedWithEveryValueWhole()
+    {
+        var headers = new[] { "arm", "seeds", "R@1 %", "R@2 %", "R@4 %", "R@8 %", "R-Prec %", "MAP@R %", "train time", "peak memory" };
+        var rows = new IReadOnlyList<string>[]
+        {
+            ["no memory", "3", "91.75 ± 0.22", "95.39 ± 0.14", "97.30 ± 0.15", "98.42 ± 0.12", "45.38 ± 0.93", "32.76 ± 0.73", "402 ± 12 s", "812 ± 3 MiB"],
+            ["XBM", "3", "92.07 ± 1.33", "95.58 ± 0.74", "97.46 ± 0.35", "98.52 ± 0.09", "45.90 ± 3.78", "32.60 ± 4.31", "455 ± 20 s", "1021 ± 5 MiB"],
+        };
+        string narrow = Render(80, () => ConsoleTable.WriteGrid("Fashion-MNIST zero-shot: no memory vs XBM (mean ± std over seeds)", headers, rows));
+        Assert.All(narrow.Split('\n'), line => Assert.True(line.TrimEnd().Length <= 80, $"line wider than 80: {line}"));
+        foreach (string cell in rows.SelectMany(r => r).Concat(headers.Skip(1)))
+            Assert.Contains(cell, narrow);
+        Assert.Contains(narrow.Split('\n'), l => l.Contains("R@1 %") && l.Contains("91.75 ± 0.22") && l.Contains("92.07 ± 1.33"));
+
+        string wide = Render(200, () => ConsoleTable.WriteGrid(null, headers, rows));
+        Assert.Contains(wide.Split('\n'), l => l.Contains("R@1 %") && l.Contains("MAP@R %") && l.Contains("peak memory"));
+    }
+
+    [Fact]
     public void StepLinesShowBatchAndMemoryLossesApartWithPerPairMeans()
     {
         var pairs = new PairStatistics(40, 80, 0.8, 0.1);
