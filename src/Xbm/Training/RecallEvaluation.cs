@@ -51,7 +51,7 @@ public sealed class RecallEvaluation : IEvaluator
             var referenceLabels = set.Gallery?.Labels ?? set.Queries.Labels;
             long available = referenceLabels.Count - (gallery is null ? 1 : 0);
             int depth = (int)Math.Min(set.RecallAt.Max(), Math.Max(1, available));
-            var knn = Knn.Search(queries, gallery, depth);
+            var knn = Knn.Search(queries, gallery, depth, new KnnOptions { Progress = Report(split, set, " k-NN search"), Cancel = cancel });
             using var results = new RetrievalResults(knn.Indices, knn.Similarities, set.Queries.Labels, referenceLabels, gallery is null);
             string prefix = sets.Count > 1 ? set.Name + "/" : "";
             foreach (int k in set.RecallAt.Distinct().Order())

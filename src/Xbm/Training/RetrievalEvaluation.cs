@@ -67,7 +67,8 @@ public sealed class RetrievalEvaluation : IEvaluator
             using var scope = NewDisposeScope();
             var queries = Embedder.Embed(model, set.Queries, _batchSize, _device, Report(split, set, set.Gallery is null ? "" : " queries"), cancel);
             var gallery = set.Gallery is null ? null : Embedder.Embed(model, set.Gallery, _batchSize, _device, Report(split, set, " gallery"), cancel);
-            using var report = RetrievalEvaluator.Evaluate(queries, set.Queries.Labels, gallery, set.Gallery?.Labels, set.RecallAt, options);
+            var search = options with { Knn = options.Knn with { Progress = Report(split, set, " k-NN search"), Cancel = cancel } };
+            using var report = RetrievalEvaluator.Evaluate(queries, set.Queries.Labels, gallery, set.Gallery?.Labels, set.RecallAt, search);
             use(set, sets.Count, report);
         }
     }
