@@ -138,6 +138,29 @@ public sealed class TrainerSafetyTests : IDisposable
         Assert.Equal(Enumerable.Range(8, 5).Select(i => (long)i), resumed.Steps.Select(s => s.Iteration));
     }
 
+    /// <summary>Cancels the run while it evaluates, and honours the request as the real evaluators do (between batches).</summary>
+    private sealed class CancellingEvaluator(CancellationTokenSource source) : IEvaluator
+    {
+        public IReadOnlyDictionary<string, double> Evaluate(EmbeddingModel model, string split) => Evaluate(model, split, CancellationToken.None);
+
+        public IReadOnlyDictionary<string, double> Evaluate(EmbeddingModel model, string split, CancellationToken cancel)
+        {
+            source.Cancel();
+            cancel.ThrowIfCancellationRequested();
+            return new Dictionary<string, double>();
+        }
+    }
+
+    [Fact]
+    public void CancellingDuringAPeriodicEvaluationCheckpointsItsIteration()
+    {
+        using var cancel = new CancellationTokenSource();
+        var options = Options(12) with { EvaluateEvery = 4 }; // checkpoints every 10: none due at 4
+        var e = Assert.Throws<TrainingInterruptedException>(() => Build(options, new CancellingEvaluator(cancel)).Run(cancel: cancel.Token));
+        Assert.Equal(4, e.Iteration);
+        Assert.Equal(4, Checkpoint.ReadInfo(Checkpoint.Latest(_folder)!).Iteration);
+    }
+
     [Fact]
     public void StepReportsCarryLossesPerContributingPair()
     {
