@@ -23,8 +23,9 @@ public static class ConsoleTable
 
     /// <summary>
     /// Writes a grid of text: one row per item, first column its name. When the console is too narrow for every
-    /// column at its full width, the grid is written transposed (one column per item, one row per column), so no
-    /// value is ever folded, cut or dropped.
+    /// column at its full width, the grid is written transposed (one column per item, one row per column), and when
+    /// that does not fit either, as one line per item ("name: header value, ..."), so no value is ever folded, cut or
+    /// dropped.
     /// </summary>
     /// <param name="title">Printed on its own line above the table (optional).</param>
     /// <param name="headers">Column headers, the first naming the items.</param>
@@ -35,7 +36,32 @@ public static class ConsoleTable
         ArgumentNullException.ThrowIfNull(rows);
         if (rows.Any(r => r.Count != headers.Count))
             throw new ArgumentException($"every row needs {headers.Count} cells", nameof(rows));
-        bool wide = Width(headers, rows) <= AnsiConsole.Profile.Width;
+        int width = AnsiConsole.Profile.Width;
+        bool wide = Width(headers, rows) <= width;
+        var transposed = Enumerable.Range(1, headers.Count - 1)
+            .Select(c => (IReadOnlyList<string>)new[] { headers[c] }.Concat(rows.Select(r => r[c])).ToList()).ToList();
+        if (!wide && Width(new[] { headers[0] }.Concat(rows.Select(r => r[0])).ToList(), transposed) > width)
+        {
+            if (!string.IsNullOrEmpty(title))
+                AnsiConsole.MarkupLine("[bold]" + Markup.Escape(title) + "[/]");
+            // Lines break only between "header value" entries, indented under the item's name.
+            foreach (var row in rows)
+            {
+                var line = new System.Text.StringBuilder(row[0] + ":");
+                for (int c = 1; c < headers.Count; c++)
+                {
+                    string entry = $" {headers[c]} {row[c]}{(c < headers.Count - 1 ? "," : "")}";
+                    if (line.Length + entry.Length > width && line.Length > 2)
+                    {
+                        AnsiConsole.WriteLine(line.ToString());
+                        line.Clear().Append(' ');
+                    }
+                    line.Append(entry);
+                }
+                AnsiConsole.WriteLine(line.ToString());
+            }
+            return;
+        }
         var table = new Table();
         if (wide)
         {
@@ -47,11 +73,11 @@ public static class ConsoleTable
         }
         else
         {
-            table.AddColumn(new TableColumn("").NoWrap());
+            table.AddColumn(new TableColumn(Markup.Escape(headers[0])).NoWrap());
             foreach (var row in rows)
                 table.AddColumn(Number(row[0]));
-            for (int c = 1; c < headers.Count; c++)
-                table.AddRow(new[] { headers[c] }.Concat(rows.Select(r => r[c])).Select(Markup.Escape).ToArray());
+            foreach (var row in transposed)
+                table.AddRow(row.Select(Markup.Escape).ToArray());
         }
         Write(title, table);
     }

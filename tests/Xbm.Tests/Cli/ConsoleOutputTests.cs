@@ -33,6 +33,10 @@ public sealed class ConsoleOutputTests
         }
     }
 
+    /// <summary>The text with line breaks (and the spaces around them) read as one space.</summary>
+    private static string Unwrapped(string output) =>
+        System.Text.RegularExpressions.Regex.Replace(output, @" *\r?\n *", " ");
+
     [Fact]
     public void PathsAreShortenedByWholeFolders()
     {
@@ -54,16 +58,22 @@ public sealed class ConsoleOutputTests
     }
 
     [Fact]
-    public void NumberColumnsDoNotFoldInANarrowConsole()
+    public void TheDriftTableKeepsEveryColumnAndNumberWholeInANarrowConsole()
     {
-        var table = new Table().AddColumn(ConsoleTable.Number("Δt"));
-        foreach (long t in new[] { 100, 800, 1500, 2300, 3000 })
-            table.AddColumn(ConsoleTable.Number($"t = {t}"));
-        table.AddRow("1000", "0.00123", "0.000456", "0.0000789", "1.23e-05", "4.56e-06");
-        string output = Render(64, () => ConsoleTable.Write("Feature drift D(t, Δt) (mean squared distance of L2-normalised probe embeddings)", table));
-        foreach (string cell in new[] { "t = 3000", "0.00123", "0.000456", "0.0000789", "1.23e-05", "4.56e-06" })
-            Assert.Contains(cell, output);
-        Assert.Contains("probe embeddings)", output);
+        var headers = new[] { "Δt", "t = 100", "t = 800", "t = 1500", "t = 2300", "t = 3000" };
+        var rows = new IReadOnlyList<string>[]
+        {
+            ["10", "0.00123", "0.000456", "0.0000789", "1.23e-05", "4.56e-06"],
+            ["1000", "-", "-", "0.0000789", "1.23e-05", "4.56e-06"],
+        };
+        foreach (int width in new[] { 80, 40 })
+        {
+            string output = Render(width, () => ConsoleTable.WriteGrid("Feature drift D(t, Δt) (mean squared distance of L2-normalised probe embeddings)", headers, rows));
+            foreach (string cell in headers.Concat(rows[0]))
+                Assert.Contains(cell, output);
+            Assert.Contains("Feature drift D(t, Δt) (mean squared distance of L2-normalised probe embeddings)", Unwrapped(output));
+            Assert.All(output.Split('\n'), line => Assert.True(line.TrimEnd().Length <= width, $"line wider than {width}: {line}"));
+        }
     }
 
     [Fact]
@@ -83,6 +93,13 @@ public sealed class ConsoleOutputTests
 
         string wide = Render(200, () => ConsoleTable.WriteGrid(null, headers, rows));
         Assert.Contains(wide.Split('\n'), l => l.Contains("R@1 %") && l.Contains("MAP@R %") && l.Contains("peak memory"));
+
+        // Too narrow even transposed: one line per item, every value whole.
+        string lines = Render(30, () => ConsoleTable.WriteGrid(null, headers, rows));
+        Assert.All(lines.Split('\n'), line => Assert.True(line.TrimEnd().Length <= 30, $"line wider than 30: {line}"));
+        Assert.Contains("no memory: seeds 3, R@1 % 91.75 ± 0.22, R@2 % 95.39 ± 0.14", Unwrapped(lines));
+        Assert.Contains("peak memory 1021 ± 5 MiB", Unwrapped(lines));
+        Assert.Contains(lines.Split('\n'), l => l.Trim() == "R@1 % 91.75 ± 0.22,"); // an entry is never split
     }
 
     [Fact]
