@@ -123,7 +123,10 @@ public sealed class StudyRunner
         using (var run = TrainingRun.Create(config, folder, _options.Device, start, evaluateWhileTraining: false))
         {
             var result = Wrap is null ? run.Trainer.Run(resume: true, Cancel) : Wrap(label, () => run.Trainer.Run(resume: true, Cancel));
-            IEvaluator evaluator = _options.FullMetrics ? run.Evaluator : new RecallEvaluation(run.Data, run.Device, run.Options.EmbedBatchSize);
+            IEvaluator evaluator = _options.FullMetrics ? run.Evaluator : new RecallEvaluation(run.Data, run.Device, run.Options.EmbedBatchSize)
+            {
+                Progress = (what, done, total) => start.OnProgress($"evaluating {what}", done, total),
+            };
             var splits = _options.Splits.Where(s => s != "validation" || run.Data.Validation is not null).ToArray();
             foreach (string split in splits)
                 foreach (var (name, value) in evaluator.Evaluate(run.Model, split, Cancel))
@@ -219,5 +222,7 @@ public sealed class StudyRunner
         public void OnEvaluation(long iteration, string split, IReadOnlyDictionary<string, double> metrics) => inner?.OnEvaluation(iteration, split, metrics);
 
         public void OnMessage(string message) => inner?.OnMessage(message);
+
+        public void OnProgress(string phase, long done, long total) => inner?.OnProgress(phase, done, total);
     }
 }
