@@ -42,7 +42,7 @@ public static class CliApp
         }
         catch (OperationCanceledException) when (Interruption.Token.IsCancellationRequested)
         {
-            AnsiConsole.MarkupLine("[yellow]interrupted[/]");
+            AnsiConsole.MarkupLine("[yellow]interrupted during an evaluation; trained runs keep their checkpoints: run the same command again to resume[/]");
             return Interruption.ExitCode;
         }
         catch (Exception e) when (UserError(e) is string message)
