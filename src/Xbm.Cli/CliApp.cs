@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Spectre.Console;
 using Xbm.Cli.Commands;
 using Xbm.Configuration;
+using Xbm.Training;
 
 namespace Xbm.Cli;
 
@@ -21,11 +22,12 @@ public static class CliApp
         return root;
     }
 
-    /// <summary>Runs the tool; returns the process exit code (0 success, 1 failure, 2 bad input).</summary>
+    /// <summary>Runs the tool; returns the process exit code (0 success, 1 failure, 2 bad input, 130/143 interrupted by SIGINT/SIGTERM).</summary>
     public static int Run(string[] args)
     {
         if (Console.IsOutputRedirected)
             AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 160); // logs and CI: do not wrap tables at 80 columns
+        using var interruption = Interruption.Install();
         try
         {
             var parse = BuildRoot().Parse(args);
@@ -38,7 +40,18 @@ public static class CliApp
             if (parse.CommandResult.Command is not RootCommand)
                 Xbm.Runtime.NativeLibraryCheck.EnsureTorchLoads();
             // Our handler below turns user errors into one-line messages; bugs keep their stack trace.
-            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            // Signals are ours too (Interruption): training stops at a step boundary after a checkpoint.
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
+        }
+        catch (TrainingInterruptedException e)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[yellow]{e.Message}[/]");
+            return Interruption.ExitCode;
+        }
+        catch (OperationCanceledException) when (Interruption.Token.IsCancellationRequested)
+        {
+            AnsiConsole.MarkupLine("[yellow]interrupted during an evaluation; trained runs keep their checkpoints: run the same command again to resume[/]");
+            return Interruption.ExitCode;
         }
         catch (Exception e) when (UserError(e) is string message)
         {

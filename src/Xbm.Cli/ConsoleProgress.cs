@@ -52,8 +52,7 @@ public sealed class ConsoleProgress : ITrainingObserver
     {
         if (_firstIteration < 0)
             _firstIteration = r.Iteration - 1;
-        string memory = r.Memory is null ? "" : $" mem {r.Memory.Fill:P0} ({r.Memory.Negatives} neg)";
-        string text = $"{_label} it {r.Iteration}/{_iterations} loss {r.Loss.ToString("F4", CultureInfo.InvariantCulture)}{memory} {r.ImagesPerSecond:F0} img/s";
+        string text = $"{_label} it {r.Iteration}/{_iterations} {Losses(r)} {r.ImagesPerSecond:F0} img/s";
         if (_task is not null)
         {
             _task.Description = Markup.Escape(text);
@@ -67,6 +66,56 @@ public sealed class ConsoleProgress : ITrainingObserver
             Console.WriteLine($"{text} eta {eta:hh\\:mm\\:ss}");
         }
     }
+
+    /// <summary>
+    /// The losses of a step, batch and memory apart, each as the reduced value and, when the reduction is a sum
+    /// over pairs, the mean per contributing pair: "batch 0.8123 (0.0203/pair)  memory 512.3 (0.0412/pair, 1,243,000
+    /// pairs, 37% full)". The summed memory loss grows with the memory; its per-pair mean does not.
+    /// </summary>
+    public static string Losses(StepReport r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        var text = new System.Text.StringBuilder();
+        text.Append(r.Memory is null ? "loss " : "batch ").Append(Number(r.BatchLoss));
+        if (double.IsFinite(r.BatchLossPerPair))
+            text.Append(" (").Append(Number(r.BatchLossPerPair)).Append("/pair)");
+        if (r.Memory is { } m)
+        {
+            text.Append("  memory ").Append(Number(r.MemoryLoss)).Append(" (");
+            if (double.IsFinite(r.MemoryLossPerPair))
+                text.Append(Number(r.MemoryLossPerPair)).Append("/pair, ");
+            text.Append((m.Positives + m.Negatives).ToString("N0", CultureInfo.InvariantCulture)).Append(" pairs, ")
+                .Append((100 * m.Fill).ToString("F0", CultureInfo.InvariantCulture)).Append("% full)");
+        }
+        return text.ToString();
+    }
+
+    private static string Number(double value) => !double.IsFinite(value) ? "-"
+        : Math.Abs(value) >= 100 ? value.ToString("F1", CultureInfo.InvariantCulture) : value.ToString("F4", CultureInfo.InvariantCulture);
+
+    /// <summary>Interval of progress lines during long phases (evaluation) when the console is not interactive.</summary>
+    public TimeSpan ProgressEvery { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <inheritdoc />
+    public void OnProgress(string phase, long done, long total)
+    {
+        if (_task is not null)
+        {
+            _task.Description = Markup.Escape($"{_label} {phase}: {done:N0}/{total:N0} images");
+            return;
+        }
+        lock (_throttles)
+        {
+            if (!_throttles.TryGetValue(phase, out var throttle) || (done < _lastDone.GetValueOrDefault(phase)))
+                _throttles[phase] = throttle = new Runtime.ThrottledProgress(ProgressEvery,
+                    (d, t) => Console.WriteLine($"{_label} {phase}: {d.ToString("N0", CultureInfo.InvariantCulture)}/{t.ToString("N0", CultureInfo.InvariantCulture)} images"));
+            _lastDone[phase] = done;
+            throttle.Report(done, total);
+        }
+    }
+
+    private readonly Dictionary<string, Runtime.ThrottledProgress> _throttles = new();
+    private readonly Dictionary<string, long> _lastDone = new();
 
     /// <inheritdoc />
     public void OnEvaluation(long iteration, string split, IReadOnlyDictionary<string, double> metrics)

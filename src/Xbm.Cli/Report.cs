@@ -10,10 +10,10 @@ public static class Report
     /// <summary>Prints metrics as percentages.</summary>
     public static void PrintMetrics(string title, IReadOnlyDictionary<string, double> metrics)
     {
-        var table = new Table().Title(Markup.Escape(title)).AddColumn("metric").AddColumn(new TableColumn("%").RightAligned());
+        var table = new Table().AddColumn("metric").AddColumn(ConsoleTable.Number("%"));
         foreach (var (name, value) in metrics)
             table.AddRow(Markup.Escape(name), Percent(value));
-        AnsiConsole.Write(table);
+        ConsoleTable.Write(title, table);
     }
 
     /// <summary>Prints the outcome of a training run and where its files are.</summary>

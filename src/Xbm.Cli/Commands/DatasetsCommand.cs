@@ -70,7 +70,7 @@ public sealed class DatasetsCommand : ICliCommand
     {
         var dataset = new Option<string>("--dataset") { Description = $"Layout: {string.Join(", ", DatasetReaders.Names)}", Required = true };
         var root = new Option<string>("--root") { Description = "The dataset's root folder (for csv: the CSV file or a folder with manifest.csv)", Required = true };
-        var decode = new Option<bool>("--decode") { Description = "Also decode every image to find unreadable ones (slower)" };
+        var decode = new Option<bool>("--decode") { Description = "Decode every image in full (slower); by default each image's header and end marker are read" };
         var workers = new Option<int>("--workers") { Description = "Threads for the file checks", DefaultValueFactory = _ => Environment.ProcessorCount };
         var minTrain = new Option<int>("--inshop-min-train-images")
         {
@@ -115,7 +115,7 @@ public sealed class DatasetsCommand : ICliCommand
     {
         var manifest = report.Manifest;
         AnsiConsole.MarkupLineInterpolated($"[bold]{manifest.Name}[/] at {manifest.Root}");
-        var table = new Table().AddColumn("split").AddColumn(new TableColumn("images").RightAligned()).AddColumn(new TableColumn("classes").RightAligned());
+        var table = new Table().AddColumn("split").AddColumn(ConsoleTable.Number("images")).AddColumn(ConsoleTable.Number("classes"));
         foreach (var count in report.Counts)
             table.AddRow(Markup.Escape(count.Part.Name), count.Images.ToString("N0"), count.Classes.ToString("N0"));
         AnsiConsole.Write(table);
@@ -123,6 +123,8 @@ public sealed class DatasetsCommand : ICliCommand
             AnsiConsole.MarkupLineInterpolated($"protocol [bold]{protocol.Name}[/]: {protocol.Queries.Name}{(protocol.Gallery is null ? " (self-retrieval)" : $" -> {protocol.Gallery.Name}")}, Recall@{string.Join(",", protocol.RecallAt)}");
         foreach (string note in manifest.Notes)
             AnsiConsole.MarkupLineInterpolated($"[blue]note:[/] {note}");
+        foreach (string warning in manifest.Warnings)
+            AnsiConsole.MarkupLineInterpolated($"[yellow]warning:[/] {warning}");
 
         foreach (var group in report.Problems.GroupBy(p => (p.Severity, p.Kind)).OrderByDescending(g => g.Key.Severity))
         {

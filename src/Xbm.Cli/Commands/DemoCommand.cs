@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using Spectre.Console;
 using Xbm.Configuration;
 using Xbm.IO;
@@ -69,13 +70,27 @@ public sealed class DemoCommand : ICliCommand
                 var clock = Stopwatch.StartNew();
                 var result = TrainCommand.Train(root, runFolder, device, $"{arm} s{seed}", plainEvery: 250);
                 clock.Stop();
-                var metrics = new Dictionary<string, double>(result.FinalMetrics.TryGetValue("test", out var test) ? test : new Dictionary<string, double>())
+                string resultPath = Path.Combine(runFolder, ResultFileName);
+                Dictionary<string, double> metrics;
+                if (result.Reused && ReadResult(resultPath) is { } recorded)
                 {
-                    ["train_seconds"] = result.TrainingSeconds,
-                    ["total_seconds"] = clock.Elapsed.TotalSeconds,
-                    ["images_per_second"] = result.ImagesPerSecond,
-                    ["peak_resident_bytes"] = ProcessMemory.PeakResidentBytes(),
-                };
+                    metrics = recorded;
+                    AnsiConsole.MarkupLineInterpolated($"{arm}, seed {seed}: finished earlier; reusing its recorded metrics ({resultPath})");
+                }
+                else
+                {
+                    metrics = new Dictionary<string, double>(result.FinalMetrics.TryGetValue("test", out var test) ? test : new Dictionary<string, double>())
+                    {
+                        ["train_seconds"] = result.TrainingSeconds,
+                        ["total_seconds"] = clock.Elapsed.TotalSeconds,
+                        ["images_per_second"] = result.ImagesPerSecond,
+                        ["peak_resident_bytes"] = ProcessMemory.PeakResidentBytes(),
+                    };
+                    if (result.Reused)
+                        AnsiConsole.MarkupLineInterpolated($"{arm}, seed {seed}: finished earlier; reusing its recorded metrics ({Path.Combine(runFolder, Trainer.SummaryFileName)}; train time as recorded, peak memory of this process)");
+                    AtomicFile.WriteAllText(resultPath, JsonSerializer.Serialize(metrics.Where(p => double.IsFinite(p.Value)).ToDictionary(p => p.Key, p => p.Value),
+                        new JsonSerializerOptions { WriteIndented = true }));
+                }
                 comparison.Add(new ArmRun(arm, seed, metrics, runFolder));
                 points.AddRange(TrainingLog.ReadEvaluations(runFolder).Where(e => e.Split == "test" && e.Metric == "Recall@1").Select(e => (e.Iteration, e.Value)));
             }
@@ -100,22 +115,36 @@ public sealed class DemoCommand : ICliCommand
         if (curves.Values.Any(c => c.Count > 0))
             CurvePlot.Save(plot, "Fashion-MNIST zero-shot test Recall@1 (mean over seeds)", "iteration", "Recall@1 (%)", curves);
 
-        var table = new Table().Title("Fashion-MNIST zero-shot: no memory vs XBM (mean ± std over seeds)").AddColumn("arm").AddColumn("seeds");
-        foreach (var (_, header, _) in columns)
-            table.AddColumn(new TableColumn(header).RightAligned());
-        foreach (string arm in comparison.Arms)
-            table.AddRow(new[] { arm, comparison.Runs.Count(r => r.Arm == arm).ToString(CultureInfo.InvariantCulture) }
-                .Concat(columns.Select(c =>
-                {
-                    var (mean, std, n) = comparison.Summary(arm, c.Item1);
-                    return n == 0 ? "-" : n == 1 ? c.Item3(mean) : $"{c.Item3(mean)} ± {c.Item3(std)}";
-                })).Select(Markup.Escape).ToArray());
-        AnsiConsole.Write(table);
+        var headers = new[] { "arm", "seeds" }.Concat(columns.Select(c => c.Item2)).ToList();
+        var rows = comparison.Arms.Select(arm => (IReadOnlyList<string>)new[] { arm, comparison.Runs.Count(r => r.Arm == arm).ToString(CultureInfo.InvariantCulture) }
+            .Concat(columns.Select(c =>
+            {
+                var (mean, std, n) = comparison.Summary(arm, c.Item1);
+                return n == 0 ? "-" : n == 1 ? c.Item3(mean) : $"{c.Item3(mean)} ± {c.Item3(std)}";
+            })).ToList()).ToList();
+        ConsoleTable.WriteGrid("Fashion-MNIST zero-shot: no memory vs XBM (mean ± std over seeds)", headers, rows);
         AnsiConsole.MarkupLineInterpolated($"summary: {Path.Combine(folder, "summary.md")} and summary.csv");
         if (File.Exists(plot))
             AnsiConsole.MarkupLineInterpolated($"plot: {plot}");
         AnsiConsole.MarkupLineInterpolated($"runs (metrics.csv, evaluations.csv, tensorboard/, checkpoints/): {folder}/<arm>-seed<N>/");
         return 0;
+    }
+
+    /// <summary>The file each demo run records its row of the comparison in (test metrics, times, peak memory).</summary>
+    public const string ResultFileName = "demo-result.json";
+
+    private static Dictionary<string, double>? ReadResult(string path)
+    {
+        if (!File.Exists(path))
+            return null;
+        try
+        {
+            return JsonSerializer.Deserialize<Dictionary<string, double>>(File.ReadAllText(path));
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     /// <summary>

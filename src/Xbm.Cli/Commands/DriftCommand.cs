@@ -48,7 +48,8 @@ public sealed class DriftCommand : ICliCommand
             var progress = new ConsoleProgress("drift", iterations);
             TrainingResult result;
             using (var run = TrainingRun.Create(root, folder, parse.GetValue(device), progress, evaluateWhileTraining: parse.GetValue(evaluate)))
-                result = progress.Run(() => run.Trainer.Run(resume: true));
+            using (Interruption.WatchCheckpoint(() => run.Trainer.CurrentCheckpoint))
+                result = progress.Run(() => run.Trainer.Run(resume: true, Interruption.Token));
             var samples = TrainingLog.ReadDrift(folder);
             string plot = Path.Combine(folder, "drift.png");
             DriftPlot.Save(plot, samples, $"Feature drift: {Path.GetFileNameWithoutExtension(file.Name)}");
@@ -111,17 +112,15 @@ public sealed class DriftCommand : ICliCommand
             AnsiConsole.MarkupLine("no drift measured (the run is shorter than the smallest Δt?)");
             return;
         }
-        var table = new Table().Title("Feature drift D(t, Δt) (mean squared distance of L2-normalised probe embeddings)").AddColumn("Δt");
         var iterations = samples.Select(s => s.Iteration).Distinct().Order().ToList();
         var shown = new[] { 0, iterations.Count / 4, iterations.Count / 2, 3 * iterations.Count / 4, iterations.Count - 1 }.Distinct().Select(i => iterations[i]).ToList();
-        foreach (long t in shown)
-            table.AddColumn(new TableColumn($"t = {t}").RightAligned());
-        foreach (var group in samples.GroupBy(s => s.Delta).OrderBy(g => g.Key))
+        var headers = new[] { "Δt" }.Concat(shown.Select(t => $"t = {t}")).ToList();
+        var rows = samples.GroupBy(s => s.Delta).OrderBy(g => g.Key).Select(group =>
         {
             var byIteration = group.ToDictionary(s => s.Iteration, s => s.Drift);
-            table.AddRow(new[] { group.Key.ToString(CultureInfo.InvariantCulture) }
-                .Concat(shown.Select(t => byIteration.TryGetValue(t, out var v) ? v.ToString("G3", CultureInfo.InvariantCulture) : "-")).ToArray());
-        }
-        AnsiConsole.Write(table);
+            return (IReadOnlyList<string>)new[] { group.Key.ToString(CultureInfo.InvariantCulture) }
+                .Concat(shown.Select(t => byIteration.TryGetValue(t, out var v) ? v.ToString("G3", CultureInfo.InvariantCulture) : "-")).ToList();
+        }).ToList();
+        ConsoleTable.WriteGrid("Feature drift D(t, Δt) (mean squared distance of L2-normalised probe embeddings)", headers, rows);
     }
 }

@@ -47,7 +47,9 @@ public sealed class EvalCommand : ICliCommand
             var options = new EvaluationOptions { ComputeNmi = parse.GetValue(nmi), PerClassRecall = classes };
             var metrics = new Dictionary<string, double>();
             var csv = new StringBuilder("protocol,label,queries,recall_at_1\n");
-            run.Evaluator.EvaluateSets(run.Model, parse.GetValue(split)!, options, (protocol, count, report) =>
+            ITrainingObserver progress = new ConsoleProgress("eval", 0);
+            run.Evaluator.Progress = (what, done, total) => progress.OnProgress($"embedding {what}", done, total);
+            run.Evaluator.EvaluateSets(run.Model, parse.GetValue(split)!, options, Interruption.Token, (protocol, count, report) =>
             {
                 AnsiConsole.MarkupLineInterpolated($"{Describe(protocol, report)}");
                 string prefix = count > 1 ? protocol.Name + "/" : "";
@@ -62,7 +64,7 @@ public sealed class EvalCommand : ICliCommand
                         PrintPerClass(protocol.Name, run.Data.Name, perLabel);
                 }
             });
-            Report.PrintMetrics($"{chosen} ({parse.GetValue(split)})", metrics);
+            Report.PrintMetrics($"{ConsoleTable.FitPath(chosen)} ({parse.GetValue(split)})", metrics);
             if (csvFile is not null)
             {
                 AtomicFile.WriteAllText(csvFile.FullName, csv.ToString());
@@ -90,10 +92,10 @@ public sealed class EvalCommand : ICliCommand
         string title = perLabel.Count <= PerClassRows
             ? $"Recall@1 per class, protocol '{protocol}'"
             : $"Recall@1 per class, protocol '{protocol}': the {PerClassRows} lowest of {perLabel.Count} classes (--per-class-csv writes all)";
-        var table = new Table().Title(Markup.Escape(title)).AddColumn(new TableColumn("class").RightAligned());
+        var table = new Table().AddColumn(ConsoleTable.Number("class"));
         if (dataset == FashionMnist.Name)
             table.AddColumn("name");
-        table.AddColumn(new TableColumn("queries").RightAligned()).AddColumn(new TableColumn("Recall@1 %").RightAligned());
+        table.AddColumn(ConsoleTable.Number("queries")).AddColumn(ConsoleTable.Number("Recall@1 %"));
         foreach (var c in shown)
         {
             var cells = new List<string> { c.Label.ToString(CultureInfo.InvariantCulture) };
@@ -103,6 +105,6 @@ public sealed class EvalCommand : ICliCommand
             cells.Add(Report.Percent(c.Recall));
             table.AddRow(cells.Select(Markup.Escape).ToArray());
         }
-        AnsiConsole.Write(table);
+        ConsoleTable.Write(title, table);
     }
 }

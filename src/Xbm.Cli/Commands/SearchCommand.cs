@@ -107,8 +107,8 @@ public sealed class SearchCommand : ICliCommand
             for (int q = 0; q < paths.Length; q++)
             {
                 AnsiConsole.MarkupLineInterpolated($"query: {QueryName(q)}");
-                var table = new Table().AddColumn(new TableColumn("rank").RightAligned())
-                    .AddColumn(new TableColumn("similarity").RightAligned()).AddColumn(new TableColumn("label").RightAligned()).AddColumn("path");
+                var table = new Table().AddColumn(ConsoleTable.Number("rank"))
+                    .AddColumn(ConsoleTable.Number("similarity")).AddColumn(new TableColumn("label").RightAligned()).AddColumn("path");
                 for (int r = 0; r < results[q].Length; r++)
                 {
                     var (item, similarity) = results[q][r];

@@ -81,6 +81,7 @@ public sealed class StudyCommand : ICliCommand
             {
                 Log = line => AnsiConsole.MarkupLineInterpolated($"[bold]{line}[/]"),
                 Wrap = (_, train) => progress is null ? train() : progress.Run(train),
+                Cancel = Interruption.Token,
             };
         }
 

@@ -42,6 +42,7 @@ public sealed class TrainCommand : ICliCommand
         long iterations = root.Has("iterations") ? root.Long("iterations", 1) : 1000;
         var progress = new ConsoleProgress(label, iterations) { PlainEvery = plainEvery };
         using var run = TrainingRun.Create(root, folder, device, progress);
-        return progress.Run(() => run.Trainer.Run(resume: true));
+        using var watch = Interruption.WatchCheckpoint(() => run.Trainer.CurrentCheckpoint);
+        return progress.Run(() => run.Trainer.Run(resume: true, Interruption.Token));
     }
 }

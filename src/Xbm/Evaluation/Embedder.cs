@@ -12,8 +12,15 @@ public static class Embedder
     /// <paramref name="model"/> in evaluation mode and without gradients, restoring the model's previous
     /// training mode afterwards.
     /// </summary>
+    /// <param name="model">The model.</param>
+    /// <param name="set">The images.</param>
+    /// <param name="batchSize">Images per forward pass.</param>
+    /// <param name="device">Compute device.</param>
+    /// <param name="progress">Called after each batch with (images embedded, total), or null.</param>
+    /// <param name="cancel">Checked before each batch; a request throws <see cref="OperationCanceledException"/>.</param>
     /// <returns>An N×d float32 CPU tensor, row i for image i.</returns>
-    public static Tensor Embed(nn.Module<Tensor, Tensor> model, IImageSet set, int batchSize, Device device)
+    public static Tensor Embed(nn.Module<Tensor, Tensor> model, IImageSet set, int batchSize, Device device,
+        Action<long, long>? progress = null, CancellationToken cancel = default)
     {
         if (batchSize < 1)
             throw new ArgumentOutOfRangeException(nameof(batchSize), $"batch size must be at least 1, got {batchSize}");
@@ -28,6 +35,7 @@ public static class Embedder
             Tensor? result = null;
             for (int start = 0; start < count; start += batchSize)
             {
+                cancel.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
                 int size = Math.Min(batchSize, count - start);
                 var positions = Enumerable.Range(start, size).ToArray();
@@ -40,6 +48,7 @@ public static class Embedder
                 else if (output.shape[1] != result.shape[1])
                     throw new InvalidOperationException($"the model returned {output.shape[1]} dimensions after {result.shape[1]}");
                 result.narrow(0, start, size).copy_(output.to(float32).cpu());
+                progress?.Invoke(start + size, count);
             }
             return result!;
         }

@@ -67,9 +67,9 @@ public static class Knn
         {
             using var block = empty((long)queryChunk * referenceChunk, dtype: float32, device: queries.device);
             if (selection == KnnSelection.Scan)
-                SearchByScan(q, r, sameSet, k, queryChunk, referenceChunk, block, indices, similarities);
+                SearchByScan(q, r, sameSet, k, queryChunk, referenceChunk, block, indices, similarities, options);
             else
-                SearchByTopK(q, r, sameSet, k, queryChunk, referenceChunk, block, indices, similarities);
+                SearchByTopK(q, r, sameSet, k, queryChunk, referenceChunk, block, indices, similarities, options);
         }
         return new KnnResult(indices.MoveToOuterDisposeScope(), similarities.MoveToOuterDisposeScope());
     }
@@ -101,13 +101,14 @@ public static class Knn
     }
 
     private static unsafe void SearchByScan(Tensor q, Tensor r, bool sameSet, int k, int queryChunk, int referenceChunk,
-        Tensor block, Tensor indices, Tensor similarities)
+        Tensor block, Tensor indices, Tensor similarities, KnnOptions options)
     {
         long queryCount = q.shape[0], referenceCount = r.shape[0];
         int threads = Math.Max(1, Environment.ProcessorCount);
         using var heaps = new RunningTopK(queryChunk, k);
         for (long q0 = 0; q0 < queryCount; q0 += queryChunk)
         {
+            options.Cancel.ThrowIfCancellationRequested();
             int rows = (int)Math.Min(queryChunk, queryCount - q0);
             heaps.Reset(rows);
             using var queries = q.narrow(0, q0, rows);
@@ -124,15 +125,17 @@ public static class Knn
             fixed (byte* indexData = outIndices.bytes)
             fixed (byte* similarityData = outSimilarities.bytes)
                 heaps.Drain((long*)indexData, (float*)similarityData, threads);
+            options.Progress?.Invoke(q0 + rows, queryCount);
         }
     }
 
     private static void SearchByTopK(Tensor q, Tensor r, bool sameSet, int k, int queryChunk, int referenceChunk,
-        Tensor block, Tensor indices, Tensor similarities)
+        Tensor block, Tensor indices, Tensor similarities, KnnOptions options)
     {
         long queryCount = q.shape[0], referenceCount = r.shape[0];
         for (long q0 = 0; q0 < queryCount; q0 += queryChunk)
         {
+            options.Cancel.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             long rows = Math.Min(queryChunk, queryCount - q0);
             var queries = q.narrow(0, q0, rows);
@@ -161,6 +164,7 @@ public static class Knn
             }
             indices.narrow(0, q0, rows).copy_(bestIndices!);
             similarities.narrow(0, q0, rows).copy_(bestValues!);
+            options.Progress?.Invoke(q0 + rows, queryCount);
         }
     }
 

@@ -40,4 +40,10 @@ public sealed record KnnOptions
 
     /// <summary>How the running top-k is kept; both ways give identical results.</summary>
     public KnnSelection Selection { get; init; } = KnnSelection.Auto;
+
+    /// <summary>Receives (queries searched, total) after each query chunk; null = silent.</summary>
+    public Action<long, long>? Progress { get; init; }
+
+    /// <summary>Checked before each query chunk; a request throws <see cref="OperationCanceledException"/>.</summary>
+    public CancellationToken Cancel { get; init; }
 }

@@ -84,6 +84,16 @@ public static class RunReport
                     data[name] = points;
             if (data.Count == 0)
                 return false;
+            if (data.Values.All(points => points.Count == 1))
+            {
+                // One point per series draws no line, on an axis a few units wide around it: bars say it plainly.
+                var names = data.Keys.ToList();
+                BarPlot.Save(Path.Combine(Folder, file), title, yLabel, names,
+                    new Dictionary<string, IReadOnlyList<(double, double)>> { [yLabel] = names.Select(n => (data[n][0].Y, double.NaN)).ToList() });
+                string at = string.Join(", ", data.Values.Select(p => p[0].X).Distinct().Select(x => x.ToString("F0", CultureInfo.InvariantCulture)));
+                AddImage(file, title, $"{(caption is null ? "" : caption + "; ")}one value per run (iteration {at}), so bars instead of curves");
+                return true;
+            }
             CurvePlot.Save(Path.Combine(Folder, file), title, "iteration", yLabel, data);
             AddImage(file, title, caption);
             return true;
@@ -242,6 +252,10 @@ public static class RunReport
             context.Plot("batch_loss.png", "Batch loss", "loss", runs.Select((r, i) => (labels[i], Series(r, "batch_loss"))), "loss of the queries against the mini-batch");
             context.Plot("memory_loss.png", "Memory loss", "loss", runs.Select((r, i) => (labels[i], Series(r, "memory_loss"))),
                 "loss of the queries against the memory (from the memory's start iteration; scales with the memory size under sum reduction)");
+            context.Plot("loss_per_pair.png", "Loss per contributing pair", "loss / pair",
+                runs.SelectMany((r, i) => new[] { ($"{labels[i]} batch", Series(r, "batch_loss_per_pair")), ($"{labels[i]} memory", Series(r, "memory_loss_per_pair")) })
+                    .Where(s => s.Item2.Any(p => double.IsFinite(p.Y))),
+                "the summed losses divided by their contributing pairs: unlike the sums, these do not grow as the memory fills (sum_per_query reduction only)");
         }
         context.Page.EndGallery();
         if (!any)
@@ -258,6 +272,26 @@ public static class RunReport
             return;
         context.Page.Heading(2, "Evaluation", "evaluation");
         bool showSplit = columns.Select(c => c.Split).Distinct().Count() > 1;
+        bool oneEach = runs.All(r => r.Evaluations.GroupBy(e => (e.Split, e.Metric)).All(g => g.Count() <= 1));
+        if (oneEach)
+        {
+            // One evaluation per run: one chart, a group of bars per metric, instead of a one-point plot per metric.
+            var metrics = columns.Select(c => c.Metric).Distinct().ToList();
+            var bars = new Dictionary<string, IReadOnlyList<(double, double)>>();
+            for (int i = 0; i < runs.Count; i++)
+                foreach (string split in columns.Select(c => c.Split).Distinct())
+                {
+                    var values = metrics.Select(m => runs[i].Evaluations.Where(e => e.Split == split && e.Metric == m)
+                        .Select(e => 100 * e.Value).DefaultIfEmpty(double.NaN).First()).ToList();
+                    if (values.Any(double.IsFinite))
+                        bars[showSplit ? $"{labels[i]} ({split})" : labels[i]] = values.Select(v => (v, double.NaN)).ToList();
+                }
+            context.Page.BeginGallery();
+            BarPlot.Save(Path.Combine(context.Folder, "eval_final.png"), "Evaluation (one per run)", "%", metrics, bars);
+            context.AddImage("eval_final.png", "Evaluation (one per run)", "each run was evaluated once: its metrics as bars (values in the final metrics table)");
+            context.Page.EndGallery();
+            return;
+        }
         context.Page.BeginGallery();
         foreach (string metric in columns.Select(c => c.Metric).Distinct())
         {

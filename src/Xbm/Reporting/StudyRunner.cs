@@ -74,6 +74,9 @@ public sealed class StudyRunner
     /// <summary>Wraps each training: (label, train) → result; default runs it directly (the CLI draws a progress bar).</summary>
     public Func<string, Func<TrainingResult>, TrainingResult>? Wrap { get; init; }
 
+    /// <summary>Stops training (after a checkpoint) and evaluation when signalled; the study resumes on the next run.</summary>
+    public CancellationToken Cancel { get; init; }
+
     /// <summary>Runs every arm with every seed, in order, and returns the comparison.</summary>
     public ArmComparison Run(IReadOnlyList<StudyArm> arms)
     {
@@ -119,11 +122,14 @@ public sealed class StudyRunner
         var metrics = new Dictionary<string, double>();
         using (var run = TrainingRun.Create(config, folder, _options.Device, start, evaluateWhileTraining: false))
         {
-            var result = Wrap is null ? run.Trainer.Run(resume: true) : Wrap(label, () => run.Trainer.Run(resume: true));
-            IEvaluator evaluator = _options.FullMetrics ? run.Evaluator : new RecallEvaluation(run.Data, run.Device, run.Options.EmbedBatchSize);
+            var result = Wrap is null ? run.Trainer.Run(resume: true, Cancel) : Wrap(label, () => run.Trainer.Run(resume: true, Cancel));
+            IEvaluator evaluator = _options.FullMetrics ? run.Evaluator : new RecallEvaluation(run.Data, run.Device, run.Options.EmbedBatchSize)
+            {
+                Progress = (what, done, total) => start.OnProgress($"evaluating {what}", done, total),
+            };
             var splits = _options.Splits.Where(s => s != "validation" || run.Data.Validation is not null).ToArray();
             foreach (string split in splits)
-                foreach (var (name, value) in evaluator.Evaluate(run.Model, split))
+                foreach (var (name, value) in evaluator.Evaluate(run.Model, split, Cancel))
                     metrics[$"{split}/{name}"] = value;
             metrics["train_seconds"] = result.TrainingSeconds;
             metrics["images_per_second"] = result.ImagesPerSecond;
@@ -216,5 +222,7 @@ public sealed class StudyRunner
         public void OnEvaluation(long iteration, string split, IReadOnlyDictionary<string, double> metrics) => inner?.OnEvaluation(iteration, split, metrics);
 
         public void OnMessage(string message) => inner?.OnMessage(message);
+
+        public void OnProgress(string phase, long done, long total) => inner?.OnProgress(phase, done, total);
     }
 }

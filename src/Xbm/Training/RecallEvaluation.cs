@@ -27,8 +27,14 @@ public sealed class RecallEvaluation : IEvaluator
         _batchSize = batchSize;
     }
 
+    /// <summary>Receives (what, images embedded, total) while embedding, e.g. ("test", 12000, 35000); null = silent.</summary>
+    public Action<string, long, long>? Progress { get; init; }
+
     /// <inheritdoc />
-    public IReadOnlyDictionary<string, double> Evaluate(EmbeddingModel model, string split)
+    public IReadOnlyDictionary<string, double> Evaluate(EmbeddingModel model, string split) => Evaluate(model, split, CancellationToken.None);
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, double> Evaluate(EmbeddingModel model, string split, CancellationToken cancel)
     {
         var sets = split switch
         {
@@ -40,12 +46,12 @@ public sealed class RecallEvaluation : IEvaluator
         foreach (var set in sets)
         {
             using var scope = NewDisposeScope();
-            var queries = Embedder.Embed(model, set.Queries, _batchSize, _device);
-            var gallery = set.Gallery is null ? null : Embedder.Embed(model, set.Gallery, _batchSize, _device);
+            var queries = Embedder.Embed(model, set.Queries, _batchSize, _device, Report(split, set, set.Gallery is null ? "" : " queries"), cancel);
+            var gallery = set.Gallery is null ? null : Embedder.Embed(model, set.Gallery, _batchSize, _device, Report(split, set, " gallery"), cancel);
             var referenceLabels = set.Gallery?.Labels ?? set.Queries.Labels;
             long available = referenceLabels.Count - (gallery is null ? 1 : 0);
             int depth = (int)Math.Min(set.RecallAt.Max(), Math.Max(1, available));
-            var knn = Knn.Search(queries, gallery, depth);
+            var knn = Knn.Search(queries, gallery, depth, new KnnOptions { Progress = Report(split, set, " k-NN search"), Cancel = cancel });
             using var results = new RetrievalResults(knn.Indices, knn.Similarities, set.Queries.Labels, referenceLabels, gallery is null);
             string prefix = sets.Count > 1 ? set.Name + "/" : "";
             foreach (int k in set.RecallAt.Distinct().Order())
@@ -55,5 +61,13 @@ public sealed class RecallEvaluation : IEvaluator
             }
         }
         return metrics;
+    }
+
+    private Action<long, long>? Report(string split, EvaluationSet set, string part)
+    {
+        if (Progress is not { } progress)
+            return null;
+        string what = set.Name == split ? split + part : $"{split} {set.Name}{part}";
+        return (done, total) => progress(what, done, total);
     }
 }

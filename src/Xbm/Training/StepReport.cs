@@ -13,7 +13,17 @@ namespace Xbm.Training;
 /// <param name="Memory">Memory statistics, or null before the memory starts or without memory.</param>
 /// <param name="ImagesPerSecond">Training throughput since the run (or resume) started.</param>
 public sealed record StepReport(long Iteration, double LearningRate, double Loss, double BatchLoss, double MemoryLoss,
-    PairStatistics BatchPairs, MemoryStats? Memory, double ImagesPerSecond);
+    PairStatistics BatchPairs, MemoryStats? Memory, double ImagesPerSecond)
+{
+    /// <summary>
+    /// The batch loss per contributing pair (the sum over pairs divided by <see cref="BatchPairs"/>' pair count):
+    /// unlike a summed loss it does not grow with the number of pairs. NaN when no pair contributed.
+    /// </summary>
+    public double BatchLossPerPair { get; init; } = double.NaN;
+
+    /// <summary>The memory loss per contributing memory pair; NaN before the memory starts or when no pair contributed.</summary>
+    public double MemoryLossPerPair { get; init; } = double.NaN;
+}
 
 /// <summary>Receives progress from the trainer (the CLI draws a progress bar from it).</summary>
 public interface ITrainingObserver
@@ -26,4 +36,9 @@ public interface ITrainingObserver
 
     /// <summary>A message worth showing (resume, memory start, skipped step).</summary>
     void OnMessage(string message);
+
+    /// <summary>Progress of a long phase without steps (embedding for an evaluation): (what, done, total). Default: ignored.</summary>
+    void OnProgress(string phase, long done, long total)
+    {
+    }
 }

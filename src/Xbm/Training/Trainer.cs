@@ -73,8 +73,20 @@ public sealed class Trainer
     }
 
     /// <summary>
+    /// The checkpoint folder that holds the model's current state, or null while steps have run since the last
+    /// one was written. Read from other threads (a signal handler may exit at once while this is set).
+    /// </summary>
+    public string? CurrentCheckpoint => Volatile.Read(ref _currentCheckpoint);
+
+    private string? _currentCheckpoint;
+
+    /// <summary>
     /// Trains to the configured number of iterations, resuming from the run folder's latest checkpoint when
-    /// <paramref name="resume"/> is set and one exists.
+    /// <paramref name="resume"/> is set and one exists. A checkpoint is always written before the evaluation
+    /// of the same iteration. When <paramref name="cancel"/> is signalled, the current step finishes, a
+    /// checkpoint of the last finished step is written and a <see cref="TrainingInterruptedException"/> names it.
+    /// A run that had already finished is not trained again: its recorded metrics are returned
+    /// (<see cref="TrainingResult.Reused"/>), after evaluating any final split that has none recorded.
     /// </summary>
     public TrainingResult Run(bool resume = true, CancellationToken cancel = default)
     {
@@ -85,25 +97,32 @@ public sealed class Trainer
         long start = 0, skipped = 0;
         bool memoryStarted = false;
         string? latest = resume ? Checkpoint.Latest(_runFolder) : null;
+        Volatile.Write(ref _currentCheckpoint, null);
         if (latest is not null)
         {
             var info = Checkpoint.Load(latest, _model, optimizer, _memory);
             _sampler.LoadState(info.SamplerState);
             (start, skipped, memoryStarted) = (info.Iteration, info.SkippedSteps, info.MemoryStarted);
             _observer?.OnMessage($"resumed from {latest} (iteration {start})");
+            Volatile.Write(ref _currentCheckpoint, latest);
         }
         var log = new TrainingLog(_runFolder, _options.TensorBoard, start, drift: _drift is not null);
+        if (latest is not null && start >= _options.Iterations)
+            return Finished(start, skipped, log, cancel);
         if (_drift is not null)
             log.Drift(_drift.Record(start, _model));
         var finalMetrics = new Dictionary<string, IReadOnlyDictionary<string, double>>();
 
         var clock = new Stopwatch();
         long imagesSeen = 0;
+        long savedAt = latest is null ? -1 : start;
+        string? samplerState = null;
         _model.train();
         using var batches = new BatchLoader(_train, _sampler, t => BatchSeed(_options.Seed, t), start + 1, _options.Iterations, _options.Prefetch);
         for (long t = start + 1; t <= _options.Iterations; t++)
         {
-            cancel.ThrowIfCancellationRequested();
+            if (cancel.IsCancellationRequested)
+                throw Interrupt(t - 1, savedAt, samplerState, optimizer, memoryStarted, skipped);
             if (_memory is not null && !memoryStarted && t >= _options.Memory.StartIteration
                 && (_startCondition is null || _startCondition(t, _model)))
             {
@@ -116,8 +135,10 @@ public sealed class Trainer
 
             clock.Start();
             var batch = batches.Next();
+            Volatile.Write(ref _currentCheckpoint, null);
             var report = Step(batch, schedule.At(t), optimizer, memoryStarted, ref skipped);
             clock.Stop();
+            samplerState = batch.SamplerState;
             imagesSeen += _options.BatchSize;
             report = report with { ImagesPerSecond = imagesSeen / Math.Max(1e-9, clock.Elapsed.TotalSeconds) };
             if (t % _options.LogEvery == 0 || t == _options.Iterations)
@@ -127,27 +148,118 @@ public sealed class Trainer
                 log.Drift(_drift.Record(t, _model));
 
             bool last = t == _options.Iterations;
+            // Save first, then evaluate: a failing or interrupted evaluation never costs the trained steps.
+            if (last || (_options.CheckpointEvery > 0 && t % _options.CheckpointEvery == 0))
+            {
+                Save(t, samplerState, optimizer, memoryStarted, skipped);
+                savedAt = t;
+            }
+            if (last) // the training time survives a final evaluation that fails or is interrupted
+                WriteSummary(new TrainingResult(t, finalMetrics, clock.Elapsed.TotalSeconds, imagesSeen / Math.Max(1e-9, clock.Elapsed.TotalSeconds), skipped, start));
             if (_evaluator is not null && (last || (_options.EvaluateEvery > 0 && t % _options.EvaluateEvery == 0)))
             {
-                var splits = last && _options.EvaluateOn != "test" ? new[] { _options.EvaluateOn, "test" } : new[] { _options.EvaluateOn };
-                foreach (string split in splits)
+                try
                 {
-                    var metrics = _evaluator.Evaluate(_model, split);
-                    _model.train();
-                    log.Evaluation(t, split, metrics);
-                    _observer?.OnEvaluation(t, split, metrics);
-                    finalMetrics[split] = metrics;
+                    foreach (string split in FinalSplits(last))
+                        finalMetrics[split] = Evaluate(t, split, log, cancel);
+                }
+                catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+                {
+                    throw Interrupt(t, savedAt, samplerState, optimizer, memoryStarted, skipped);
                 }
             }
-            if (last || (_options.CheckpointEvery > 0 && t % _options.CheckpointEvery == 0))
-                Checkpoint.Save(_runFolder, _model, optimizer, _memory,
-                    new CheckpointInfo(t, _options.Seed, batch.SamplerState, memoryStarted, skipped), _options.KeepCheckpoints);
         }
         double seconds = clock.Elapsed.TotalSeconds;
         var result = new TrainingResult(_options.Iterations, finalMetrics, seconds, imagesSeen / Math.Max(1e-9, seconds), skipped, start);
-        IO.AtomicFile.WriteAllText(Path.Combine(_runFolder, "summary.json"),
-            System.Text.Json.JsonSerializer.Serialize(result, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        WriteSummary(result);
         return result;
+    }
+
+    /// <summary>The file a finished run records its result in.</summary>
+    public const string SummaryFileName = "summary.json";
+
+    /// <summary>Reads the result a finished run recorded in <paramref name="runFolder"/>, or null when there is none (or it is unreadable).</summary>
+    public static TrainingResult? ReadSummary(string runFolder)
+    {
+        string path = Path.Combine(runFolder, SummaryFileName);
+        if (!File.Exists(path))
+            return null;
+        try
+        {
+            return System.Text.Json.JsonSerializer.Deserialize<TrainingResult>(File.ReadAllText(path));
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
+    private void WriteSummary(TrainingResult result) =>
+        IO.AtomicFile.WriteAllText(Path.Combine(_runFolder, SummaryFileName),
+            System.Text.Json.JsonSerializer.Serialize(result with { Reused = false }, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+
+    private string[] FinalSplits(bool last) =>
+        last && _options.EvaluateOn != "test" ? new[] { _options.EvaluateOn, "test" } : new[] { _options.EvaluateOn };
+
+    private IReadOnlyDictionary<string, double> Evaluate(long t, string split, TrainingLog log, CancellationToken cancel)
+    {
+        var metrics = _evaluator!.Evaluate(_model, split, cancel);
+        _model.train();
+        log.Evaluation(t, split, metrics);
+        _observer?.OnEvaluation(t, split, metrics);
+        return metrics;
+    }
+
+    private string Save(long t, string samplerState, OptimizerHelper optimizer, bool memoryStarted, long skipped)
+    {
+        string folder = Checkpoint.Save(_runFolder, _model, optimizer, _memory,
+            new CheckpointInfo(t, _options.Seed, samplerState, memoryStarted, skipped), _options.KeepCheckpoints);
+        Volatile.Write(ref _currentCheckpoint, folder);
+        return folder;
+    }
+
+    /// <summary>Writes the checkpoint of the last finished step (unless it exists) and describes the interruption.</summary>
+    private TrainingInterruptedException Interrupt(long t, long savedAt, string? samplerState, OptimizerHelper optimizer, bool memoryStarted, long skipped)
+    {
+        string? checkpoint = savedAt == t || samplerState is null
+            ? Checkpoint.Latest(_runFolder)
+            : Save(t, samplerState, optimizer, memoryStarted, skipped);
+        return new TrainingInterruptedException(t, checkpoint);
+    }
+
+    /// <summary>
+    /// A run resumed at its last iteration: its final evaluations come from evaluations.csv; a split without
+    /// rows there (the process stopped during that evaluation) is evaluated now.
+    /// </summary>
+    private TrainingResult Finished(long iterations, long skipped, TrainingLog log, CancellationToken cancel)
+    {
+        var recorded = TrainingLog.ReadEvaluations(_runFolder).Where(e => e.Iteration == iterations)
+            .GroupBy(e => e.Split)
+            .ToDictionary(g => g.Key, g => (IReadOnlyDictionary<string, double>)g.GroupBy(e => e.Metric).ToDictionary(m => m.Key, m => m.Last().Value));
+        var finalMetrics = new Dictionary<string, IReadOnlyDictionary<string, double>>();
+        bool evaluated = false;
+        if (_evaluator is not null)
+            foreach (string split in FinalSplits(last: true))
+            {
+                if (recorded.TryGetValue(split, out var metrics))
+                    finalMetrics[split] = metrics;
+                else
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    _observer?.OnMessage($"the run finished at iteration {iterations} without a recorded {split} evaluation: evaluating it now");
+                    finalMetrics[split] = Evaluate(iterations, split, log, cancel);
+                    evaluated = true;
+                }
+            }
+        else
+            foreach (var (split, metrics) in recorded)
+                finalMetrics[split] = metrics;
+        var previous = ReadSummary(_runFolder);
+        var result = new TrainingResult(iterations, finalMetrics, previous?.TrainingSeconds ?? 0, previous?.ImagesPerSecond ?? 0, skipped, iterations);
+        WriteSummary(result);
+        if (!evaluated)
+            _observer?.OnMessage($"the run had already finished (iteration {iterations}): reusing its recorded metrics ({Path.Combine(_runFolder, SummaryFileName)}, evaluations.csv)");
+        return result with { Reused = !evaluated };
     }
 
     /// <summary>The seed of iteration <paramref name="t"/>'s augmentation: a function of (seed, t) only.</summary>
@@ -198,7 +310,29 @@ public sealed class Trainer
             return Skip(t, rate, "the gradient", optimizer, ref skipped, batch.Pairs);
         optimizer.step();
 
-        return new StepReport(t, rate, totalValue, batch.Loss.item<float>(), memoryLoss, batch.Pairs, stats, 0);
+        double batchLoss = batch.Loss.item<float>();
+        return new StepReport(t, rate, totalValue, batchLoss, memoryLoss, batch.Pairs, stats, 0)
+        {
+            BatchLossPerPair = PerPair(batchLoss, batch.Pairs.Positives + batch.Pairs.Negatives, queries.shape[0]),
+            MemoryLossPerPair = stats is null ? double.NaN : PerPair(memoryLoss, stats.Positives + stats.Negatives, queries.shape[0]),
+        };
+    }
+
+    /// <summary>
+    /// A reduced loss as a mean per contributing pair. Only the sum_per_query reduction (sum over pairs / B)
+    /// grows with the number of pairs; the mean reductions already divide by a count of elements, so NaN there.
+    /// </summary>
+    private double PerPair(double loss, long pairs, long queries)
+    {
+        var reducer = _loss switch
+        {
+            PairLoss own => own.Reducer,
+            MinedPairLoss { Loss: PairLoss inner } => inner.Reducer,
+            _ => null,
+        };
+        if (reducer is not Reducers.SumPerQueryReducer || pairs == 0 || !double.IsFinite(loss))
+            return double.NaN;
+        return loss * queries / pairs;
     }
 
     private double GradientNorm()

@@ -12,13 +12,20 @@ namespace Xbm.Training;
 /// </summary>
 public sealed class TrainingLog
 {
-    /// <summary>Columns of metrics.csv.</summary>
+    /// <summary>
+    /// Columns of metrics.csv. The per-pair losses (the loss over the contributing pairs' count, empty unless the
+    /// reduction is sum_per_query) come last, so readers of the earlier 14 columns keep working.
+    /// </summary>
     public static readonly string[] MetricColumns =
     {
         "iteration", "lr", "loss", "batch_loss", "memory_loss", "batch_positives", "batch_negatives",
         "memory_count", "memory_oldest_age", "memory_positives", "memory_negatives",
         "memory_mean_positive_similarity", "memory_mean_negative_similarity", "images_per_second",
+        "batch_loss_per_pair", "memory_loss_per_pair",
     };
+
+    /// <summary>The column count of metrics.csv before the per-pair losses: such rows are kept (padded) on resume.</summary>
+    private const int LegacyMetricColumns = 14;
 
     private readonly string _metricsPath;
     private readonly string _evaluationsPath;
@@ -30,7 +37,7 @@ public sealed class TrainingLog
     {
         _metricsPath = Path.Combine(runFolder, "metrics.csv");
         _evaluationsPath = Path.Combine(runFolder, "evaluations.csv");
-        PrepareCsv(_metricsPath, string.Join(',', MetricColumns), resumeIteration);
+        PrepareCsv(_metricsPath, string.Join(',', MetricColumns), resumeIteration, LegacyMetricColumns);
         PrepareCsv(_evaluationsPath, "iteration,split,metric,value", resumeIteration);
         if (drift)
         {
@@ -49,6 +56,7 @@ public sealed class TrainingLog
         {
             r.Iteration, r.LearningRate, r.Loss, r.BatchLoss, r.MemoryLoss, r.BatchPairs.Positives, r.BatchPairs.Negatives,
             m?.Count, m?.OldestAge, m?.Positives, m?.Negatives, m?.MeanPositiveSimilarity, m?.MeanNegativeSimilarity, r.ImagesPerSecond,
+            r.BatchLossPerPair, r.MemoryLossPerPair,
         };
         File.AppendAllText(_metricsPath, string.Join(',', values.Select(Format)) + "\n");
         if (_tensorBoard is null)
@@ -56,6 +64,10 @@ public sealed class TrainingLog
         int step = (int)r.Iteration;
         _tensorBoard.add_scalar("train/loss", (float)r.Loss, step);
         _tensorBoard.add_scalar("train/batch_loss", (float)r.BatchLoss, step);
+        if (double.IsFinite(r.BatchLossPerPair))
+            _tensorBoard.add_scalar("train/batch_loss_per_pair", (float)r.BatchLossPerPair, step);
+        if (double.IsFinite(r.MemoryLossPerPair))
+            _tensorBoard.add_scalar("train/memory_loss_per_pair", (float)r.MemoryLossPerPair, step);
         _tensorBoard.add_scalar("train/lr", (float)r.LearningRate, step);
         if (m is not null)
         {
@@ -132,7 +144,7 @@ public sealed class TrainingLog
         return rows;
     }
 
-    private static void PrepareCsv(string path, string header, long keepUpTo)
+    private static void PrepareCsv(string path, string header, long keepUpTo, int legacyColumns = -1)
     {
         if (!File.Exists(path) || keepUpTo <= 0)
         {
@@ -140,11 +152,15 @@ public sealed class TrainingLog
             return;
         }
         // A process killed while appending leaves a partial last row: keep only complete rows (every column).
+        // A file written before columns were added has a shorter header: its complete rows get empty new cells.
         int columns = header.Split(',').Length;
-        var kept = File.ReadLines(path).Skip(1)
+        var lines = File.ReadLines(path).ToList();
+        int written = lines.Count == 0 ? columns : lines[0].Split(',').Length;
+        int complete = written == legacyColumns ? legacyColumns : columns;
+        var kept = lines.Skip(1)
             .Select(l => l.Split(','))
-            .Where(f => f.Length == columns && long.TryParse(f[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out long it) && it <= keepUpTo)
-            .Select(f => string.Join(',', f))
+            .Where(f => f.Length == complete && long.TryParse(f[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out long it) && it <= keepUpTo)
+            .Select(f => string.Join(',', f) + new string(',', columns - complete))
             .ToList();
         IO.AtomicFile.WriteAllText(path, header + "\n" + string.Concat(kept.Select(l => l + "\n")));
     }

@@ -8,4 +8,8 @@ namespace Xbm.Training;
 /// <param name="SkippedSteps">Steps skipped for non-finite values.</param>
 /// <param name="ResumedFrom">The iteration the run resumed from (0 = fresh).</param>
 public sealed record TrainingResult(long Iterations, IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> FinalMetrics,
-    double TrainingSeconds, double ImagesPerSecond, long SkippedSteps, long ResumedFrom);
+    double TrainingSeconds, double ImagesPerSecond, long SkippedSteps, long ResumedFrom)
+{
+    /// <summary>True when the run had already finished and these are its recorded metrics (nothing was trained or evaluated).</summary>
+    public bool Reused { get; init; }
+}

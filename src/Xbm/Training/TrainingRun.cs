@@ -177,7 +177,17 @@ public sealed class TrainingRun : IDisposable
             // With P and the data checked above, what remains is K against the classes' sizes.
             throw samplerSection.Error("images_per_class", e.Message);
         }
-        var evaluator = new RetrievalEvaluation(data, device, options.EmbedBatchSize);
+        Action<string> warn = observer is null ? Console.Error.WriteLine : observer.OnMessage;
+        if (sampler.DroppedClasses is { Count: > 0 } dropped)
+            warn($"warning: {dropped.Count} training class(es) with fewer than {options.ImagesPerClass} images are left out of every batch "
+                + $"(sampler.small_classes: drop), e.g. label {dropped[0].Label} ({dropped[0].Count} image(s))");
+        if (sampler.PaddedClasses is { Count: > 0 } padded)
+            warn($"warning: {padded.Count} training class(es) have fewer than {options.ImagesPerClass} images; their images are drawn again to fill a batch "
+                + $"(sampler.small_classes: pad), e.g. label {padded[0].Label} ({padded[0].Count} image(s))");
+        var evaluator = new RetrievalEvaluation(data, device, options.EmbedBatchSize)
+        {
+            Progress = observer is null ? null : (what, done, total) => observer.OnProgress($"evaluating {what}", done, total),
+        };
 
         Directory.CreateDirectory(folder);
         string stored = Path.Combine(folder, "config.yaml");

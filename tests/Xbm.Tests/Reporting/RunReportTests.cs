@@ -21,7 +21,7 @@ public sealed class RunReportTests : IDisposable
         var result = RunReport.Write([baseline, xbm], Path.Combine(_folder, "out"));
 
         string html = File.ReadAllText(result.HtmlPath);
-        foreach (string plot in new[] { "loss.png", "batch_loss.png", "memory_loss.png", "eval_recall_at_1.png", "eval_map_at_r.png",
+        foreach (string plot in new[] { "loss.png", "batch_loss.png", "memory_loss.png", "loss_per_pair.png", "eval_recall_at_1.png", "eval_map_at_r.png",
                      "memory_fill.png", "memory_age.png", "memory_positives.png", "memory_negatives.png", "memory_similarity.png", "drift_xbm.png" })
         {
             Assert.Contains(Path.Combine(_folder, "out", plot), result.Images);
@@ -97,5 +97,27 @@ public sealed class RunReportTests : IDisposable
         Assert.Contains(missing, Assert.Throws<DirectoryNotFoundException>(() => RunReport.Write([missing], Path.Combine(_folder, "out"))).Message);
         string empty = Directory.CreateDirectory(Path.Combine(_folder, "empty")).FullName;
         Assert.Contains("not a run folder", Assert.Throws<FileNotFoundException>(() => RunReport.Write([empty], Path.Combine(_folder, "out"))).Message);
+    }
+
+    [Fact]
+    public void OneEvaluationPerRunGivesOneBarChartInsteadOfOnePointCurves()
+    {
+        string baseline = SyntheticRuns.Write(_folder, "baseline", seed: 0, memory: false, drift: false, iterations: 50);
+        string xbm = SyntheticRuns.Write(_folder, "xbm", seed: 0, memory: true, drift: false, iterations: 50, finalRecall: 0.85);
+        var result = RunReport.Write([baseline, xbm], Path.Combine(_folder, "out"), new ReportOptions { RetrievalGrids = false });
+        var images = result.Images.Select(Path.GetFileName).ToList();
+        Assert.Contains("eval_final.png", images);
+        Assert.DoesNotContain(images, i => i!.StartsWith("eval_recall", StringComparison.Ordinal) || i.StartsWith("eval_map", StringComparison.Ordinal));
+        Assert.Contains("each run was evaluated once", File.ReadAllText(result.HtmlPath));
+        Assert.Equal(result.Images.Count, ReportAssertions.AllImagesResolve(result.HtmlPath));
+    }
+
+    [Fact]
+    public void ASingleLoggedStepIsDrawnAsBars()
+    {
+        string baseline = SyntheticRuns.Write(_folder, "baseline", seed: 0, memory: false, drift: false, iterations: 10);
+        var result = RunReport.Write([baseline], Path.Combine(_folder, "out"), new ReportOptions { RetrievalGrids = false });
+        Assert.Contains(Path.Combine(_folder, "out", "loss.png"), result.Images);
+        Assert.Contains("one value per run (iteration 10), so bars instead of curves", File.ReadAllText(result.HtmlPath));
     }
 }

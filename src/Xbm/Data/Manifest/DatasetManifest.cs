@@ -40,6 +40,9 @@ public sealed class DatasetManifest
     /// <summary>Remarks for the user (dropped items, test lists not found, ...).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 
+    /// <summary>What the reader skipped and the user should know (empty class folders, non-image files): one line each, with counts and an example path.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     /// <summary>The entries of a part, in list order.</summary>
     public IReadOnlyList<ManifestEntry> EntriesOf(ManifestPart part) => Entries.Where(part.Contains).ToList();
 
@@ -50,5 +53,6 @@ public sealed class DatasetManifest
             LabelRange = LabelRange,
             ClassNames = ClassNames,
             Notes = notes ?? Notes,
+            Warnings = Warnings,
         };
 }

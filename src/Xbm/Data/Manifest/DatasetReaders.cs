@@ -1,6 +1,7 @@
 using System.Globalization;
 using Xbm.Configuration;
 using Xbm.Data.Images;
+using Xbm.Runtime;
 
 namespace Xbm.Data.Manifest;
 
@@ -16,7 +17,7 @@ namespace Xbm.Data.Manifest;
 /// <c>channel_order</c> (rgb | bgr), <c>pixel_range</c> (1 | 255), <c>bounding_box</c> (crop to boxes),
 /// <c>augmentation</c> (<c>random_resized_crop</c>, <c>resize_first</c>, <c>scale_min</c>, <c>scale_max</c>,
 /// <c>ratio_min</c>, <c>ratio_max</c>, <c>flip</c>), <c>on_bad_image</c> (fail | skip), <c>workers</c>,
-/// <c>check_files</c>, <c>validation_fraction</c>, <c>recall_at</c>, <c>inshop_min_train_images</c>,
+/// <c>check_files</c>, <c>check_images</c> (header check of every image before training), <c>validation_fraction</c>, <c>recall_at</c>, <c>inshop_min_train_images</c>,
 /// <c>vehicleid_protocol</c> (dml | reid), <c>vehicleid_repeats</c>, <c>vehicleid_seed</c>.
 /// configs/examples/folder.yaml and csv.yaml show each key with its default and a comment.
 /// </remarks>
@@ -68,6 +69,7 @@ public static class DatasetReaders
             Log = log,
         };
         bool checkFiles = data.Bool("check_files", true);
+        bool checkImages = data.Bool("check_images", true);
         double validationFraction = data.Double("validation_fraction", 0, min: 0, max: 0.9);
         data.EnsureAllUsed();
 
@@ -80,7 +82,7 @@ public static class DatasetReaders
         {
             throw data.Error("root", e.Message); // names the config file and the key: data.root
         }
-        return Build(manifest, imageOptions, validationFraction, recallAt, checkFiles, log);
+        return Build(manifest, imageOptions, validationFraction, recallAt, checkFiles, log, checkImages);
     }
 
     /// <summary>
@@ -88,20 +90,39 @@ public static class DatasetReaders
     /// validation part or, with <paramref name="validationFraction"/> &gt; 0, the last classes (in label order) of
     /// train held out; one evaluation set per protocol. Missing files are errors unless the policy skips them.
     /// </summary>
+    /// <param name="manifest">The dataset.</param>
+    /// <param name="options">Image set options (the bad-image policy decides whether missing or unreadable files are errors).</param>
+    /// <param name="validationFraction">Share of the training classes held out for validation when the layout has no validation part.</param>
+    /// <param name="recallAt">The K of Recall@K, or null for the protocols' own.</param>
+    /// <param name="checkFiles">Check that every file exists, and (with <paramref name="checkImages"/>) that its header reads, before training.</param>
+    /// <param name="log">Receives notes, warnings and progress lines (default: standard error).</param>
+    /// <param name="checkImages">Read every image's header (no pixel decode): all unreadable files are reported at once.</param>
     public static DatasetSplits Build(DatasetManifest manifest, FileImageSetOptions options, double validationFraction = 0,
-        IReadOnlyList<int>? recallAt = null, bool checkFiles = true, Action<string>? log = null)
+        IReadOnlyList<int>? recallAt = null, bool checkFiles = true, Action<string>? log = null, bool checkImages = true)
     {
         log ??= Console.Error.WriteLine;
-        var report = ManifestValidator.Validate(manifest, new ManifestValidationOptions { CheckFiles = checkFiles, Workers = options.Workers });
+        var progress = new ThrottledProgress(TimeSpan.FromSeconds(5), (done, total) => log($"{manifest.Name}: checking images: {done:N0}/{total:N0}"));
+        var report = ManifestValidator.Validate(manifest, new ManifestValidationOptions
+        {
+            CheckFiles = checkFiles,
+            CheckHeaders = checkFiles && checkImages,
+            Workers = options.Workers,
+            Progress = progress.Report,
+        });
         bool skip = options.OnBadImage == BadImagePolicy.Skip;
-        report.ThrowIfErrors(skip ? ["missing-file"] : []);
+        report.ThrowIfErrors(skip ? ["missing-file", "unreadable-image"] : []);
         foreach (string note in manifest.Notes)
             log($"{manifest.Name}: {note}");
+        foreach (string warning in manifest.Warnings)
+            log($"warning: {warning}");
         foreach (var warning in report.Warnings)
             log($"warning: {warning}");
         var missing = report.Errors.Where(p => p.Kind == "missing-file").ToList();
         if (missing.Count > 0)
             log($"warning: {manifest.Name}: {missing.Count} image(s) missing, each replaced by another image of its class (on_bad_image: skip); first: {missing[0]}");
+        var unreadable = report.Errors.Where(p => p.Kind == "unreadable-image").ToList();
+        if (unreadable.Count > 0)
+            log($"warning: {manifest.Name}: {unreadable.Count} image(s) unreadable, each replaced by another image of its class (on_bad_image: skip); first: {unreadable[0]}");
 
         var train = manifest.Entries.Where(e => e.Split == DatasetSplit.Train).ToList();
         var validation = manifest.Entries.Where(e => e.Split == DatasetSplit.Validation).ToList();
@@ -124,6 +145,11 @@ public static class DatasetReaders
             new FileImageSet(manifest.EntriesOf(p.Queries), options),
             p.Gallery is null ? null : new FileImageSet(manifest.EntriesOf(p.Gallery), options),
             recallAt ?? p.RecallAt)).ToList();
+        var evaluated = new List<(string Split, EvaluationSet? Set)> { ("validation", validationSet) };
+        evaluated.AddRange(tests.Select(t => ("test", (EvaluationSet?)t)));
+        foreach (var (split, set) in evaluated)
+            if (set is not null && LoneQueries.Warning(split, set, p => ((FileImageSet)set.Queries).Entries[p].Path) is { } lone)
+                log($"warning: {manifest.Name}: {lone}");
         return new DatasetSplits(manifest.Name, new FileImageSet(train, options), validationSet, tests) { ClassNames = manifest.ClassNames };
     }
 

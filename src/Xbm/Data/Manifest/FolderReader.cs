@@ -39,17 +39,33 @@ public sealed class FolderReader : IDatasetReader
 
         // (split or null, class name, image path)
         var found = new List<(DatasetSplit? Split, string Class, string Path)>();
+        var emptyClasses = new List<string>();
+        var otherFiles = new List<string>();
         foreach (string dir in top)
         {
             DatasetSplit? split = splitMode ? DatasetSplitNames.Parse(Path.GetFileName(dir)) : null;
             var classDirs = splitMode ? Directory.GetDirectories(dir).OrderBy(d => d, StringComparer.Ordinal).ToList() : [dir];
             foreach (string classDir in classDirs)
-                foreach (string file in Directory.EnumerateFiles(classDir, "*", SearchOption.AllDirectories)
-                             .Where(f => ImageExtensions.Contains(Path.GetExtension(f))).Order(StringComparer.Ordinal))
-                    found.Add((split, Path.GetFileName(classDir), file));
+            {
+                int before = found.Count;
+                foreach (string file in Directory.EnumerateFiles(classDir, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+                {
+                    if (ImageExtensions.Contains(Path.GetExtension(file)))
+                        found.Add((split, Path.GetFileName(classDir), file));
+                    else if (!Path.GetFileName(file).StartsWith('.')) // hidden files (.DS_Store) are not worth a warning
+                        otherFiles.Add(file);
+                }
+                if (found.Count == before)
+                    emptyClasses.Add(classDir);
+            }
         }
         if (found.Count == 0)
             throw new InvalidDataException($"{root}: no images found (expected {Layout})");
+        var warnings = new List<string>();
+        if (emptyClasses.Count > 0)
+            warnings.Add($"{Name}: {emptyClasses.Count} class folder(s) without images skipped (no class made for them), e.g. {emptyClasses[0]}");
+        if (otherFiles.Count > 0)
+            warnings.Add($"{Name}: {otherFiles.Count} non-image file(s) skipped (images end in {string.Join(", ", ImageExtensions.Order(StringComparer.Ordinal))}), e.g. {otherFiles[0]}");
 
         var classNames = found.Select(f => f.Class).Distinct().Order(StringComparer.Ordinal).ToList();
         var labelOf = classNames.Select((name, i) => (name, i)).ToDictionary(p => p.name, p => (long)p.i, StringComparer.Ordinal);
@@ -65,6 +81,7 @@ public sealed class FolderReader : IDatasetReader
         return new DatasetManifest(Name, root, entries, parts, protocols)
         {
             ClassNames = labelOf.ToDictionary(p => p.Value, p => p.Key),
+            Warnings = warnings,
         };
     }
 

@@ -30,7 +30,7 @@ public sealed record ManifestReport(DatasetManifest Manifest, IReadOnlyList<Part
         var errors = Errors.Where(p => !tolerated.Contains(p.Kind)).ToList();
         if (errors.Count == 0)
             return;
-        const int shown = 10;
+        const int shown = 20;
         string more = errors.Count > shown ? $"\n... and {errors.Count - shown} more" : "";
         throw new InvalidDataException(
             $"dataset '{Manifest.Name}' at {Manifest.Root}: {errors.Count} error(s):\n{string.Join("\n", errors.Take(shown))}{more}");

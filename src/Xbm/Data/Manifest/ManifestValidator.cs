@@ -9,8 +9,17 @@ public sealed record ManifestValidationOptions
     /// <summary>Check that every image file exists (default true).</summary>
     public bool CheckFiles { get; init; } = true;
 
+    /// <summary>
+    /// Read every image's header (format and size, plus the end marker of PNG and JPEG files) to find unreadable
+    /// ones without decoding pixels (default true; see <see cref="ImageHeader"/>).
+    /// </summary>
+    public bool CheckHeaders { get; init; } = true;
+
     /// <summary>Decode every image to find unreadable ones (slow on a full dataset; default false).</summary>
     public bool DecodeImages { get; init; }
+
+    /// <summary>Receives (files checked, total) now and then during the file checks, from worker threads; null = silent.</summary>
+    public Action<long, long>? Progress { get; init; }
 
     /// <summary>Threads for the file checks (default: the processor count).</summary>
     public int Workers { get; init; } = Environment.ProcessorCount;
@@ -84,11 +93,20 @@ public static class ManifestValidator
             var distinct = new Dictionary<string, int>(StringComparer.Ordinal); // a file listed in several parts is checked once
             for (int i = 0; i < entries.Count; i++)
                 distinct.TryAdd(entries[i].Path, i);
+            long done = 0;
             Parallel.ForEach(distinct.Values, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Workers) }, i =>
             {
                 var e = entries[i];
+                long checkedCount = Interlocked.Increment(ref done);
+                if (checkedCount % 256 == 0 || checkedCount == distinct.Count)
+                    options.Progress?.Invoke(checkedCount, distinct.Count);
                 if (!File.Exists(e.Path))
                     fileProblems.Add((i, new(ProblemSeverity.Error, "missing-file", e.Source, $"image not found: {e.Path}")));
+                else if (!options.DecodeImages && options.CheckHeaders)
+                {
+                    if (ImageHeader.Problem(e.Path) is { } problem)
+                        fileProblems.Add((i, new(ProblemSeverity.Error, "unreadable-image", e.Source, e.Source.File == e.Path ? problem : $"{e.Path}: {problem}")));
+                }
                 else if (options.DecodeImages)
                 {
                     try
