@@ -7,8 +7,10 @@ NativeTuning.Apply();
 try
 {
     GcStress.StartFromEnvironment();
+    if (!OneDnnGuard.CacheSizesReported() || Environment.GetEnvironmentVariable(OneDnnGuard.Variable) is { Length: > 0 })
+        Console.Error.WriteLine($"note: {OneDnnGuard.Apply()}");
 }
-catch (ArgumentException e)
+catch (ArgumentException e) // a bad value of XBM_GC_STRESS_MS or XBM_ONEDNN
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 2;

@@ -13,7 +13,10 @@ namespace Xbm.Models;
 public abstract class Backbone : nn.Module<Tensor, Tensor>
 {
     /// <summary>Creates a backbone registered under <paramref name="name"/>.</summary>
-    protected Backbone(string name) : base(name) { }
+    protected Backbone(string name) : base(name)
+    {
+        Runtime.OneDnnGuard.Apply(); // before the first convolution: oneDNN divides by cache sizes some CPUs do not report
+    }
 
     /// <summary>Width of the pooled feature vector.</summary>
     public abstract long FeatureDimension { get; }

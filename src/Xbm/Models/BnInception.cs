@@ -81,8 +81,7 @@ public sealed class BnInception : Backbone
         }
         pool = new GlobalPooling(options.Pooling ?? GlobalPoolingKind.Average);
         RegisterComponents();
-        if (options.ChannelsLast)
-            ChannelsLast.Apply(this);
+        ChannelsLast.ApplyIfRequested(this, options.ChannelsLast);
         ApplyFreezing(options);
     }
 

@@ -46,8 +46,7 @@ public sealed class GoogLeNet : Backbone
         inception5b = new GoogLeNetInception(832, 384, 192, 384, 48, 128, 128);
         pool = new GlobalPooling(options.Pooling ?? GlobalPoolingKind.Average);
         RegisterComponents();
-        if (options.ChannelsLast)
-            ChannelsLast.Apply(this);
+        ChannelsLast.ApplyIfRequested(this, options.ChannelsLast);
         ApplyFreezing(options);
     }
 

@@ -48,8 +48,7 @@ public sealed class ResNet : Backbone
         featureDimension = channels;
         pool = new GlobalPooling(options.Pooling ?? GlobalPoolingKind.Max);
         RegisterComponents();
-        if (options.ChannelsLast)
-            ChannelsLast.Apply(this);
+        ChannelsLast.ApplyIfRequested(this, options.ChannelsLast);
         ApplyFreezing(options);
     }
 

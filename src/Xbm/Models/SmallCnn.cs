@@ -35,8 +35,7 @@ public sealed class SmallCnn : Backbone
         _featureDimension = w3;
         _inputChannels = inputChannels;
         RegisterComponents();
-        if (options.ChannelsLast)
-            ChannelsLast.Apply(this);
+        ChannelsLast.ApplyIfRequested(this, options.ChannelsLast);
         ApplyFreezing(options);
     }
 

@@ -28,6 +28,9 @@ public static class Scalars
     /// <summary>The integer 2.</summary>
     public static readonly Scalar Two = 2.ToScalar();
 
+    /// <summary>The integer 3.</summary>
+    public static readonly Scalar Three = 3.ToScalar();
+
     /// <summary>The boolean false (to clear mask entries).</summary>
     public static readonly Scalar False = false.ToScalar();
 
