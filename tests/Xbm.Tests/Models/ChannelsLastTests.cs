@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using Xbm.Configuration;
 using Xbm.Models;
+using Xbm.Runtime;
 using Xbm.Training;
 using static TorchSharp.torch;
 
@@ -80,6 +81,7 @@ public sealed class ChannelsLastTests : IDisposable
         // is not one of them. The class runs alone, so no other test draws from the global generator meanwhile.
         Dictionary<string, Tensor>? values = null;
         manual_seed(5);
+        using var three = 3.ToScalar();
         foreach (bool channelsLast in new[] { false, true })
         {
             var options = new BackboneOptions { ChannelsLast = channelsLast };
@@ -90,7 +92,7 @@ public sealed class ChannelsLastTests : IDisposable
                 model.load_state_dict(values);
             model.train();
             var output = model.forward(input);
-            output.pow(3).sum().backward();
+            output.pow(three).sum().backward();
             results.Add((output.detach(), model.parameters().Select(p => p.grad!.detach().clone()).ToList()));
             if (channelsLast)
                 Assert.Contains(model.parameters(), p => p.dim() == 4 && p.shape[1] > 1 && ChannelsLast.Is(p) && !p.is_contiguous());
@@ -134,7 +136,7 @@ public sealed class ChannelsLastTests : IDisposable
         for (int step = 0; step < 2; step++)
         {
             optimizer.zero_grad();
-            model.forward(input).pow(2).sum().backward();
+            model.forward(input).pow(Scalars.Two).sum().backward();
             optimizer.step();
         }
         string path = Path.Combine(dir, $"{name}.bin");
@@ -147,7 +149,7 @@ public sealed class ChannelsLastTests : IDisposable
 
         using var fresh = OptimizerFactory.Create(options, model.parameters());
         foreach (var t in StateTensors(fresh))
-            t.fill_(-1);
+            t.fill_(Scalars.MinusOne);
         using (OptimizerStateLayout.Contiguous(fresh))
             fresh.load_state_dict(path);
         var loaded = StateTensors(fresh);
