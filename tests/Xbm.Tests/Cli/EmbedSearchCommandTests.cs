@@ -3,6 +3,7 @@ using Xbm.Data;
 using Xbm.Data.Images;
 using Xbm.IO;
 using Xbm.Reporting;
+using Xbm.Runtime;
 
 namespace Xbm.Tests.Cli;
 
@@ -43,7 +44,7 @@ public sealed class EmbedSearchCommandTests(TinyRuns runs)
         using (vectors)
         {
             using var norms = vectors.norm(1);
-            Assert.True(norms.sub(1).abs().max().item<float>() < 1e-5f, "embeddings are L2-normalised");
+            Assert.True(norms.sub(Scalars.One).abs().max().item<float>() < 1e-5f, "embeddings are L2-normalised");
         }
         Assert.Equal(runs.Test.Queries.Labels, labels);
         Assert.Equal(Enumerable.Range(0, 150).Select(i => $"fashion_mnist:{i}"), paths);

@@ -1,3 +1,4 @@
+using TorchSharp;
 using Xbm.Configuration;
 using Xbm.Data;
 using static TorchSharp.torch;
@@ -220,7 +221,8 @@ public class FashionMnistTests(Xunit.Abstractions.ITestOutputHelper output)
             Assert.Equal(7000, splits.Train.Labels.Count(l => l == c));
         // Mean and standard deviation of the training split's pixels, as recorded by the fixture script.
         using var scope = NewDisposeScope();
-        var pixels = Set(splits.Train).Images.to_type(ScalarType.Float64) / 255.0;
+        using var maximum = 255.0.ToScalar();
+        var pixels = Set(splits.Train).Images.to_type(ScalarType.Float64).div(maximum);
         Assert.Equal(FashionFixture.ZeroShotTrainSplit.GetProperty("pixel_mean").GetDouble(), pixels.mean().item<double>(), 6);
         Assert.Equal(FashionFixture.ZeroShotTrainSplit.GetProperty("pixel_std").GetDouble(), pixels.std(unbiased: false).item<double>(), 6);
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using TorchSharp;
 using Xbm.Data;
 using Xbm.Runtime;
 using static TorchSharp.torch;
@@ -24,7 +25,16 @@ public class TensorImageSetTests(Xunit.Abstractions.ITestOutputHelper output)
     private static Tensor Plain(TensorImageSet set, int[] positions)
     {
         using var index = tensor(positions.Select(p => (long)p).ToArray(), ScalarType.Int64);
-        return (set.Images.index_select(0, index).to_type(ScalarType.Float32) / 255f - Norm.Mean[0]) / Norm.Std[0];
+        return Normalised(set.Images.index_select(0, index).to_type(ScalarType.Float32));
+    }
+
+    /// <summary>(pixels / 255 − mean) / std, in float32 like the images.</summary>
+    private static Tensor Normalised(Tensor pixels)
+    {
+        using var maximum = 255f.ToScalar();
+        using var mean = Norm.Mean[0].ToScalar();
+        using var std = Norm.Std[0].ToScalar();
+        return pixels.div(maximum).sub(mean).div(std);
     }
 
     /// <summary>Independent reference of one crop/flip: zero-pad by 2 with torch's pad, take the window, flip with torch.flip.</summary>
@@ -36,7 +46,7 @@ public class TensorImageSetTests(Xunit.Abstractions.ITestOutputHelper output)
         var window = padded[.., .., (crop.ShiftY + pad)..(crop.ShiftY + pad + 28), (crop.ShiftX + pad)..(crop.ShiftX + pad + 28)];
         if (crop.Flip)
             window = window.flip(3);
-        return (window / 255f - Norm.Mean[0]) / Norm.Std[0];
+        return Normalised(window);
     }
 
     private static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();

@@ -1,6 +1,7 @@
 using TorchSharp;
 using Xbm.Data;
 using Xbm.Evaluation;
+using Xbm.Runtime;
 using static TorchSharp.torch;
 
 namespace Xbm.Tests.Evaluation;
@@ -14,7 +15,9 @@ public class EmbedderTests
 
         public GeneratedSet(int count)
         {
-            _images = arange(count * 4, dtype: float32).reshape(count, 1, 2, 2).div(10).DetachFromDisposeScope();
+            using var size = (count * 4).ToScalar();
+            using var ten = 10.ToScalar();
+            _images = arange(Scalars.Zero, size, Scalars.One, dtype: float32).reshape(count, 1, 2, 2).div(ten).DetachFromDisposeScope();
             Labels = Enumerable.Range(0, count).Select(i => (long)(i % 3)).ToArray();
         }
 

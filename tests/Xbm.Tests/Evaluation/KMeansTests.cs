@@ -1,4 +1,6 @@
+using TorchSharp;
 using Xbm.Evaluation;
+using Xbm.Runtime;
 using static TorchSharp.torch;
 
 namespace Xbm.Tests.Evaluation;
@@ -8,9 +10,12 @@ public class KMeansTests
     private static Tensor Blobs(int perClass, int classes, int d, double spread, int seed)
     {
         var generator = new TorchSharp.torch.Generator((ulong)seed);
-        var centres = randn(classes, d, generator: generator) * 5;
-        var labels = arange(classes).repeat_interleave(perClass);
-        return centres.index_select(0, labels) + spread * randn(classes * perClass, d, generator: generator);
+        using var five = 5.ToScalar();
+        using var classCount = classes.ToScalar();
+        using var spreadScalar = spread.ToScalar();
+        var centres = randn(classes, d, generator: generator).mul(five);
+        var labels = arange(Scalars.Zero, classCount, Scalars.One).repeat_interleave(perClass);
+        return centres.index_select(0, labels).add(randn(classes * perClass, d, generator: generator).mul(spreadScalar), Scalars.One);
     }
 
     [Fact]
@@ -50,7 +55,7 @@ public class KMeansTests
         Assert.Equal(4, result.Assignments.Distinct().Count());
         // Inertia equals the summed squared distances to the centroids.
         var assigned = result.Centroids.index_select(0, tensor(result.Assignments.ToArray()));
-        Assert.Equal((x - assigned).square().sum().item<float>(), result.Inertia, 1e-3 * result.Inertia + 1e-6);
+        Assert.Equal((x - assigned).pow(Scalars.Two).sum().item<float>(), result.Inertia, 1e-3 * result.Inertia + 1e-6);
     }
 
     [Fact]

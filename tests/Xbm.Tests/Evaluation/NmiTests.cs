@@ -1,5 +1,7 @@
 using System.Text.Json;
+using TorchSharp;
 using Xbm.Evaluation;
+using Xbm.Runtime;
 using static TorchSharp.torch;
 
 namespace Xbm.Tests.Evaluation;
@@ -46,9 +48,11 @@ public class NmiTests
     {
         using var scope = NewDisposeScope();
         manual_seed(3);
-        var centres = randn(5, 8) * 10;
+        using var ten = 10.ToScalar();
+        using var tenth = 0.1.ToScalar();
+        var centres = randn(5, 8).mul(ten);
         var labels = Enumerable.Range(0, 100).Select(i => (long)(i % 5)).ToArray();
-        var points = centres.index_select(0, tensor(labels)) + 0.1 * randn(100, 8);
+        var points = centres.index_select(0, tensor(labels)).add(randn(100, 8).mul(tenth), Scalars.One);
         Assert.Equal(1.0, NormalizedMutualInfo.OfClustering(points, labels, new KMeansOptions { Seed = 1, Restarts = 3 }), 12);
         // Random labels carry almost no information about the clusters.
         var random = new Random(5);

@@ -1,4 +1,6 @@
+using TorchSharp;
 using Xbm.Evaluation;
+using Xbm.Runtime;
 using static TorchSharp.torch;
 
 namespace Xbm.Tests.Evaluation;
@@ -10,7 +12,8 @@ public class RetrievalEvaluatorTests
         var generator = new TorchSharp.torch.Generator((ulong)seed);
         var centres = randn(classes, 16, generator: generator);
         var labels = Enumerable.Range(0, classes * perClass).Select(i => (long)(i / perClass)).ToArray();
-        var x = centres.index_select(0, tensor(labels)) + 0.3 * randn(classes * perClass, 16, generator: generator);
+        using var spread = 0.3.ToScalar();
+        var x = centres.index_select(0, tensor(labels)).add(randn(classes * perClass, 16, generator: generator).mul(spread), Scalars.One);
         return (nn.functional.normalize(x, p: 2, dim: 1), labels);
     }
 

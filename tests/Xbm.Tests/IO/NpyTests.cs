@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json;
+using TorchSharp;
 using Xbm.IO;
+using Xbm.Runtime;
 using static TorchSharp.torch;
 
 namespace Xbm.Tests.IO;
@@ -120,17 +122,26 @@ public sealed class NpyTests : IDisposable
         Assert.Equal(new long[] { 2, 2, 3 }, shape);
     }
 
+    /// <summary>arange(start, stop) with Scalars that outlive the native call (issue 12).</summary>
+    private static Tensor Range(int start, int stop, ScalarType dtype)
+    {
+        using var first = start.ToScalar();
+        using var end = stop.ToScalar();
+        return arange(first, end, Scalars.One, dtype: dtype);
+    }
+
     [Fact]
     public void TensorRoundTripsForEveryTypeAndNonContiguousInput()
     {
         using var scope = NewDisposeScope();
+        using var ten = 10.ToScalar();
         var tensors = new[]
         {
             randn(4, 5).t(), // non-contiguous: written in C order of the transposed view
             randn(3, dtype: ScalarType.Float64),
-            arange(24, dtype: ScalarType.Int64).reshape(2, 3, 4) - 10,
-            arange(6, dtype: ScalarType.Int32).reshape(1, 6),
-            arange(200, 206, dtype: ScalarType.Byte),
+            Range(0, 24, ScalarType.Int64).reshape(2, 3, 4).sub(ten),
+            Range(0, 6, ScalarType.Int32).reshape(1, 6),
+            Range(200, 206, ScalarType.Byte),
             tensor(new[] { true, false, true }),
             tensor(2.5f),
             zeros(0, 7),

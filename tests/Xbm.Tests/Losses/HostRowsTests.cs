@@ -1,5 +1,7 @@
 using Xbm.Configuration;
+using TorchSharp;
 using Xbm.Losses;
+using Xbm.Runtime;
 using static TorchSharp.torch;
 
 namespace Xbm.Tests.Losses;
@@ -198,9 +200,10 @@ public class HostRowsTests
         {
             var loss = Create("multi_similarity", hostRows);
             var q = batch.Queries.detach().clone().requires_grad_(true);
+            using var half = 0.5.ToScalar();
             var total = loss.Compute(q, batch.QueryLabels, q, batch.QueryLabels, batch.Ignore).Loss
-                + loss.Compute(q, first.QueryLabels, first.Keys, first.KeyLabels, first.Ignore).Loss
-                + 0.5 * loss.Compute(q, second.QueryLabels, second.Keys, second.KeyLabels, second.Ignore).Loss;
+                .add(loss.Compute(q, first.QueryLabels, first.Keys, first.KeyLabels, first.Ignore).Loss, Scalars.One)
+                .add(loss.Compute(q, second.QueryLabels, second.Keys, second.KeyLabels, second.Ignore).Loss.mul(half), Scalars.One);
             total.backward();
             return q.grad!.to(float64).data<double>().ToArray();
         }
@@ -222,9 +225,11 @@ public class HostRowsTests
         using var scope = NewDisposeScope();
         var generator = new TorchSharp.torch.Generator(11);
         int b = 12, m = 37;
-        var queries = randint(0, 2, new long[] { b, 4 }, generator: generator).to(float32).sub_(0.5).requires_grad_(true);
-        var keys = randint(0, 2, new long[] { m, 4 }, generator: generator).to(float32).sub_(0.5);
-        var queryLabels = arange(3, dtype: int64).repeat_interleave(4);
+        using var half = 0.5.ToScalar();
+        using var three = 3.ToScalar();
+        var queries = randint(0, 2, new long[] { b, 4 }, generator: generator).to(float32).sub_(half).requires_grad_(true);
+        var keys = randint(0, 2, new long[] { m, 4 }, generator: generator).to(float32).sub_(half);
+        var queryLabels = arange(Scalars.Zero, three, Scalars.One, dtype: int64).repeat_interleave(4);
         var keyLabels = randint(0, 3, new long[] { m }, dtype: int64, generator: generator);
         var loss = (PairLoss)LossRegistry.Create(new ConfigSection(
             new Dictionary<string, object?> { ["name"] = "triplet", ["strategy"] = strategy, ["margin"] = margin.ToString(System.Globalization.CultureInfo.InvariantCulture), ["reduction"] = "sum_per_query" }, "test", "loss"));
@@ -253,7 +258,8 @@ public class HostRowsTests
                 }
         // sum_per_query: the sum over triplets divided by B.
         expected /= b;
-        var expectedGrad = from(g).reshape(b, m).matmul(keys.to(float64)).div(b).data<double>().ToArray();
+        using var queryCount = b.ToScalar();
+        var expectedGrad = from(g).reshape(b, m).matmul(keys.to(float64)).div(queryCount).data<double>().ToArray();
         Assert.True(expected > 0);
         LossFixtureTests.AssertClose(expected, output.Loss.to(float64).item<double>(), 1e-6, $"{strategy}: loss");
         var grad = queries.grad!.to(float64).data<double>().ToArray();

@@ -1,4 +1,5 @@
 using Xbm.Configuration;
+using TorchSharp;
 using Xbm.Losses;
 using static TorchSharp.torch;
 
@@ -63,7 +64,8 @@ public class LossEdgeCaseTests
         var queryLabels = data.QueryLabels.clone();
         queryLabels[0] = tensor(99L);
         var keyLabels = data.KeyLabels.clone();
-        keyLabels.masked_fill_(data.Ignore[0], 99L);
+        using var unknown = 99L.ToScalar();
+        keyLabels.masked_fill_(data.Ignore[0], unknown);
 
         var (_, grad, _) = Run(Create(name), data.Queries, queryLabels, data.Keys, keyLabels, data.Ignore);
         if (Paired.Contains(name))
@@ -94,7 +96,8 @@ public class LossEdgeCaseTests
     {
         using var scope = NewDisposeScope();
         var data = PairTestData.Batch(seed: 5);
-        var labels = full_like(data.QueryLabels, 3L);
+        using var three = 3L.ToScalar();
+        var labels = full_like(data.QueryLabels, three);
         var (loss, grad, stats) = Run(Create(name), data.Queries, labels, null, labels, data.Ignore);
         Assert.Equal(0, stats.Negatives);
         if (Paired.Contains(name))

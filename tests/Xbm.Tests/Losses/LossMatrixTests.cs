@@ -1,4 +1,5 @@
 using Xbm.Configuration;
+using TorchSharp;
 using Xbm.Losses;
 using static TorchSharp.torch;
 
@@ -68,8 +69,9 @@ public class LossMatrixTests
         // One SGD step of length η along −g: the loss must drop by about η‖g‖ (first order).
         const double eta = 1e-6;
         Tensor stepped;
+        using var stepScale = (eta / norm).ToScalar();
         using (no_grad())
-            stepped = data.Queries.detach().sub(grad.mul(eta / norm)).requires_grad_(true);
+            stepped = data.Queries.detach().sub(grad.mul(stepScale)).requires_grad_(true);
         double after;
         using (no_grad())
             after = loss.Compute(stepped, data.QueryLabels, data.KeysFor(stepped), data.KeyLabels, data.Ignore).Loss.item<double>();

@@ -1,4 +1,6 @@
+using TorchSharp;
 using Xbm.Losses;
+using Xbm.Runtime;
 using static TorchSharp.torch;
 
 namespace Xbm.Tests.Losses;
@@ -19,7 +21,8 @@ public static class PairTestData
     {
         var generator = new TorchSharp.torch.Generator((ulong)seed);
         int b = classes * perClass;
-        var labels = arange(classes, dtype: int64).repeat_interleave(perClass);
+        using var classCount = classes.ToScalar();
+        var labels = arange(Scalars.Zero, classCount, Scalars.One, dtype: int64).repeat_interleave(perClass);
         var q = Normalised(randn(b, d, dtype: float64, generator: generator)).to(dtype).requires_grad_(true);
         return new Case(q, labels, q, labels, PairMasks.SelfPairs(b, CPU), true);
     }
@@ -32,7 +35,8 @@ public static class PairTestData
     {
         var generator = new TorchSharp.torch.Generator((ulong)seed);
         int b = classes * perClass;
-        var labels = arange(classes, dtype: int64).repeat_interleave(perClass);
+        using var classCount = classes.ToScalar();
+        var labels = arange(Scalars.Zero, classCount, Scalars.One, dtype: int64).repeat_interleave(perClass);
         var q = Normalised(randn(b, d, dtype: float64, generator: generator)).to(dtype).requires_grad_(true);
         var keys = Normalised(randn(memory, d, dtype: float64, generator: generator)).to(dtype);
         var keyLabels = randint(0, classes, memory, dtype: int64, generator: generator);

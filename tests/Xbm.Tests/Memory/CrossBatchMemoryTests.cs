@@ -1,5 +1,6 @@
 using TorchSharp;
 using Xbm.Memory;
+using Xbm.Runtime;
 using static TorchSharp.torch;
 
 namespace Xbm.Tests.Memory;
@@ -9,7 +10,9 @@ public class CrossBatchMemoryTests
     /// <summary>A batch whose row r has value (first + r) in every dimension, label (first + r), index (first + r).</summary>
     private static (Tensor Embeddings, Tensor Labels, Tensor Indices) Numbered(long first, long batch, long dim)
     {
-        var ids = arange(first, first + batch, dtype: int64);
+        using var start = first.ToScalar();
+        using var stop = (first + batch).ToScalar();
+        var ids = arange(start, stop, Scalars.One, dtype: int64);
         return (ids.to(float32).unsqueeze(1).expand(batch, dim).contiguous(), ids.clone(), ids.clone());
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using TorchSharp;
 using Xbm.Memory;
+using Xbm.Runtime;
 using static TorchSharp.torch;
 
 namespace Xbm.Tests.Memory;
@@ -9,8 +10,11 @@ public class CrossBatchNormTests
 {
     private static (Tensor Labels, Tensor Indices) Ids(long first, long count)
     {
-        var ids = arange(first, first + count, dtype: int64);
-        return (ids.remainder(5), ids);
+        using var start = first.ToScalar();
+        using var stop = (first + count).ToScalar();
+        using var five = 5.ToScalar();
+        var ids = arange(start, stop, Scalars.One, dtype: int64);
+        return (ids.remainder(five), ids);
     }
 
     private static void Fill(IEmbeddingMemory memory, Tensor rows, long first = 0, long iteration = 1)
@@ -120,7 +124,8 @@ public class CrossBatchNormTests
         var filled = cat(new[] { afterFirst, b1 }, 0);
         var (rStd, rMean) = filled.std_mean(0, unbiased: false);
         var (bStd, bMean) = b2.std_mean(0, unbiased: false);
-        var expected = (filled - rMean) / (rStd + 1e-12) * bStd + bMean;
+        using var epsilon = 1e-12.ToScalar();
+        var expected = (filled - rMean).div(rStd.add(epsilon, Scalars.One)).mul(bStd).add(bMean, Scalars.One);
         Assert.True(Tensors.MaxAbsDiff(memory.StoredRows.narrow(0, 0, 40), expected) < 1e-5);
     }
 
@@ -153,12 +158,12 @@ public class CrossBatchNormTests
         // Anisotropic old embeddings: per-dimension scales and shifts differ.
         var scales = linspace(0.5, 2.0, d);
         var shifts = linspace(-0.5, 0.5, d);
-        var old = nn.functional.normalize(randn(n, d, generator: g) * scales + shifts, p: 2, dim: 1);
+        var old = nn.functional.normalize(randn(n, d, generator: g).mul(scales).add(shifts, Scalars.One), p: 2, dim: 1);
 
         // Affine drift with positive per-dimension scales: new = a ⊙ old + b.
         var a = linspace(0.6, 1.8, d);
         var b = linspace(0.3, -0.2, d);
-        var affine = old * a + b;
+        var affine = old.mul(a).add(b, Scalars.One);
         var (before, after) = DriftErrors(old, affine);
         Assert.True(before > 0.05, $"the affine drift should be visible ({before})");
         Assert.True(after < 1e-5, $"XBN should undo a per-dimension affine drift (error {after}, before {before})");
@@ -187,9 +192,9 @@ public class CrossBatchNormTests
         using var memory = new CrossBatchNorm(2 * n, old.shape[1], MomentFilter.Batch());
         Fill(memory, old);
         var truth = nn.functional.normalize(drifted, p: 2, dim: 1);
-        double before = (memory.Keys - truth).square().sum(1).mean().item<float>();
+        double before = (memory.Keys - truth).pow(Scalars.Two).sum(1).mean().item<float>();
         memory.Enqueue(drifted, Ids(n, n).Labels, Ids(n, n).Indices, 2);
-        double after = (memory.Keys.narrow(0, 0, n) - truth).square().sum(1).mean().item<float>();
+        double after = (memory.Keys.narrow(0, 0, n) - truth).pow(Scalars.Two).sum(1).mean().item<float>();
         return (before, after);
     }
 
@@ -200,13 +205,14 @@ public class CrossBatchNormTests
     public void ColumnMomentsEqualThePopulationMomentsOverTheRows(long rows)
     {
         using var scope = NewDisposeScope();
-        var x = randn(rows, 5, generator: new Generator(12)) * tensor(new float[] { 0.1f, 1, 3, 10, 0.001f }) + tensor(new float[] { 5, -1, 0, 100, 0.5f });
+        var x = randn(rows, 5, generator: new Generator(12)).mul(tensor(new float[] { 0.1f, 1, 3, 10, 0.001f })).add(tensor(new float[] { 5, -1, 0, 100, 0.5f }), Scalars.One);
         var (mean, std) = CrossBatchNorm.ColumnMoments(x);
         var x64 = x.to(float64);
         var expectedMean = x64.mean(new long[] { 0 });
-        var expectedStd = (x64 - expectedMean).square().mean(new long[] { 0 }).sqrt();
-        Assert.True(((mean.to(float64) - expectedMean).abs() / expectedMean.abs().clamp_min(1)).max().item<double>() < 1e-6);
-        Assert.True(((std.to(float64) - expectedStd).abs() / expectedStd.clamp_min(1e-3)).max().item<double>() < 1e-5);
+        var expectedStd = (x64 - expectedMean).pow(Scalars.Two).mean(new long[] { 0 }).sqrt();
+        Assert.True(((mean.to(float64) - expectedMean).abs() / expectedMean.abs().clamp_min(Scalars.One)).max().item<double>() < 1e-6);
+        using var floor = 1e-3.ToScalar();
+        Assert.True(((std.to(float64) - expectedStd).abs() / expectedStd.clamp_min(floor)).max().item<double>() < 1e-5);
     }
 
     [Fact]

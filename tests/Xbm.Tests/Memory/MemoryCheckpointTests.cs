@@ -1,5 +1,6 @@
 using TorchSharp;
 using Xbm.Memory;
+using Xbm.Runtime;
 using static TorchSharp.torch;
 
 namespace Xbm.Tests.Memory;
@@ -37,9 +38,12 @@ public class MemoryCheckpointTests
     {
         long b = 3 + step % 5;
         var g = new Generator((ulong)(1000 + step));
-        var embeddings = nn.functional.normalize(randn(b, Dimension, generator: g) * (1 + 0.1 * step) + 0.05 * step, p: 2, dim: 1);
+        using var scale = (1 + 0.1 * step).ToScalar();
+        using var shift = (0.05 * step).ToScalar();
+        using var four = 4.ToScalar();
+        var embeddings = nn.functional.normalize(randn(b, Dimension, generator: g).mul(scale).add(shift, Scalars.One), p: 2, dim: 1);
         var indices = randint(0, DatasetSize, new[] { b }, generator: g, dtype: int64);
-        return (embeddings, indices.remainder(4), indices);
+        return (embeddings, indices.remainder(four), indices);
     }
 
     private static void AssertSameContents(IEmbeddingMemory a, IEmbeddingMemory b)

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using TorchSharp;
+using Xbm.Runtime;
 using static TorchSharp.torch;
 
 namespace Xbm.Tests.Memory;
@@ -86,7 +88,9 @@ internal static class Tensors
     public static Tensor RandomUnitRows(long rows, long dim, long seed, double scale = 1, double shift = 0)
     {
         var g = new TorchSharp.torch.Generator((ulong)seed);
-        var x = randn(rows, dim, generator: g) * scale + shift;
+        using var scaleScalar = scale.ToScalar();
+        using var shiftScalar = shift.ToScalar();
+        var x = randn(rows, dim, generator: g).mul(scaleScalar).add(shiftScalar, Scalars.One);
         return nn.functional.normalize(x, p: 2, dim: 1);
     }
 }

@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using Xbm.Configuration;
 using Xbm.Models;
+using Xbm.Runtime;
 using Xbm.Training;
 using static TorchSharp.torch;
 
@@ -146,7 +147,7 @@ public sealed class ChannelsLastTests : IDisposable
         for (int step = 0; step < 2; step++)
         {
             optimizer.zero_grad();
-            model.forward(input).pow(2).sum().backward();
+            model.forward(input).pow(Scalars.Two).sum().backward();
             optimizer.step();
         }
         string path = Path.Combine(dir, $"{name}.bin");
@@ -159,7 +160,7 @@ public sealed class ChannelsLastTests : IDisposable
 
         using var fresh = OptimizerFactory.Create(options, model.parameters());
         foreach (var t in StateTensors(fresh))
-            t.fill_(-1);
+            t.fill_(Scalars.MinusOne);
         using (OptimizerStateLayout.Contiguous(fresh))
             fresh.load_state_dict(path);
         var loaded = StateTensors(fresh);

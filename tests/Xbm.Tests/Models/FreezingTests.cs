@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using Xbm.Models;
+using Xbm.Runtime;
 using static TorchSharp.torch;
 
 namespace Xbm.Tests.Models;
@@ -15,7 +16,8 @@ public class FreezingTests
     {
         using var scope = NewDisposeScope();
         manual_seed(3);
-        model.forward(randn(4, 3, size, size) * 3 + 1).sum().backward();
+        using var three = 3.ToScalar();
+        model.forward(randn(4, 3, size, size).mul(three).add(Scalars.One, Scalars.One)).sum().backward();
     }
 
     [Fact]
@@ -81,7 +83,8 @@ public class FreezingTests
         Assert.True(named["head.fc.weight"].requires_grad);
 
         var before = model.state_dict().ToDictionary(p => p.Key, p => p.Value.clone());
-        using var optimizer = optim.Adam(model.parameters(), 1e-2, weight_decay: 5e-4);
+        // Our Adam (TorchSharp's own makes temporary Scalars in step), with optim.Adam's default beta2 of 0.99.
+        using var optimizer = new Xbm.Training.Optimizers.Adam(model.parameters(), 1e-2, beta2: 0.99, weightDecay: 5e-4);
         model.train();
         Assert.False(model.modules().OfType<Xbm.Models.BatchNorm2d>().First().training); // bn1 of the frozen stem
         TrainingForward(model);

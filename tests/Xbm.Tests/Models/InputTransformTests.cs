@@ -1,3 +1,4 @@
+using TorchSharp;
 using Xbm.Models;
 using static TorchSharp.torch;
 
@@ -20,7 +21,8 @@ public class InputTransformTests
         manual_seed(6);
         var pixels = rand(2, 3, 64, 64); // RGB in [0, 1]
         var imagenet = (pixels - tensor(new[] { 0.485f, 0.456f, 0.406f }).view(1, 3, 1, 1)) / tensor(new[] { 0.229f, 0.224f, 0.225f }).view(1, 3, 1, 1);
-        var caffe = pixels.flip(1) * 255 - tensor(new[] { 104f, 117f, 128f }).view(1, 3, 1, 1);
+        using var maximum = 255.ToScalar();
+        var caffe = pixels.flip(1).mul(maximum) - tensor(new[] { 104f, 117f, 128f }).view(1, 3, 1, 1);
 
         using var noGrad = no_grad();
         var expected = raw.ForwardFeatures(caffe);

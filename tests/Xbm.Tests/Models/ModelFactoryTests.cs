@@ -1,5 +1,6 @@
 using Xbm.Configuration;
 using Xbm.Models;
+using Xbm.Runtime;
 using static TorchSharp.torch;
 
 namespace Xbm.Tests.Models;
@@ -23,7 +24,7 @@ public sealed class ModelFactoryTests : IDisposable
         model.eval();
         var embeddings = model.forward(rand(3, 1, 28, 28));
         Assert.Equal(new long[] { 3, 64 }, embeddings.shape);
-        Assert.True(embeddings.norm(1).sub(1).abs().max().item<float>() < 1e-5);
+        Assert.True(embeddings.norm(1).sub(Scalars.One).abs().max().item<float>() < 1e-5);
     }
 
     [Fact]

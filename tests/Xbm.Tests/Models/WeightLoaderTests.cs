@@ -1,6 +1,7 @@
 using TorchSharp;
 using Xbm.IO;
 using Xbm.Models;
+using Xbm.Runtime;
 using static TorchSharp.torch;
 
 namespace Xbm.Tests.Models;
@@ -30,7 +31,10 @@ public sealed class WeightLoaderTests : IDisposable
         DeterministicWeights.Fill(source);
         using (no_grad())
             foreach (var (name, t) in source.state_dict().Where(p => p.Key.EndsWith("num_batches_tracked", StringComparison.Ordinal)))
-                t.fill_(name.Length); // counters too
+            {
+                using var count = name.Length.ToScalar();
+                t.fill_(count); // counters too
+            }
         string file = PathOf("resnet18.safetensors");
         WeightLoader.Save(source, file, new Dictionary<string, string> { ["arch"] = "resnet18" });
 
@@ -58,9 +62,10 @@ public sealed class WeightLoaderTests : IDisposable
     {
         using var scope = NewDisposeScope();
         using var backbone = new ResNet(18);
+        using var quarter = 0.25f.ToScalar();
         var file = BackboneFixtures.Keys("resnet18").ToDictionary(k => k.Key, k => k.Key.EndsWith("num_batches_tracked", StringComparison.Ordinal)
             ? zeros(k.Shape, ScalarType.Int64)
-            : full(k.Shape, 0.25f));
+            : full(k.Shape, quarter));
 
         var report = WeightLoader.Load(backbone, file, "torchvision-resnet18", new WeightLoadOptions { IgnoredPrefixes = backbone.ClassifierPrefixes });
 

@@ -1,4 +1,5 @@
 using Xbm.Reducers;
+using Xbm.Runtime;
 using static TorchSharp.torch;
 
 namespace Xbm.Tests.Reducers;
@@ -43,7 +44,7 @@ public class ReducerTests
     public void ReduceKeepsTheGradient()
     {
         var x = tensor(new double[] { 1, 2, 0 }, requires_grad: true);
-        Reducer.Create("mean_nonzero").Reduce(x * 2, ones(3, dtype: ScalarType.Bool), 7).backward();
+        Reducer.Create("mean_nonzero").Reduce(x.mul(Scalars.Two), ones(3, dtype: ScalarType.Bool), 7).backward();
         Assert.Equal(new double[] { 1, 1, 1 }, x.grad!.data<double>().ToArray());
     }
 

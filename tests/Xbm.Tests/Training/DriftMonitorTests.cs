@@ -2,6 +2,7 @@ using TorchSharp;
 using Xbm.Configuration;
 using Xbm.Data;
 using Xbm.Models;
+using Xbm.Runtime;
 using Xbm.Training;
 using static TorchSharp.torch;
 
@@ -45,7 +46,7 @@ public class DriftMonitorTests
         var x = images.Load(probes, false, 0);
         var ea = nn.functional.normalize(a.forward(x), p: 2, dim: 1).to(float64);
         var eb = nn.functional.normalize(b.forward(x), p: 2, dim: 1).to(float64);
-        return (ea - eb).square().sum(1).mean().item<double>();
+        return (ea - eb).pow(Scalars.Two).sum(1).mean().item<double>();
     }
 
     [Fact]
@@ -94,13 +95,14 @@ public class DriftMonitorTests
         var g = new Generator(9);
         var history = new Dictionary<long, Dictionary<string, Tensor>>();
 
+        using var stepSize = 0.01.ToScalar();
         for (long t = 0; t <= 40; t++)
         {
             if (t > 0)
             {
                 using var noGrad = no_grad();
                 foreach (var p in model.parameters())
-                    p.add_(randn(p.shape, generator: g) * 0.01); // a "training step"
+                    p.add_(randn(p.shape, generator: g).mul(stepSize), Scalars.One); // a "training step"
             }
             history[t] = model.state_dict().ToDictionary(p => p.Key, p => p.Value.clone());
             if (!monitor.Due(t))

@@ -158,7 +158,10 @@ public sealed class TrainerTests : IDisposable
         public PairLossOutput Compute(Tensor queries, Tensor queryLabels, Tensor keys, Tensor keyLabels, Tensor? ignore = null)
         {
             var output = _inner.Compute(queries, queryLabels, keys, keyLabels, ignore);
-            return ++_calls == poisonAt ? output with { Loss = output.Loss * double.NaN } : output;
+            if (++_calls != poisonAt)
+                return output;
+            using var nan = double.NaN.ToScalar();
+            return output with { Loss = output.Loss.mul(nan) };
         }
     }
 
