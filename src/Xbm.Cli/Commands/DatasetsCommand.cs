@@ -7,7 +7,8 @@ namespace Xbm.Cli.Commands;
 /// <summary>
 /// <c>xbm datasets list</c> shows the supported layouts; <c>xbm datasets check --dataset NAME --root DIR</c>
 /// reads a download, reports image and class counts per split, and lists missing (with <c>--decode</c>, also
-/// unreadable) files with their list file and line. Exit code 1 when errors were found.
+/// unreadable) files with their list file and line. Exit code 1 when errors were found. <c>xbm datasets make glyphs</c>
+/// generates the many-class glyph benchmark (<see cref="MakeGlyphsCommand"/>).
 /// </summary>
 public sealed class DatasetsCommand : ICliCommand
 {
@@ -16,9 +17,10 @@ public sealed class DatasetsCommand : ICliCommand
     /// <inheritdoc/>
     public Command Build()
     {
-        var command = new Command("datasets", "Dataset layouts: list the supported ones, check a download");
+        var command = new Command("datasets", "Dataset layouts: list the supported ones, check a download, make the glyph benchmark");
         command.Add(BuildList());
         command.Add(BuildCheck());
+        command.Add(MakeGlyphsCommand.Build());
         return command;
     }
 
