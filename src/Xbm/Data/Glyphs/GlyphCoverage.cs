@@ -78,19 +78,15 @@ public sealed class GlyphCoverage
         foreach (ushort glyph in glyphs)
             if (glyph != 0)
                 sharing[glyph] = sharing.GetValueOrDefault(glyph) + 1;
-        var inked = new Dictionary<ushort, bool>();
+        // Ink bounds of every glyph in one call: an empty box is a glyph without ink.
+        var widths = new float[glyphs.Length];
+        var bounds = new SKRect[glyphs.Length];
+        font.GetGlyphWidths(glyphs, widths, bounds);
         var covered = new HashSet<int>();
         for (int i = 0; i < glyphs.Length; i++)
         {
             ushort glyph = glyphs[i];
-            if (glyph == 0 || sharing[glyph] > MaxSharing)
-                continue;
-            if (!inked.TryGetValue(glyph, out bool ink))
-            {
-                using var path = font.GetGlyphPath(glyph);
-                inked[glyph] = ink = path is not null && !path.IsEmpty && path.TightBounds is { Width: > 0, Height: > 0 };
-            }
-            if (ink)
+            if (glyph != 0 && sharing[glyph] <= MaxSharing && bounds[i] is { Width: > 0, Height: > 0 })
                 covered.Add(codePoints[i]);
         }
         return covered;

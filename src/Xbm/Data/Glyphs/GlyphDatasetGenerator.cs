@@ -134,13 +134,15 @@ public static class GlyphDatasetGenerator
     }
 
     /// <summary>
-    /// Refuses to replace a folder that is not an earlier glyph benchmark: an existing non-empty folder must hold
-    /// this generator's manifest.json.
+    /// Before any work: the output's parent must be writable, and an existing non-empty output folder must be an
+    /// earlier glyph benchmark (hold this generator's manifest.json), which is then replaced.
     /// </summary>
     private static void CheckOutput(string output)
     {
         if (File.Exists(output))
             throw new IOException($"--out: {output} is a file, expected a folder");
+        // The benchmark is rendered in a temporary sibling and renamed: the parent folder must be writable.
+        OutputTarget.EnsureFolder(Path.GetDirectoryName(output)!, "--out");
         if (!Directory.Exists(output) || !Directory.EnumerateFileSystemEntries(output).Any())
             return;
         string manifest = Path.Combine(output, ManifestFile);

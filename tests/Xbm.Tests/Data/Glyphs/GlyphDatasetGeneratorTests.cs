@@ -152,6 +152,34 @@ public sealed class GlyphDatasetGeneratorTests(GlyphDatasetFixture fixture) : IC
     }
 
     [GlyphFontsFact]
+    public void MissingFontsAreSkippedAndListedWhenEnoughDesignsRemain()
+    {
+        // A font root holding every test font but IPA Mincho's file.
+        string root = Path.Combine(fixture.Folder, "partial-fonts");
+        foreach (var font in GlyphFontsFactAttribute.TestFonts.Where(f => f.Design != "IPA Mincho"))
+        {
+            string link = GlyphTypefaces.PathOf(font, root);
+            Directory.CreateDirectory(Path.GetDirectoryName(link)!);
+            if (!File.Exists(link))
+                File.CreateSymbolicLink(link, GlyphTypefaces.PathOf(font, GlyphFonts.DefaultRoot));
+        }
+        var options = GlyphDatasetFixture.Options(Path.Combine(fixture.Folder, "partial")) with { FontRoot = root, TrainClasses = 4, TestClasses = 2, ValidationFraction = 0 };
+        var manifest = GlyphDatasetGenerator.Generate(options);
+        var skipped = Assert.Single(manifest.Skipped);
+        Assert.Equal(("IPA Mincho", "fonts-ipafont-mincho"), (skipped.Design, skipped.Package));
+        Assert.Equal(5, manifest.Designs);
+        Assert.DoesNotContain(Directory.EnumerateFiles(options.Output, "*.png", SearchOption.AllDirectories), f => f.EndsWith("ipa-mincho-regular.png", StringComparison.Ordinal));
+    }
+
+    [GlyphFontsFact]
+    public void AnUnwritableParentFailsBeforeAnyWork()
+    {
+        string parent = TestPaths.UnwritableFolder(fixture.Folder);
+        var error = Assert.Throws<IOException>(() => GlyphDatasetGenerator.Generate(GlyphDatasetFixture.Options(Path.Combine(parent, "glyphs"))));
+        Assert.StartsWith("--out ", error.Message);
+    }
+
+    [GlyphFontsFact]
     public void AskingForMoreCharactersThanCoveredIsAnError()
     {
         var options = GlyphDatasetFixture.Options(Path.Combine(fixture.Folder, "too-many")) with { MinDesigns = 6, TrainClasses = 100_000 };
