@@ -85,6 +85,11 @@ public static class MakeGlyphsCommand
     {
         options.Validate();
         var clock = Stopwatch.StartNew();
+        // Say which fonts are skipped before the minutes of rendering, not after (with too few designs, the
+        // generator's one-line error names the packages instead).
+        using (var typefaces = GlyphTypefaces.Open(options.Fonts, options.FontRoot))
+            foreach (var skipped in typefaces.DesignCount >= options.MinDesigns ? typefaces.Missing : [])
+                AnsiConsole.MarkupLineInterpolated($"[yellow]skipped:[/] {GlyphTypefaces.PathOf(skipped, options.FontRoot)} ({skipped.Design} {skipped.Weight}) is not installed: apt-get install -y --no-install-recommends {skipped.Package}");
         GlyphDatasetManifest? manifest = null;
         AnsiConsole.Progress()
             .AutoClear(false)
@@ -103,10 +108,8 @@ public static class MakeGlyphsCommand
             });
         clock.Stop();
 
-        foreach (var skipped in manifest!.Skipped)
-            AnsiConsole.MarkupLineInterpolated($"[yellow]skipped:[/] {skipped.File} ({skipped.Design} {skipped.Weight}) is not installed: apt-get install -y --no-install-recommends {skipped.Package}");
         var table = new Table().AddColumn("split").AddColumn(new TableColumn("classes").RightAligned()).AddColumn(new TableColumn("images").RightAligned());
-        foreach (var split in manifest.Splits)
+        foreach (var split in manifest!.Splits)
             table.AddRow(split.Name, split.Classes.ToString("N0"), split.Images.ToString("N0"));
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLineInterpolated(

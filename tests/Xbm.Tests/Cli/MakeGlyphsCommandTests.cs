@@ -42,6 +42,23 @@ public sealed class MakeGlyphsCommandTests(TinyRuns runs)
         Assert.True(Directory.Exists(Path.Combine(data, "train")));
     }
 
+    [GlyphFontsFact]
+    public void AMissingFontIsSkippedWithThePackageToInstall()
+    {
+        string scratch = runs.Scratch("glyphs-partial");
+        string root = Path.Combine(scratch, "fonts");
+        foreach (var font in GlyphFontsFactAttribute.TestFonts.Where(f => f.Design != "IPA Mincho"))
+        {
+            string link = GlyphTypefaces.PathOf(font, root);
+            Directory.CreateDirectory(Path.GetDirectoryName(link)!);
+            File.CreateSymbolicLink(link, GlyphTypefaces.PathOf(font, GlyphFonts.DefaultRoot));
+        }
+        string output = CliRunner.Succeeds("datasets", "make", "glyphs", "--out", Path.Combine(scratch, "glyphs"), "--size", "12", "--train-classes", "4",
+            "--test-classes", "2", "--min-designs", "5", "--designs", Designs, "--font-root", root);
+        Assert.Contains($"skipped: {root}/opentype/ipafont-mincho/ipam.ttf (IPA Mincho Regular) is not installed: apt-get install -y --no-install-recommends fonts-ipafont-mincho", output);
+        Assert.Contains("ok: 7 typefaces of 5 designs", output);
+    }
+
     [Fact]
     public void MissingFontsAreAOneLineUserError()
     {
