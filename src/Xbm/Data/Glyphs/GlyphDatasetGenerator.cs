@@ -25,6 +25,11 @@ public static class GlyphDatasetGenerator
         ArgumentNullException.ThrowIfNull(options);
         var typefaces = GlyphTypefaces.Open(options.Fonts, options.FontRoot);
         int wanted = options.Fonts.Select(f => f.Design).Distinct().Count();
+        if (wanted < options.MinDesigns)
+        {
+            typefaces.Dispose();
+            throw new ArgumentException($"--min-designs: {options.MinDesigns} is more than the {wanted} designs selected");
+        }
         if (typefaces.DesignCount < options.MinDesigns)
         {
             var packages = GlyphFonts.Packages(typefaces.Missing);
