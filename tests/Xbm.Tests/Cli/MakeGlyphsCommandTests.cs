@@ -32,6 +32,23 @@ public sealed class MakeGlyphsCommandTests(TinyRuns runs)
     }
 
     [GlyphFontsFact]
+    public void TheCommittedGlyphConfigTrainsOnAGeneratedBenchmark()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Xbm.slnx")))
+            dir = dir.Parent;
+        string config = Path.Combine(dir?.FullName ?? throw new DirectoryNotFoundException("repository root (Xbm.slnx) not found"), "configs", "glyphs", "xbm.yaml");
+        string scratch = runs.Scratch("glyphs-config");
+        string data = Path.Combine(scratch, "glyphs");
+        CliRunner.Succeeds("datasets", "make", "glyphs", "--out", data, "--train-classes", "20", "--test-classes", "10", "--validation", "0.1",
+            "--min-designs", "5", "--designs", Designs);
+        string output = CliRunner.Succeeds("train", "--config", config, "--out", Path.Combine(scratch, "run"), "--set", $"data.root={data}",
+            "--set", "iterations=4", "--set", "memory.start_iteration=2", "--set", "evaluation.every=4", "--set", "checkpoint.every=0",
+            "--set", "logging.every=2", "--set", "logging.tensorboard=false", "--set", "model.width=4", "--set", "model.dimension=8");
+        Assert.Contains("Recall@1", output);
+    }
+
+    [GlyphFontsFact]
     public void RegeneratingReplacesTheEarlierBenchmark()
     {
         string data = Path.Combine(runs.Scratch("glyphs-again"), "glyphs");
