@@ -10,6 +10,7 @@ namespace Xbm.Cli.Commands;
 /// reads a download, reports image and class counts per split, and lists missing (with <c>--decode</c>, also
 /// unreadable) files with their list file and line. Exit code 1 when errors were found.
 /// <c>xbm datasets export fashion_mnist --out DIR</c> writes Fashion-MNIST images as PNG files, a folder per class.
+/// <c>xbm datasets make glyphs</c> generates the many-class glyph benchmark (<see cref="MakeGlyphsCommand"/>).
 /// </summary>
 public sealed class DatasetsCommand : ICliCommand
 {
@@ -18,10 +19,11 @@ public sealed class DatasetsCommand : ICliCommand
     /// <inheritdoc/>
     public Command Build()
     {
-        var command = new Command("datasets", "Dataset layouts: list the supported ones, check a download");
+        var command = new Command("datasets", "Dataset layouts: list the supported ones, check a download, make the glyph benchmark");
         command.Add(BuildList());
         command.Add(BuildCheck());
         command.Add(BuildExport());
+        command.Add(MakeGlyphsCommand.Build());
         return command;
     }
 
