@@ -33,9 +33,16 @@ public static class NativeTuning
         setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
         if (!heapRetention)
             return $"OMP_WAIT_POLICY={WaitPolicy()}, glibc heap retention off";
-        bool heap = mallopt(MallocMmapThreshold, 1 << 30) == 1 && mallopt(MallocTrimThreshold, 1 << 30) == 1;
-        return $"OMP_WAIT_POLICY={WaitPolicy()}, glibc heap retention {(heap ? "on" : "failed")}";
+        return $"OMP_WAIT_POLICY={WaitPolicy()}, glibc heap retention {(RetainHeap() ? "on" : "failed")}";
     }
+
+    /// <summary>
+    /// glibc heap retention: buffers up to 1 GiB are served from and returned to the heap instead of being mapped and
+    /// unmapped (and page-faulted) at every use. Can be called at any time; affects later allocations. Returns
+    /// whether glibc accepted it (false off Linux).
+    /// </summary>
+    public static bool RetainHeap() =>
+        OperatingSystem.IsLinux() && mallopt(MallocMmapThreshold, 1 << 30) == 1 && mallopt(MallocTrimThreshold, 1 << 30) == 1;
 
     /// <summary>OMP_WAIT_POLICY as the native environment (what libgomp reads) has it, or null.</summary>
     public static string? WaitPolicy() => OperatingSystem.IsLinux() ? Marshal.PtrToStringAnsi(getenv("OMP_WAIT_POLICY")) : null;

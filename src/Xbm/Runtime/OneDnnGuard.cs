@@ -11,7 +11,9 @@ namespace Xbm.Runtime;
 /// with SIGFPE in <c>brg_blocking_t::est_eff_1x1</c> (a ResNet's 1×1 convolutions), and other convolutions
 /// returned wrong gradients. On such a processor <see cref="Apply"/> switches oneDNN off for the process
 /// (<c>at::globalContext().setUserEnabledMkldnn(false)</c>, what PyTorch's <c>torch.backends.mkldnn.enabled =
-/// False</c> does), so convolutions take libtorch's own implementation. <c>XBM_ONEDNN=on|off</c> overrides the check.
+/// False</c> does), so convolutions take libtorch's own implementation, and keeps freed buffers in the heap
+/// (<see cref="NativeTuning.RetainHeap"/>), which that implementation needs to be as fast as oneDNN.
+/// <c>XBM_ONEDNN=on|off</c> overrides the check.
 /// </summary>
 public static class OneDnnGuard
 {
@@ -57,7 +59,10 @@ public static class OneDnnGuard
             return forced == "on" ? "oneDNN on (XBM_ONEDNN=on)" : "oneDNN on";
         TorchSharp.torch.InitializeDeviceType(TorchSharp.DeviceType.CPU); // loads libtorch
         SetUserEnabledMkldnn(GlobalContext(), false);
-        return forced == "off" ? "oneDNN off (XBM_ONEDNN=off)" : "oneDNN off: the processor does not report its cache sizes (CPUID), which oneDNN divides by";
+        // libtorch's own convolutions allocate their im2col buffers (often over 100 MB) at every call: without heap
+        // retention glibc maps and unmaps them each time, which made training 4.5 × slower (docs/benchmarks.md).
+        string heap = NativeTuning.RetainHeap() ? ", glibc heap retention on" : "";
+        return (forced == "off" ? "oneDNN off (XBM_ONEDNN=off)" : "oneDNN off: the processor does not report its cache sizes (CPUID), which oneDNN divides by") + heap;
     }
 
     private static bool HasDataCache(uint leaf, uint maxLeaf)
