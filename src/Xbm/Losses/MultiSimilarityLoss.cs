@@ -122,13 +122,6 @@ public sealed class MultiSimilarityLoss : PairLoss
     internal override RowTerms EvaluateRow(ref PairRow row)
     {
         double alpha = Options.Alpha, beta = Options.Beta, lambda = Options.Lambda;
-        using var alphaScalar = alpha.ToScalar();
-        using var minusAlpha = (-alpha).ToScalar();
-        using var betaScalar = beta.ToScalar();
-        using var lambdaScalar = lambda.ToScalar();
-        using var alphaLambda = (alpha * lambda).ToScalar();
-        using var betaLambda = (beta * lambda).ToScalar();
-        using var epsilon = Options.Epsilon.ToScalar();
         float hardestPositive = row.Summary.MinPositive, hardestNegative = row.Summary.MaxNegative;
         if (!float.IsFinite(hardestPositive) || !float.IsFinite(hardestNegative))
             return default;

@@ -16,15 +16,10 @@ public sealed class AdamW(IEnumerable<Parameter> parameters, double lr, double b
     public override Tensor step(Func<Tensor>? closure = null) => _step<ParamGroup>(group =>
     {
         var options = (Options)group.Options;
-        double beta1 = options.beta1!.Value, beta2 = options.beta2!.Value, decay = options.weight_decay!.Value, eps = options.eps!.Value;
-        bool amsgrad = options.amsgrad!.Value, maximize = options.maximize!.Value;
         double lr = options.LearningRate!.Value;
-        using var shrink = (1 - lr * decay).ToScalar();
-        using var beta1Scalar = beta1.ToScalar();
-        using var beta2Scalar = beta2.ToScalar();
-        using var oneMinusBeta1 = (1 - beta1).ToScalar();
-        using var oneMinusBeta2 = (1 - beta2).ToScalar();
-        using var epsScalar = eps.ToScalar();
+        bool amsgrad = options.amsgrad!.Value, maximize = options.maximize!.Value;
+        using var update = new AdamStep(lr, options.beta1!.Value, options.beta2!.Value, options.eps!.Value);
+        using var shrink = (1 - lr * options.weight_decay!.Value).ToScalar();
         foreach (var parameter in group.Parameters)
         {
             var state = (State)_state[parameter.Handle];
@@ -35,22 +30,7 @@ public sealed class AdamW(IEnumerable<Parameter> parameters, double lr, double b
                 grad = grad.neg();
             state.step++;
             parameter.mul_(shrink);
-            double correction1 = 1 - Math.Pow(beta1, state.step);
-            double correction2 = 1 - Math.Pow(beta2, state.step);
-            state.exp_avg.mul_(beta1Scalar).add_(grad, oneMinusBeta1);
-            state.exp_avg_sq.mul_(beta2Scalar).addcmul_(grad, grad, oneMinusBeta2);
-            Tensor second = state.exp_avg_sq;
-            if (amsgrad)
-            {
-                var previous = state.max_exp_avg_sq;
-                state.max_exp_avg_sq = maximum(previous, state.exp_avg_sq).DetachFromDisposeScope();
-                previous.Dispose();
-                second = state.max_exp_avg_sq;
-            }
-            using var rootCorrection2 = Math.Sqrt(correction2).ToScalar();
-            using var stepSize = (-lr / correction1).ToScalar();
-            var denominator = second.sqrt().div_(rootCorrection2).add_(epsScalar, Runtime.Scalars.One);
-            parameter.addcdiv_(state.exp_avg, denominator, stepSize);
+            update.Apply(parameter, grad, state.step, state.exp_avg, state.exp_avg_sq, ref state.max_exp_avg_sq, amsgrad);
         }
     }, closure);
 }
