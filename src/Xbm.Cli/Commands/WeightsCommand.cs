@@ -74,7 +74,7 @@ public sealed class WeightsCommand : ICliCommand
         {
             console.MarkupLine("no metadata");
         }
-        return model is null ? 0 : Report(path, model, console);
+        return model is null ? 0 : Report(path, model, BlocksOf(metadata, model), console);
     }
 
     /// <summary>Converts <paramref name="onnx"/> (or the package file of <paramref name="model"/>) to <paramref name="output"/>; returns the exit code.</summary>
@@ -95,13 +95,31 @@ public sealed class WeightsCommand : ICliCommand
         }
         string blocks = $"[{string.Join(", ", imported.Blocks)}]";
         console.MarkupLineInterpolated($"[green]wrote[/] {output}: {imported.Tensors.Count} tensors of {source}, {backbone} with blocks {blocks}, {imported.AsymmetricPadding.Count} layer(s) with CNTK 'same' padding (equal to torchvision's here), features = '{imported.FeatureOutput}' (input {imported.Input})");
-        console.MarkupLineInterpolated($"use it with model.backbone: {backbone}, model.weights: {output}, {(imported.CustomBlocks ? $", model.blocks: {blocks}" : "")}, model.pooling: avg");
+        console.MarkupLineInterpolated($"use it with model.backbone: {backbone}, model.weights: {output}{(imported.CustomBlocks ? $", model.blocks: {blocks}" : "")}, model.pooling: avg");
         return 0;
     }
 
-    private static int Report(string path, string model, IAnsiConsole console)
+    /// <summary>The blocks per stage a file written by <c>weights import</c> records (metadata "blocks"), for a ResNet; else null.</summary>
+    private static IReadOnlyList<int>? BlocksOf(IReadOnlyDictionary<string, string> metadata, string model)
     {
-        using var backbone = ModelFactory.CreateBackbone(model);
+        if (!model.StartsWith("resnet", StringComparison.Ordinal) || !metadata.TryGetValue("blocks", out string? text))
+            return null;
+        var parts = text.Trim('[', ']').Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var blocks = new List<int>();
+        foreach (string part in parts)
+        {
+            if (!int.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out int b) || b < 1)
+                return null;
+            blocks.Add(b);
+        }
+        return blocks.Count == 4 ? blocks : null;
+    }
+
+    private static int Report(string path, string model, IReadOnlyList<int>? blocks, IAnsiConsole console)
+    {
+        using var backbone = ModelFactory.CreateBackbone(model, new BackboneOptions { Blocks = blocks });
+        if (blocks is not null)
+            console.MarkupLineInterpolated($"(the file's metadata gives blocks per stage [{string.Join(", ", blocks)}]: checked against {model} with model.blocks set so)");
         var report = WeightLoader.Check(backbone, path, new WeightLoadOptions { IgnoredPrefixes = backbone.ClassifierPrefixes });
         console.WriteLine();
         console.MarkupLineInterpolated($"[bold]load report against {model}[/] ({backbone.state_dict().Count} model keys): {report.Summary()}");

@@ -46,7 +46,7 @@ public sealed record OnnxResNetImport
     public required IReadOnlyDictionary<string, OnnxTensor> Tensors { get; init; }
 
     /// <summary>
-    /// Writes the weights as a .safetensors file (float32, torchvision names, no num_batches_tracked counters) with
+    /// Writes the weights as a .safetensors file (float32, torchvision names, BatchNorm num_batches_tracked counters 0) with
     /// metadata naming the source file, the depth, the blocks, the padding found and the feature output.
     /// </summary>
     public void Save(string path)
@@ -56,6 +56,9 @@ public sealed record OnnxResNetImport
         {
             foreach (var (name, t) in Tensors)
                 tensors[name] = tensor(t.Values, t.Shape);
+            // BatchNorm counters as torchvision writes them (0: the ONNX graph has none), so loading reports nothing missing.
+            foreach (string bn in Tensors.Keys.Where(k => k.EndsWith(".running_mean", StringComparison.Ordinal)))
+                tensors[bn[..^".running_mean".Length] + ".num_batches_tracked"] = tensor(0L);
             SafeTensors.Save(path, tensors, new Dictionary<string, string>
             {
                 ["source"] = Path.GetFileName(Source),

@@ -6,6 +6,8 @@ using SkiaSharp;
 using Spectre.Console;
 using Xbm.Cli.Commands;
 using Xbm.Configuration;
+using Xbm.Tests.Data.Images;
+using Xbm.Training;
 using Xbm.IO.Onnx;
 using Xbm.Models;
 using Xunit.Abstractions;
@@ -66,8 +68,9 @@ public sealed class OnnxResNet18ParityTests : IDisposable
         LoadReport? report = null;
         var model = ModelFactory.Create(section, inputChannels: 3, weightsLoaded: r => report = r);
         Assert.NotNull(report);
-        Assert.Equal(110, report.Loaded.Count);
-        Assert.Empty(report.MissingRequired);
+        Assert.Equal(110 + 22, report.Loaded.Count); // the ONNX initializers and 22 BatchNorm counters
+        Assert.Empty(report.Missing);
+        Assert.Empty(report.Unexpected);
         model.eval();
         return model;
     }
@@ -242,6 +245,34 @@ public sealed class OnnxResNet18ParityTests : IDisposable
             double average = mean.Values.Skip(c * Side * Side).Take(Side * Side).Average(v => (double)v);
             Assert.Equal(DnnImageFeaturizerPackage.MeanBgr[c], average, 0.01);
         }
+    }
+
+    [Fact]
+    public void TheExampleConfigFineTunesTheImportedWeights()
+    {
+        string weights = Path.Combine(dir, "resnet18_imagenet.safetensors");
+        Assert.Equal(0, WeightsCommand.Import(null, NetworkFile, weights, Quiet()));
+        string root = Path.Combine(dir, "images");
+        PngFolders.Write(root, ["ant", "bee", "cat", "dog", "eel", "fox", "gnu", "hen", "owl", "yak"], 4, side: 40);
+        string example = Path.Combine(PaperConfigTestsAccess.RepositoryRoot(), "configs", "examples", "resnet18_imagenet.yaml");
+        var config = ConfigLoader.Load(example, [$"data.root={root}", $"model.weights={weights}", "iterations=2", "memory.start_iteration=1",
+            "threads=1", "data.workers=1", "data.image_size=32", "data.resize=36", "sampler.classes_per_batch=4"]);
+        using var training = TrainingRun.Create(config, Path.Combine(dir, "run"));
+        var backbone = Assert.IsType<ResNet>(training.Model.Backbone);
+        Assert.Equal([2, 2, 2, 3], backbone.Blocks);
+        using (var loaded = SafeTensorsValue(weights, "layer4.2.conv2.weight"))
+            Assert.True(backbone.state_dict()["layer4.2.conv2.weight"].Same(loaded), "the imported weights are loaded");
+        var result = training.Trainer.Run();
+        Assert.Equal(2, result.Iterations);
+        Assert.InRange(result.FinalMetrics["test"]["Recall@1"], 0, 1);
+    }
+
+    private static Tensor SafeTensorsValue(string path, string name)
+    {
+        var (tensors, _) = Xbm.IO.SafeTensors.Load(path);
+        foreach (var (key, t) in tensors.Where(p => p.Key != name))
+            t.Dispose();
+        return tensors[name];
     }
 
     [Fact]
