@@ -285,6 +285,22 @@ public sealed class OnnxResNet18ParityTests : IDisposable
     }
 
     [Fact]
+    public void PadsThatAreNeitherTorchvisionsNorCntksAreAnErrorNamingTheNode()
+    {
+        // The stem's pads [3, 3, 2, 2] (unpacked int64s: field 8, varint) become [3, 3, 1, 1].
+        byte[] bytes = File.ReadAllBytes(NetworkFile);
+        byte[] stem = [.. "pads"u8, 0x40, 3, 0x40, 3, 0x40, 2, 0x40, 2];
+        int at = bytes.AsSpan().IndexOf(stem);
+        Assert.True(at > 0, "the stem's pads attribute");
+        bytes[at + 9] = 1;
+        bytes[at + 11] = 1;
+        string patched = Path.Combine(dir, "patched.onnx");
+        File.WriteAllBytes(patched, bytes);
+        var e = Assert.Throws<InvalidDataException>(() => OnnxResNetImporter.Import(patched));
+        Assert.Contains($"{patched}: does not look like a ResNet-18/34 (producer CNTK): Conv node 'Convolution249' (conv1): pads [3, 3, 1, 1] are neither torchvision's [3, 3, 3, 3] nor CNTK's 'same' [3, 3, 2, 2]", e.Message);
+    }
+
+    [Fact]
     public void ATruncatedFileIsAnErrorNamingTheFile()
     {
         string truncated = Path.Combine(dir, "truncated.onnx");
