@@ -119,7 +119,7 @@ public sealed class WeightsCommand : ICliCommand
     {
         using var backbone = ModelFactory.CreateBackbone(model, new BackboneOptions { Blocks = blocks });
         if (blocks is not null)
-            console.MarkupLineInterpolated($"(the file's metadata gives blocks per stage [{string.Join(", ", blocks)}]: checked against {model} with model.blocks set so)");
+            console.MarkupLineInterpolated($"(the file's metadata gives blocks per stage {"[" + string.Join(", ", blocks) + "]"}: checked against {model} with model.blocks set so)");
         var report = WeightLoader.Check(backbone, path, new WeightLoadOptions { IgnoredPrefixes = backbone.ClassifierPrefixes });
         console.WriteLine();
         console.MarkupLineInterpolated($"[bold]load report against {model}[/] ({backbone.state_dict().Count} model keys): {report.Summary()}");
