@@ -11,6 +11,8 @@ namespace Xbm.Cli.Commands;
 /// size), the total count and the metadata; with <c>--model</c> also what loading it into that backbone would
 /// do (loaded, missing, unexpected, ignored classifier keys, mismatched shapes). Exit code 1 when the file
 /// would not load strictly into the model.
+/// <c>xbm weights import resnet18-imagenet|--onnx FILE --out FILE.safetensors</c>: converts an ONNX ResNet-18/34
+/// (e.g. the ImageNet ResNet-18 of the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18) to torchvision names.
 /// </summary>
 public sealed class WeightsCommand : ICliCommand
 {
@@ -25,8 +27,19 @@ public sealed class WeightsCommand : ICliCommand
         inspect.Add(model);
         inspect.SetAction(parse => Inspect(parse.GetValue(file)!, parse.GetValue(model), AnsiConsole.Console));
 
-        var weights = new Command("weights", "Inspect weight files (.safetensors)");
+        var model2 = new Argument<string?>("model") { Description = $"{DnnImageFeaturizerPackage.ModelName}: the ONNX ResNet-18 of the NuGet package {DnnImageFeaturizerPackage.Id} {DnnImageFeaturizerPackage.Version}", Arity = ArgumentArity.ZeroOrOne };
+        model2.AcceptOnlyFromAmong(DnnImageFeaturizerPackage.ModelName);
+        var onnx = new Option<string?>("--onnx") { Description = "An ONNX ResNet-18/34 file (instead of a model name)" };
+        var output = new Option<string>("--out") { Description = "The .safetensors file to write", Required = true };
+        var import = new Command("import", "Convert an ONNX ResNet-18/34 to a .safetensors file with torchvision names (docs/weights.md)");
+        import.Add(model2);
+        import.Add(onnx);
+        import.Add(output);
+        import.SetAction(parse => Import(parse.GetValue(model2), parse.GetValue(onnx), parse.GetValue(output)!, AnsiConsole.Console));
+
+        var weights = new Command("weights", "Inspect weight files (.safetensors) and import ONNX ResNets");
         weights.Add(inspect);
+        weights.Add(import);
         return weights;
     }
 
@@ -61,12 +74,52 @@ public sealed class WeightsCommand : ICliCommand
         {
             console.MarkupLine("no metadata");
         }
-        return model is null ? 0 : Report(path, model, console);
+        return model is null ? 0 : Report(path, model, BlocksOf(metadata, model), console);
     }
 
-    private static int Report(string path, string model, IAnsiConsole console)
+    /// <summary>Converts <paramref name="onnx"/> (or the package file of <paramref name="model"/>) to <paramref name="output"/>; returns the exit code.</summary>
+    internal static int Import(string? model, string? onnx, string output, IAnsiConsole console)
     {
-        using var backbone = ModelFactory.CreateBackbone(model);
+        if ((model is null) == (onnx is null))
+            throw new ArgumentException($"give either the model name {DnnImageFeaturizerPackage.ModelName} or --onnx FILE (exactly one)");
+        string source = onnx ?? DnnImageFeaturizerPackage.RequireResNet18File();
+        OutputTarget.EnsureFile(output, "--out");
+        var imported = OnnxResNetImporter.Import(source);
+        imported.Save(output);
+        string backbone = $"resnet{imported.Depth}";
+        using (var check = ModelFactory.CreateBackbone(backbone, imported.Options()))
+        {
+            var report = WeightLoader.Check(check, output, new WeightLoadOptions { IgnoredPrefixes = check.ClassifierPrefixes });
+            if (report.Problems(strict: true).Count > 0)
+                throw new InvalidDataException($"{output}: written, but does not load into {backbone}: {report}");
+        }
+        string blocks = $"[{string.Join(", ", imported.Blocks)}]";
+        console.MarkupLineInterpolated($"[green]wrote[/] {output}: {imported.Tensors.Count} tensors of {source}, {backbone} with blocks {blocks}, {imported.AsymmetricPadding.Count} layer(s) with CNTK 'same' padding (equal to torchvision's here), features = '{imported.FeatureOutput}' (input {imported.Input})");
+        console.MarkupLineInterpolated($"use it with model.backbone: {backbone}, model.weights: {output}{(imported.CustomBlocks ? $", model.blocks: {blocks}" : "")}, model.pooling: avg");
+        return 0;
+    }
+
+    /// <summary>The blocks per stage a file written by <c>weights import</c> records (metadata "blocks"), for a ResNet; else null.</summary>
+    private static IReadOnlyList<int>? BlocksOf(IReadOnlyDictionary<string, string> metadata, string model)
+    {
+        if (!model.StartsWith("resnet", StringComparison.Ordinal) || !metadata.TryGetValue("blocks", out string? text))
+            return null;
+        var parts = text.Trim('[', ']').Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var blocks = new List<int>();
+        foreach (string part in parts)
+        {
+            if (!int.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out int b) || b < 1)
+                return null;
+            blocks.Add(b);
+        }
+        return blocks.Count == 4 ? blocks : null;
+    }
+
+    private static int Report(string path, string model, IReadOnlyList<int>? blocks, IAnsiConsole console)
+    {
+        using var backbone = ModelFactory.CreateBackbone(model, new BackboneOptions { Blocks = blocks });
+        if (blocks is not null)
+            console.MarkupLineInterpolated($"(the file's metadata gives blocks per stage {"[" + string.Join(", ", blocks) + "]"}: checked against {model} with model.blocks set so)");
         var report = WeightLoader.Check(backbone, path, new WeightLoadOptions { IgnoredPrefixes = backbone.ClassifierPrefixes });
         console.WriteLine();
         console.MarkupLineInterpolated($"[bold]load report against {model}[/] ({backbone.state_dict().Count} model keys): {report.Summary()}");

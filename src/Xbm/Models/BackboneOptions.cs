@@ -27,4 +27,11 @@ public sealed record BackboneOptions
     /// Default true.
     /// </summary>
     public bool ChannelsLast { get; init; } = true;
+
+    /// <summary>
+    /// ResNet only: blocks per stage (layer1–layer4) instead of the depth's own ([2, 2, 2, 2] for 18, [3, 4, 6, 3]
+    /// for 34 and 50) [blocks]. CNTK's ResNet-18 (the ONNX model of Microsoft.ML.DnnImageFeaturizer.ResNet18) has
+    /// [2, 2, 2, 3]; extra blocks are named on as torchvision would (layer4.2.conv1.weight, …). Null keeps the depth's.
+    /// </summary>
+    public IReadOnlyList<int>? Blocks { get; init; }
 }

@@ -18,6 +18,7 @@ namespace Xbm.Models;
 ///   transform_input: true     # googlenet, bn_inception: take ImageNet-normalised RGB
 ///   width: 32                 # small_cnn: channels of the first stage
 ///   channels_last: true       # convolution weights, and so activations, in NHWC layout: same results, faster
+///   blocks: [2, 2, 2, 3]      # resnet*: blocks per stage instead of the depth's (CNTK's ResNet-18 has [2, 2, 2, 3])
 /// </code>
 /// </summary>
 public static class ModelFactory
@@ -54,8 +55,12 @@ public static class ModelFactory
         string? weights = model.Has("weights") ? model.String("weights", "") : null;
         bool strict = model.Bool("strict", true);
         bool channelsLast = model.Bool("channels_last", true);
+        bool isResNet = name is "resnet18" or "resnet34" or "resnet50";
+        IReadOnlyList<long>? blocks = model.Has("blocks") ? model.LongList("blocks", [], min: 1) : null;
         model.EnsureAllUsed();
 
+        if (blocks is not null && (!isResNet || blocks.Count != 4))
+            throw model.Error("blocks", isResNet ? $"needs four counts (layer1–layer4), got {blocks.Count}" : $"applies to resnet18, resnet34 and resnet50, not to {name}");
         if (freezeAffine && !freezeBn)
             throw model.Error("freeze_bn_affine", "needs freeze_bn: true");
         if (weights is { Length: 0 } || weights is "none" or "null" or "~" || !loadWeights)
@@ -81,6 +86,7 @@ public static class ModelFactory
             Pooling = pooling is null ? null : GlobalPooling.Parse(pooling),
             TransformInput = transformInput,
             ChannelsLast = channelsLast,
+            Blocks = blocks?.Select(b => (int)b).ToList(),
         };
         var backbone = CreateBackbone(name, options, inputChannels ?? (isSmall ? 1 : 3), isSmall ? width : 32);
         try

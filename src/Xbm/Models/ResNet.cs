@@ -9,7 +9,9 @@ namespace Xbm.Models;
 /// ResNet-18, -34 and -50 with torchvision's layout and state_dict names (conv1, bn1, layer1.0.conv1, …,
 /// layer1.0.downsample.0), without the classifier: the last feature map goes through global pooling (max by
 /// default, the XBM reference's choice for ResNet-50). Unlike the XBM reference, the ReLU after the first
-/// BatchNorm is applied, as in torchvision.
+/// BatchNorm is applied, as in torchvision. <see cref="BackboneOptions.Blocks"/> changes the blocks per stage, e.g.
+/// [2, 2, 2, 3] for CNTK's ResNet-18 (imported from ONNX by <see cref="OnnxResNetImporter"/>); the names continue
+/// torchvision's pattern (layer4.2.conv1.weight).
 /// </summary>
 public sealed class ResNet : Backbone
 {
@@ -36,6 +38,13 @@ public sealed class ResNet : Backbone
             50 => [3, 4, 6, 3],
             _ => throw new ArgumentOutOfRangeException(nameof(depth), depth, "ResNet depth must be 18, 34 or 50"),
         };
+        if (options.Blocks is { } blocks)
+        {
+            if (blocks.Count != 4 || blocks.Any(b => b < 1))
+                throw new ArgumentException($"ResNet blocks per stage must be four counts of at least 1, got [{string.Join(", ", blocks)}]", nameof(options));
+            counts = blocks.ToArray();
+        }
+        Blocks = counts;
         bool bottleneck = depth >= 50;
         Depth = depth;
         conv1 = Conv2d(3, 64, 7, stride: 2, padding: 3, bias: false);
@@ -51,6 +60,9 @@ public sealed class ResNet : Backbone
         ChannelsLast.ApplyIfRequested(this, options.ChannelsLast);
         ApplyFreezing(options);
     }
+
+    /// <summary>Blocks per stage, layer1 to layer4 (e.g. [2, 2, 2, 2] for ResNet-18).</summary>
+    public IReadOnlyList<int> Blocks { get; }
 
     /// <summary>18, 34 or 50.</summary>
     public int Depth { get; }

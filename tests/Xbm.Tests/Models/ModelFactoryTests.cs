@@ -28,6 +28,22 @@ public sealed class ModelFactoryTests : IDisposable
     }
 
     [Fact]
+    public void BlocksChangeTheResNetStagesAndAreCheckedAgainstTheBackbone()
+    {
+        using var model = ModelFactory.Create(Model(("backbone", "resnet18"), ("blocks", "2, 2, 2, 3")), inputChannels: 3);
+        var backbone = Assert.IsType<ResNet>(model.Backbone);
+        Assert.Equal([2, 2, 2, 3], backbone.Blocks);
+        Assert.Contains("layer4.2.conv2.weight", backbone.state_dict().Keys);
+        Assert.DoesNotContain("layer4.3.conv1.weight", backbone.state_dict().Keys);
+        var e = Assert.Throws<ConfigException>(() => ModelFactory.Create(Model(("backbone", "resnet18"), ("blocks", "2, 2, 2")), inputChannels: 3));
+        Assert.Equal("test.yaml: model.blocks: needs four counts (layer1–layer4), got 3", e.Message);
+        e = Assert.Throws<ConfigException>(() => ModelFactory.Create(Model(("backbone", "googlenet"), ("blocks", "2, 2, 2, 3")), inputChannels: 3));
+        Assert.Contains("model.blocks: applies to resnet18, resnet34 and resnet50, not to googlenet", e.Message);
+        e = Assert.Throws<ConfigException>(() => ModelFactory.Create(Model(("backbone", "resnet18"), ("blocks", "2, 0, 2, 2")), inputChannels: 3));
+        Assert.Contains("model.blocks: 0 is below the minimum 1", e.Message);
+    }
+
+    [Fact]
     public void ReadsEveryBackboneOption()
     {
         using var model = ModelFactory.Create(Model(("backbone", "resnet18"), ("dimension", "32"), ("pooling", "avg+max"),

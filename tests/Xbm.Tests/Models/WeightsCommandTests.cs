@@ -48,6 +48,25 @@ public sealed class WeightsCommandTests : IDisposable
     }
 
     [Fact]
+    public void InspectWithModelUsesTheBlocksRecordedByImport()
+    {
+        using var scope = NewDisposeScope();
+        using var backbone = new ResNet(18, new BackboneOptions { Blocks = [2, 2, 2, 3] });
+        string file = Path.Combine(dir, "cntk.safetensors");
+        WeightLoader.Save(backbone, file, new Dictionary<string, string> { ["blocks"] = "[2, 2, 2, 3]" });
+        var (console, text) = Recorder();
+        Assert.Equal(0, WeightsCommand.Inspect(file, "resnet18", console));
+        Assert.Contains("the file's metadata gives blocks per stage [2, 2, 2, 3]", text.ToString());
+        Assert.Contains("loads into resnet18 (strict)", text.ToString());
+
+        // Without the metadata the extra block is unexpected in a standard resnet18.
+        WeightLoader.Save(backbone, file);
+        (console, text) = Recorder();
+        Assert.Equal(1, WeightsCommand.Inspect(file, "resnet18", console));
+        Assert.Contains("unexpected layer4.2.conv1.weight", text.ToString());
+    }
+
+    [Fact]
     public void InspectWithModelPrintsTheLoadReport()
     {
         using var scope = NewDisposeScope();
