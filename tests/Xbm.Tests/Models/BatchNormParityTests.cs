@@ -6,6 +6,9 @@ namespace Xbm.Tests.Models;
 /// Our BatchNorm2d replaces TorchSharp's only to count batches without a temporary Scalar (issue 12's crash): the
 /// output, the gradients, the running statistics and the state names must be TorchSharp's (and so PyTorch's).
 /// </summary>
+// TorchSharp's own Adam, AdamW, SGD and BatchNorm2d make temporary Scalars (Runtime.ScalarLifetimeTests): run alone,
+// so that no other test's allocations start a collection while they are in native code.
+[Collection("global generator")]
 public sealed class BatchNormParityTests
 {
     [Theory]

@@ -10,6 +10,9 @@ namespace Xbm.Tests.Training;
 /// Our optimizers replace TorchSharp's only to hold their Scalars (issue 12's crash); the update must be the same,
 /// bit for bit, and the state must save and load in TorchSharp's format.
 /// </summary>
+// TorchSharp's own Adam, AdamW, SGD and BatchNorm2d make temporary Scalars (Runtime.ScalarLifetimeTests): run alone,
+// so that no other test's allocations start a collection while they are in native code.
+[Collection("global generator")]
 public sealed class OptimizerParityTests
 {
     public static TheoryData<string, double, double, bool> Settings => new()
