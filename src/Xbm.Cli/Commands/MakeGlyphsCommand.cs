@@ -28,7 +28,7 @@ public static class MakeGlyphsCommand
         var seed = new Option<int>("--seed") { Description = "Seed of the split and of each image's variation", DefaultValueFactory = _ => defaults.Seed };
         var train = new Option<int>("--train-classes") { Description = "Training characters (validation included)", DefaultValueFactory = _ => defaults.TrainClasses };
         var test = new Option<int>("--test-classes") { Description = "Test characters", DefaultValueFactory = _ => defaults.TestClasses };
-        var validation = new Option<double>("--validation") { Description = "Share of the training characters moved to a validation split (0: none)", DefaultValueFactory = _ => 0.0 };
+        var validation = new Option<double>("--validation") { Description = "Share of the training characters moved to a validation split (0: none)", DefaultValueFactory = _ => GlyphDatasetOptions.BenchmarkValidationFraction };
         var minDesigns = new Option<int>("--min-designs") { Description = "Use only characters that at least this many designs draw", DefaultValueFactory = _ => defaults.MinDesigns };
         var layout = new Option<string>("--layout") { Description = "folder (train/, test/ with a folder per class) or csv (manifest.csv)", DefaultValueFactory = _ => "folder" };
         layout.AcceptOnlyFromAmong("folder", "csv");
@@ -81,7 +81,8 @@ public static class MakeGlyphsCommand
         return GlyphFonts.All.Where(f => names.Contains(f.Design, StringComparer.OrdinalIgnoreCase)).ToList();
     }
 
-    private static int Run(GlyphDatasetOptions options)
+    /// <summary>Renders the benchmark with a progress bar and prints its splits (also used by `xbm demo`).</summary>
+    internal static int Run(GlyphDatasetOptions options)
     {
         options.Validate();
         var clock = Stopwatch.StartNew();

@@ -21,6 +21,12 @@ public sealed record GlyphDatasetOptions
     /// <summary>The share of the training characters moved to a validation split (0: none).</summary>
     public double ValidationFraction { get; init; }
 
+    /// <summary>
+    /// The benchmark's standard validation share (0.3: 1,400 training, 600 validation characters), the default of
+    /// `xbm datasets make glyphs`: presets are chosen on the validation split, never on the test split.
+    /// </summary>
+    public const double BenchmarkValidationFraction = 0.3;
+
     /// <summary>A character is used only when at least this many designs draw it (12).</summary>
     public int MinDesigns { get; init; } = 12;
 
