@@ -11,17 +11,19 @@ namespace Xbm.Cli;
 public sealed class ConsoleProgress : ITrainingObserver
 {
     private readonly string _label;
-    private readonly long _iterations;
     private ProgressTask? _task;
     private readonly DateTime _started = DateTime.UtcNow;
     private long _firstIteration = -1;
 
-    /// <summary>Creates the observer for a run of <paramref name="iterations"/> iterations.</summary>
-    public ConsoleProgress(string label, long iterations)
+    /// <summary>Creates the observer for a run of <paramref name="iterations"/> iterations (0 until the run's options say).</summary>
+    public ConsoleProgress(string label, long iterations = 0)
     {
         _label = label;
-        _iterations = iterations;
+        Iterations = iterations;
     }
+
+    /// <summary>The run's last iteration: set it from the built run's options (TrainingRun.Options) before <see cref="Run{T}"/>.</summary>
+    public long Iterations { get; set; }
 
     /// <summary>Interval of plain progress lines when the console is not interactive.</summary>
     public long PlainEvery { get; init; } = 500;
@@ -40,9 +42,9 @@ public sealed class ConsoleProgress : ITrainingObserver
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(context =>
             {
-                _task = context.AddTask(Markup.Escape(_label), maxValue: _iterations);
+                _task = context.AddTask(Markup.Escape(_label), maxValue: Iterations);
                 result = work();
-                _task.Value = _iterations;
+                _task.Value = Iterations;
             });
         return result;
     }
@@ -52,15 +54,15 @@ public sealed class ConsoleProgress : ITrainingObserver
     {
         if (_firstIteration < 0)
             _firstIteration = r.Iteration - 1;
-        string text = $"{_label} it {r.Iteration}/{_iterations} {Losses(r)} {r.ImagesPerSecond:F0} img/s";
+        string text = $"{_label} it {r.Iteration}/{Iterations} {Losses(r)} {r.ImagesPerSecond:F0} img/s";
         if (_task is not null)
         {
             _task.Description = Markup.Escape(text);
             _task.Value = r.Iteration;
         }
-        else if (r.Iteration % PlainEvery == 0 || r.Iteration == _iterations)
+        else if (r.Iteration % PlainEvery == 0 || r.Iteration == Iterations)
         {
-            double done = (double)(r.Iteration - _firstIteration) / Math.Max(1, _iterations - _firstIteration);
+            double done = (double)(r.Iteration - _firstIteration) / Math.Max(1, Iterations - _firstIteration);
             var elapsed = DateTime.UtcNow - _started;
             var eta = done > 0 ? TimeSpan.FromSeconds(elapsed.TotalSeconds * (1 - done) / done) : TimeSpan.Zero;
             Console.WriteLine($"{text} eta {eta:hh\\:mm\\:ss}");

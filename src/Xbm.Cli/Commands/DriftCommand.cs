@@ -44,12 +44,14 @@ public sealed class DriftCommand : ICliCommand
             string folder = parse.GetValue(output)?.FullName ?? Path.Combine("runs", "drift-" + Path.GetFileNameWithoutExtension(file.Name));
             OutputTarget.EnsureFolder(folder, parse.GetValue(output) is null ? "run folder" : "--out");
 
-            long iterations = root.Has("iterations") ? root.Long("iterations", 1) : new TrainOptions().Iterations;
-            var progress = new ConsoleProgress("drift", iterations);
+            var progress = new ConsoleProgress("drift");
             TrainingResult result;
             using (var run = TrainingRun.Create(root, folder, parse.GetValue(device), progress, evaluateWhileTraining: parse.GetValue(evaluate)))
             using (Interruption.WatchCheckpoint(() => run.Trainer.CurrentCheckpoint))
+            {
+                progress.Iterations = run.Options.Iterations;
                 result = progress.Run(() => run.Trainer.Run(resume: true, Interruption.Token));
+            }
             var samples = TrainingLog.ReadDrift(folder);
             string plot = Path.Combine(folder, "drift.png");
             DriftPlot.Save(plot, samples, $"Feature drift: {Path.GetFileNameWithoutExtension(file.Name)}");

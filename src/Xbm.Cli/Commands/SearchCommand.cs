@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Spectre.Console;
 using Xbm.Data;
+using Xbm.Data.Images;
 using Xbm.Evaluation;
 using Xbm.IO;
 using Xbm.Reporting;
@@ -172,28 +173,12 @@ public sealed class SearchCommand : ICliCommand
 
     private static string Short(string hash) => hash.Length > 12 ? hash[..12] : hash;
 
-    /// <summary>Reads a query list: one image path per line; blank lines and lines starting with # are skipped.</summary>
+    /// <summary>Reads a query list with <see cref="ImageInputs.FromList"/> (one image path per line; # comments).</summary>
     internal static string[] ReadList(string listPath)
     {
         if (!File.Exists(listPath))
             throw new FileNotFoundException($"{listPath}: no such query list", listPath);
-        string folder = Path.GetDirectoryName(Path.GetFullPath(listPath))!;
-        var paths = new List<string>();
-        int line = 0;
-        foreach (string raw in File.ReadLines(listPath))
-        {
-            line++;
-            string text = raw.Trim();
-            if (text.Length == 0 || text.StartsWith('#'))
-                continue;
-            string path = Path.GetFullPath(Path.Combine(folder, text));
-            if (!File.Exists(path))
-                throw new FileNotFoundException($"{listPath}:{line}: query image not found: {path}", path);
-            paths.Add(path);
-        }
-        if (paths.Count == 0)
-            throw new InvalidDataException($"{listPath}: lists no query image");
-        return paths.ToArray();
+        return ImageInputs.FromList(listPath).Items.Select(i => i.Path).ToArray();
     }
 
     private static string Csv(string text) =>

@@ -39,9 +39,9 @@ public sealed class TrainCommand : ICliCommand
     /// <summary>Builds and trains a run with console progress; shared by train and demo.</summary>
     public static TrainingResult Train(ConfigSection root, string folder, string? device, string label, long plainEvery = 500)
     {
-        long iterations = root.Has("iterations") ? root.Long("iterations", 1) : 1000;
-        var progress = new ConsoleProgress(label, iterations) { PlainEvery = plainEvery };
+        var progress = new ConsoleProgress(label) { PlainEvery = plainEvery };
         using var run = TrainingRun.Create(root, folder, device, progress);
+        progress.Iterations = run.Options.Iterations;
         using var watch = Interruption.WatchCheckpoint(() => run.Trainer.CurrentCheckpoint);
         return progress.Run(() => run.Trainer.Run(resume: true, Interruption.Token));
     }

@@ -92,7 +92,7 @@ public sealed class EvalReportCommandTests(TinyRuns runs)
         Assert.Contains(index, CliRunner.FailsWithUserError("search", "--checkpoint", runs.Xbm, "--index", index, "--query", Path.Combine(TinyRuns.FolderDataset, "test", "dog", "dog1.png")));
         Assert.Contains(image, CliRunner.FailsWithUserError("search", "--checkpoint", runs.Xbm, "--index", index, "--query", image));
         File.WriteAllText(Path.Combine(folder, "list.txt"), "# first line\nmissing.png\n");
-        Assert.Contains($"{Path.Combine(folder, "list.txt")}:2: query image not found: {image}",
+        Assert.Contains($"{Path.Combine(folder, "list.txt")}:2: image not found: {image}",
             CliRunner.FailsWithUserError("search", "--checkpoint", runs.Xbm, "--index", index, "--queries", Path.Combine(folder, "list.txt")));
         Assert.Contains("--query IMAGE", CliRunner.FailsWithUserError("search", "--checkpoint", runs.Xbm, "--index", index));
     }

@@ -56,8 +56,14 @@ public sealed class ImageInputs
         return new ImageInputs(items, classNames);
     }
 
-    private static ImageInputs FromList(string list)
+    /// <summary>
+    /// Reads a list file: one image path per line (relative to the list's folder); blank lines and lines starting
+    /// with # are skipped. A missing image, a folder or a non-image names the list's file and line.
+    /// </summary>
+    public static ImageInputs FromList(string list)
     {
+        ArgumentNullException.ThrowIfNull(list);
+        list = Path.GetFullPath(list);
         string folder = Path.GetDirectoryName(list)!;
         var items = new List<ImageInput>();
         int line = 0;
