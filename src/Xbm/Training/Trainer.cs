@@ -292,9 +292,7 @@ public sealed class Trainer
             using var weight = _options.Memory.Weight.ToScalar();
             total = _options.Memory.MemoryLossOnly ? fromMemory.Loss : total.add(fromMemory.Loss, weight);
             memoryLoss = fromMemory.Loss.item<float>();
-            long oldest = _memory.Count == 0 ? 0 : t - _memory.Iterations.min().item<long>();
-            stats = new MemoryStats(t, _memory.Count, _memory.Capacity, oldest, fromMemory.Pairs.Positives, fromMemory.Pairs.Negatives,
-                fromMemory.Pairs.MeanPositiveSimilarity, fromMemory.Pairs.MeanNegativeSimilarity);
+            stats = MemoryStatistics.Measure(_memory, t, fromMemory.Pairs);
         }
 
         double totalValue = total.item<float>();
