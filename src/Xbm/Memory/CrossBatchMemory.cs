@@ -15,10 +15,7 @@ namespace Xbm.Memory;
 /// </remarks>
 public sealed class CrossBatchMemory : IEmbeddingMemory
 {
-    private readonly Tensor _embeddings;
-    private readonly Tensor _labels;
-    private readonly Tensor _indices;
-    private readonly Tensor _iterations;
+    private readonly MemoryRows _rows;
     private long _pointer;
     private long _count;
 
@@ -31,11 +28,7 @@ public sealed class CrossBatchMemory : IEmbeddingMemory
             throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "embedding dimension must be positive");
         Capacity = capacity;
         Dimension = dimension;
-        device ??= CPU;
-        _embeddings = zeros(capacity, dimension, dtype: dtype, device: device).DetachFromDisposeScope();
-        _labels = full(capacity, Scalars.MinusOne, dtype: int64, device: device).DetachFromDisposeScope();
-        _indices = full(capacity, Scalars.MinusOne, dtype: int64, device: device).DetachFromDisposeScope();
-        _iterations = full(capacity, Scalars.MinusOne, dtype: int64, device: device).DetachFromDisposeScope();
+        _rows = new MemoryRows(capacity, dimension, device ?? CPU, dtype);
     }
 
     /// <summary>The memory kind name used in configs and checkpoints.</summary>
@@ -54,19 +47,19 @@ public sealed class CrossBatchMemory : IEmbeddingMemory
     public long WritePointer => _pointer;
 
     /// <inheritdoc />
-    public Tensor Keys => _embeddings.narrow(0, 0, _count);
+    public Tensor Keys => _rows.Embeddings.narrow(0, 0, _count);
 
     /// <inheritdoc />
-    public Tensor Labels => _labels.narrow(0, 0, _count);
+    public Tensor Labels => _rows.Labels.narrow(0, 0, _count);
 
     /// <inheritdoc />
-    public Tensor Indices => _indices.narrow(0, 0, _count);
+    public Tensor Indices => _rows.Indices.narrow(0, 0, _count);
 
     /// <inheritdoc />
-    public Tensor Iterations => _iterations.narrow(0, 0, _count);
+    public Tensor Iterations => _rows.Iterations.narrow(0, 0, _count);
 
     /// <summary>The whole embedding storage, Capacity×d (for variants that rewrite rows in place).</summary>
-    internal Tensor Storage => _embeddings;
+    internal Tensor Storage => _rows.Embeddings;
 
     /// <inheritdoc />
     public Tensor Enqueue(Tensor embeddings, Tensor labels, Tensor indices, long iteration)
@@ -80,7 +73,7 @@ public sealed class CrossBatchMemory : IEmbeddingMemory
             throw new ArgumentException($"embeddings, labels and indices disagree on the batch size ({batch}, {labels.shape[0]}, {indices.shape[0]})");
 
         using var noGrad = no_grad();
-        var device = _embeddings.device;
+        var device = _rows.Embeddings.device;
         // Row r of the batch goes to slot (pointer + r) mod capacity; when B > capacity only the last
         // `capacity` rows survive, and the earlier ones get slot -1.
         long skipped = Math.Max(0, batch - Capacity);
@@ -90,11 +83,8 @@ public sealed class CrossBatchMemory : IEmbeddingMemory
         using var capacity = Capacity.ToScalar();
         var rows = arange(first, end, Scalars.One, dtype: int64, device: device);
         var slots = rows.sub(first).add_(start, Scalars.One).remainder(capacity);
-        _embeddings.index_copy_(0, slots, embeddings.index_select(0, rows).to(_embeddings.dtype, device));
-        _labels.index_copy_(0, slots, labels.index_select(0, rows.to(labels.device)).to(int64, device));
-        _indices.index_copy_(0, slots, indices.index_select(0, rows.to(indices.device)).to(int64, device));
-        using var iterationScalar = iteration.ToScalar();
-        _iterations.index_fill_(0, slots, iterationScalar);
+        _rows.Write(slots, embeddings.index_select(0, rows.to(embeddings.device)), labels.index_select(0, rows.to(labels.device)),
+            indices.index_select(0, rows.to(indices.device)), iteration);
 
         _pointer = (_pointer + batch) % Capacity;
         _count = Math.Min(Capacity, _count + batch);
@@ -107,11 +97,7 @@ public sealed class CrossBatchMemory : IEmbeddingMemory
     /// <inheritdoc />
     public void Reset()
     {
-        using var noGrad = no_grad();
-        _embeddings.zero_();
-        _labels.fill_(Scalars.MinusOne);
-        _indices.fill_(Scalars.MinusOne);
-        _iterations.fill_(Scalars.MinusOne);
+        _rows.Reset();
         _pointer = 0;
         _count = 0;
     }
@@ -120,10 +106,7 @@ public sealed class CrossBatchMemory : IEmbeddingMemory
     public MemoryState GetState()
     {
         var state = new MemoryState { Kind = KindName };
-        state.Tensors["embeddings"] = _embeddings.cpu().clone().DetachFromDisposeScope();
-        state.Tensors["labels"] = _labels.cpu().clone().DetachFromDisposeScope();
-        state.Tensors["indices"] = _indices.cpu().clone().DetachFromDisposeScope();
-        state.Tensors["iterations"] = _iterations.cpu().clone().DetachFromDisposeScope();
+        _rows.SaveTo(state);
         state.Scalars["pointer"] = _pointer;
         state.Scalars["count"] = _count;
         state.Scalars["capacity"] = Capacity;
@@ -137,24 +120,11 @@ public sealed class CrossBatchMemory : IEmbeddingMemory
             throw new InvalidDataException($"cannot load a '{state.Kind}' memory state into a '{KindName}' memory");
         if ((long)state.Scalar("capacity") != Capacity)
             throw new InvalidDataException($"memory state has capacity {(long)state.Scalar("capacity")}, this memory has {Capacity}");
-        var embeddings = state.Tensor("embeddings");
-        if (embeddings.shape[1] != Dimension)
-            throw new InvalidDataException($"memory state has dimension {embeddings.shape[1]}, this memory has {Dimension}");
-        using var noGrad = no_grad();
-        _embeddings.copy_(embeddings);
-        _labels.copy_(state.Tensor("labels"));
-        _indices.copy_(state.Tensor("indices"));
-        _iterations.copy_(state.Tensor("iterations"));
+        _rows.LoadFrom(state);
         _pointer = (long)state.Scalar("pointer");
         _count = (long)state.Scalar("count");
     }
 
     /// <inheritdoc />
-    public void Dispose()
-    {
-        _embeddings.Dispose();
-        _labels.Dispose();
-        _indices.Dispose();
-        _iterations.Dispose();
-    }
+    public void Dispose() => _rows.Dispose();
 }

@@ -25,10 +25,7 @@ public sealed class MomentumMemory : IEmbeddingMemory
     /// <summary>The default momentum m (the instance-discrimination memory bank's value).</summary>
     public const double DefaultMomentum = 0.5;
 
-    private readonly Tensor _embeddings;
-    private readonly Tensor _labels;
-    private readonly Tensor _indices;
-    private readonly Tensor _iterations;
+    private readonly MemoryRows _rows;
     private readonly long[] _rowOfIndex;
     private long _count;
 
@@ -44,11 +41,7 @@ public sealed class MomentumMemory : IEmbeddingMemory
         Capacity = datasetSize;
         Dimension = dimension;
         Momentum = momentum;
-        device ??= CPU;
-        _embeddings = zeros(datasetSize, dimension, dtype: dtype, device: device).DetachFromDisposeScope();
-        _labels = full(datasetSize, Scalars.MinusOne, dtype: int64, device: device).DetachFromDisposeScope();
-        _indices = full(datasetSize, Scalars.MinusOne, dtype: int64, device: device).DetachFromDisposeScope();
-        _iterations = full(datasetSize, Scalars.MinusOne, dtype: int64, device: device).DetachFromDisposeScope();
+        _rows = new MemoryRows(datasetSize, dimension, device ?? CPU, dtype);
         _rowOfIndex = new long[datasetSize];
         Array.Fill(_rowOfIndex, -1L);
     }
@@ -66,16 +59,16 @@ public sealed class MomentumMemory : IEmbeddingMemory
     public long Count => _count;
 
     /// <summary>The seen slots, Count×d, in order of first sighting (a view; do not dispose).</summary>
-    public Tensor Keys => _embeddings.narrow(0, 0, _count);
+    public Tensor Keys => _rows.Embeddings.narrow(0, 0, _count);
 
     /// <inheritdoc />
-    public Tensor Labels => _labels.narrow(0, 0, _count);
+    public Tensor Labels => _rows.Labels.narrow(0, 0, _count);
 
     /// <summary>The dataset index of each seen slot, Count (int64).</summary>
-    public Tensor Indices => _indices.narrow(0, 0, _count);
+    public Tensor Indices => _rows.Indices.narrow(0, 0, _count);
 
     /// <summary>The iteration each seen slot was last written, Count (int64).</summary>
-    public Tensor Iterations => _iterations.narrow(0, 0, _count);
+    public Tensor Iterations => _rows.Iterations.narrow(0, 0, _count);
 
     /// <summary>The row of <see cref="Keys"/> holding dataset image <paramref name="datasetIndex"/>, or -1 when unseen.</summary>
     public long RowOf(long datasetIndex)
@@ -118,8 +111,8 @@ public sealed class MomentumMemory : IEmbeddingMemory
             passes[k].Add(r);
         }
 
-        var device = _embeddings.device;
-        var source = embeddings.to(_embeddings.dtype, device);
+        var device = _rows.Embeddings.device;
+        var source = embeddings.to(_rows.Embeddings.dtype, device);
         var sourceLabels = labels.to(int64, device);
         var sourceIndices = indices.to(int64, device);
         var rowOfBatchRow = new long[batch];
@@ -142,15 +135,11 @@ public sealed class MomentumMemory : IEmbeddingMemory
             var slotTensor = tensor(slots, dtype: int64, device: device);
             var freshMask = tensor(fresh, device: device).unsqueeze(1);
             var queries = source.index_select(0, rows);
-            var old = _embeddings.index_select(0, slotTensor);
+            var old = _rows.Embeddings.index_select(0, slotTensor);
             using var momentum = Momentum.ToScalar();
             using var complement = (1 - Momentum).ToScalar();
             var blended = nn.functional.normalize(old.mul(momentum).add_(queries, complement), p: 2, dim: 1);
-            _embeddings.index_copy_(0, slotTensor, where(freshMask, queries, blended));
-            _labels.index_copy_(0, slotTensor, sourceLabels.index_select(0, rows));
-            _indices.index_copy_(0, slotTensor, sourceIndices.index_select(0, rows));
-            using var iterationScalar = iteration.ToScalar();
-        _iterations.index_fill_(0, slotTensor, iterationScalar);
+            _rows.Write(slotTensor, where(freshMask, queries, blended), sourceLabels.index_select(0, rows), sourceIndices.index_select(0, rows), iteration);
         }
         return tensor(rowOfBatchRow, dtype: int64, device: device).MoveToOuterDisposeScope();
     }
@@ -158,11 +147,7 @@ public sealed class MomentumMemory : IEmbeddingMemory
     /// <inheritdoc />
     public void Reset()
     {
-        using var noGrad = no_grad();
-        _embeddings.zero_();
-        _labels.fill_(Scalars.MinusOne);
-        _indices.fill_(Scalars.MinusOne);
-        _iterations.fill_(Scalars.MinusOne);
+        _rows.Reset();
         Array.Fill(_rowOfIndex, -1L);
         _count = 0;
     }
@@ -174,10 +159,7 @@ public sealed class MomentumMemory : IEmbeddingMemory
     public MemoryState GetState()
     {
         var state = new MemoryState { Kind = KindName };
-        state.Tensors["embeddings"] = _embeddings.cpu().clone().DetachFromDisposeScope();
-        state.Tensors["labels"] = _labels.cpu().clone().DetachFromDisposeScope();
-        state.Tensors["indices"] = _indices.cpu().clone().DetachFromDisposeScope();
-        state.Tensors["iterations"] = _iterations.cpu().clone().DetachFromDisposeScope();
+        _rows.SaveTo(state);
         state.Tensors["row_of_index"] = tensor(_rowOfIndex, dtype: int64).DetachFromDisposeScope();
         state.Scalars["count"] = _count;
         state.Scalars["capacity"] = Capacity;
@@ -191,9 +173,7 @@ public sealed class MomentumMemory : IEmbeddingMemory
             throw new InvalidDataException($"cannot load a '{state.Kind}' memory state into a '{KindName}' memory");
         if ((long)state.Scalar("capacity") != Capacity)
             throw new InvalidDataException($"memory state has {(long)state.Scalar("capacity")} slots, this momentum bank has {Capacity} (the dataset size changed?)");
-        var embeddings = state.Tensor("embeddings");
-        if (embeddings.shape[1] != Dimension)
-            throw new InvalidDataException($"memory state has dimension {embeddings.shape[1]}, this memory has {Dimension}");
+        _rows.CheckDimension(state);
         long count = (long)state.Scalar("count");
         var table = state.Tensor("row_of_index");
         if (table.numel() != Capacity)
@@ -202,21 +182,11 @@ public sealed class MomentumMemory : IEmbeddingMemory
         if (rowOfIndex.Count(r => r >= 0) != count || rowOfIndex.Any(r => r >= count))
             throw new InvalidDataException($"memory state's row_of_index disagrees with its count {count}");
 
-        using var noGrad = no_grad();
-        _embeddings.copy_(embeddings);
-        _labels.copy_(state.Tensor("labels"));
-        _indices.copy_(state.Tensor("indices"));
-        _iterations.copy_(state.Tensor("iterations"));
+        _rows.LoadFrom(state);
         Array.Copy(rowOfIndex, _rowOfIndex, rowOfIndex.Length);
         _count = count;
     }
 
     /// <inheritdoc />
-    public void Dispose()
-    {
-        _embeddings.Dispose();
-        _labels.Dispose();
-        _indices.Dispose();
-        _iterations.Dispose();
-    }
+    public void Dispose() => _rows.Dispose();
 }
