@@ -37,6 +37,21 @@ internal sealed class MemoryRows : IDisposable
     public Tensor Iterations { get; }
 
     /// <summary>
+    /// Checks a batch to enqueue (detached B×d embeddings, B labels, B dataset indices) and returns B.
+    /// </summary>
+    public long CheckBatch(Tensor embeddings, Tensor labels, Tensor indices)
+    {
+        if (embeddings.requires_grad)
+            throw new ArgumentException("enqueue detached embeddings: the memory must not hold the autograd graph", nameof(embeddings));
+        if (embeddings.dim() != 2 || embeddings.shape[1] != Dimension)
+            throw new ArgumentException($"expected embeddings of shape [B, {Dimension}], got [{string.Join(", ", embeddings.shape)}]", nameof(embeddings));
+        long batch = embeddings.shape[0];
+        if (labels.shape[0] != batch || indices.shape[0] != batch)
+            throw new ArgumentException($"embeddings, labels and indices disagree on the batch size ({batch}, {labels.shape[0]}, {indices.shape[0]})");
+        return batch;
+    }
+
+    /// <summary>
     /// Writes rows <paramref name="slots"/> from the given embeddings, labels and dataset indices (one per slot,
     /// converted to the storage's type and device) at <paramref name="iteration"/>.
     /// </summary>

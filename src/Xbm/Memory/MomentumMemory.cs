@@ -84,13 +84,7 @@ public sealed class MomentumMemory : IEmbeddingMemory
     /// </summary>
     public Tensor Enqueue(Tensor embeddings, Tensor labels, Tensor indices, long iteration)
     {
-        if (embeddings.requires_grad)
-            throw new ArgumentException("enqueue detached embeddings: the memory must not hold the autograd graph", nameof(embeddings));
-        if (embeddings.dim() != 2 || embeddings.shape[1] != Dimension)
-            throw new ArgumentException($"expected embeddings of shape [B, {Dimension}], got [{string.Join(", ", embeddings.shape)}]", nameof(embeddings));
-        long batch = embeddings.shape[0];
-        if (labels.shape[0] != batch || indices.shape[0] != batch)
-            throw new ArgumentException($"embeddings, labels and indices disagree on the batch size ({batch}, {labels.shape[0]}, {indices.shape[0]})");
+        long batch = _rows.CheckBatch(embeddings, labels, indices);
 
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
