@@ -157,10 +157,12 @@ public sealed class DemoCommand : ICliCommand
                 return n == 0 ? "-" : n == 1 ? c.Item3(mean) : $"{c.Item3(mean)} ± {c.Item3(std)}";
             })).ToList()).ToList();
         ConsoleTable.WriteGrid($"{title}: no memory vs XBM (mean ± std over seeds)", headers, rows);
-        var (withMemory, _, _) = comparison.Summary("XBM", "Recall@1");
-        var (without, _, _) = comparison.Summary("no memory", "Recall@1");
         if (quickNote is not null)
+        {
+            var (withMemory, _, _) = comparison.Summary("XBM", "Recall@1");
+            var (without, _, _) = comparison.Summary("no memory", "Recall@1");
             AnsiConsole.MarkupLineInterpolated($"[yellow]note:[/] --quick is a set-up check, not a result: {quickNote}. XBM {(withMemory >= without ? "leads" : "trails")} by {Math.Abs(100 * (withMemory - without)):F2} points of R@1 here; run without --quick for the 3-seed comparison.");
+        }
         AnsiConsole.MarkupLineInterpolated($"summary: {Path.Combine(folder, "summary.md")} and summary.csv");
         if (File.Exists(plot))
             AnsiConsole.MarkupLineInterpolated($"plot: {plot}");
@@ -202,7 +204,7 @@ public sealed class DemoCommand : ICliCommand
         {
             var manifest = GlyphDatasetManifest.Read(manifestPath);
             string made = string.Join(", ", manifest.Splits.Select(s => $"{s.Name} {s.Classes}"));
-            int validation = (int)Math.Round(expected.TrainClasses * expected.ValidationFraction, MidpointRounding.AwayFromZero);
+            int validation = GlyphSplit.ValidationCount(expected.TrainClasses, expected.ValidationFraction);
             string wanted = $"train {expected.TrainClasses - validation}, validation {validation}, test {expected.TestClasses}";
             if (made != wanted || manifest.Seed != expected.Seed || manifest.Size != expected.Size || manifest.MinDesigns != expected.MinDesigns)
                 throw new ConfigException($"{manifestPath}: this glyph benchmark was made with other options ({made} characters, seed {manifest.Seed}, size {manifest.Size}); " +

@@ -9,6 +9,10 @@ namespace Xbm.Data.Glyphs;
 /// <param name="Test">The test characters (ascending).</param>
 public sealed record GlyphSplit(IReadOnlyList<int> Train, IReadOnlyList<int> Validation, IReadOnlyList<int> Test)
 {
+    /// <summary>The training characters that <paramref name="validationFraction"/> moves to validation (rounded half away from zero).</summary>
+    public static int ValidationCount(int trainCount, double validationFraction) =>
+        (int)Math.Round(trainCount * validationFraction, MidpointRounding.AwayFromZero);
+
     /// <summary>
     /// Splits <paramref name="eligible"/>: a Fisher–Yates shuffle seeded by <paramref name="seed"/>, the first
     /// <paramref name="testCount"/> test, the next <paramref name="trainCount"/> training, of which the share
@@ -26,7 +30,7 @@ public sealed record GlyphSplit(IReadOnlyList<int> Train, IReadOnlyList<int> Val
             throw new ArgumentException($"--validation: {validationFraction} is out of range [0, 1)");
         if (trainCount + testCount > eligible.Count)
             throw new ArgumentException($"only {eligible.Count} characters are drawn by enough designs, fewer than the {trainCount} training + {testCount} test classes asked for (lower --train-classes, --test-classes or --min-designs)");
-        int validationCount = (int)Math.Round(trainCount * validationFraction, MidpointRounding.AwayFromZero);
+        int validationCount = ValidationCount(trainCount, validationFraction);
         if (validationFraction > 0 && (validationCount < 2 || trainCount - validationCount < 2))
             throw new ArgumentException($"--validation: {validationFraction} of {trainCount} training classes leaves {validationCount} validation and {trainCount - validationCount} training classes; each needs at least 2");
 
