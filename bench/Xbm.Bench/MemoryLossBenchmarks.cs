@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace Xbm.Bench;
 
 /// <summary>
-/// The memory-loss step of SPEC section 7: forward and backward of each loss for B = 128 queries (with gradient)
+/// The memory-loss step of docs/design.md §7: forward and backward of each loss for B = 128 queries (with gradient)
 /// against M = 50,000 memory keys (without gradient), d = 512, next to the bare B×d×M product in the same run.
 /// The floor is 2 products (one forward, one backward for the queries). Each loss-step iteration is also timed
 /// against a bare product run right before and after it (<see cref="PairedRatioColumn"/>).

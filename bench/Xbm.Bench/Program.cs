@@ -27,7 +27,7 @@ if (mode is not null)
 // In-process toolchain, so the TorchSharp native-load fix of this build applies (see BenchConfig).
 var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, BenchConfig.Create()).ToList();
 
-// Post-run summary: the ratio of each benchmark to the bare product of its class (SPEC section 7).
+// Post-run summary: the ratio of each benchmark to the bare product of its class (docs/design.md §7).
 foreach (var summary in summaries)
 {
     var rows = summary.BenchmarksCases

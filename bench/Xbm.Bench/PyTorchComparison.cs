@@ -8,7 +8,7 @@ namespace Xbm.Bench;
 
 /// <summary>
 /// Issue 7: training throughput of the demo configuration with XBM (memory from iteration 1) against the PyTorch
-/// script bench/reference/xbm_reference.py (Debian's python3-torch, written from SPEC) with the same threads, batch,
+/// script bench/reference/xbm_reference.py (Debian's python3-torch, written from docs/design.md) with the same threads, batch,
 /// input size, model, loss and memory. Each round runs ours (batches prefetched, and loaded on the training thread)
 /// and theirs (default layout, and channels-last as ours uses); both time the iterations after a warm-up. The
 /// machine's speed drifts by ±15 % over minutes, so the verdict is the median over rounds of the ratio measured

@@ -8,7 +8,7 @@ namespace Xbm.Bench;
 
 /// <summary>
 /// Time of a benchmark divided by the time of the method named <c>Matmul</c> (the bare B×d×M product) of the
-/// same class, measured in the same run: the ratio SPEC section 7 asks for (floor 2 for a memory-loss step).
+/// same class, measured in the same run: the ratio docs/design.md §7 asks for (floor 2 for a memory-loss step).
 /// Two flavours: medians, and minima (the best iteration of each, which is what an otherwise idle machine gives
 /// when other processes share the cores). Classes without a <c>Matmul</c> method show "-".
 /// </summary>

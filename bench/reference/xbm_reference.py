@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Reference training throughput for issue 7, written from SPEC (not from our C# code).
+"""Reference training throughput for issue 7, written from docs/design.md (not from our C# code).
 
 The demo configuration with XBM, in Debian's python3-torch: Fashion-MNIST zero-shot training split (classes 0-4
 from both files, 35,000 images), random crop with 2-pixel zero padding, P x K = 2 x 8 batches, the small CNN
@@ -77,7 +77,7 @@ class SmallCnn(nn.Module):
 
 
 def contrastive(queries, query_labels, keys, key_labels, ignore, margin=0.5):
-    """SPEC 2: (1/B) sum_i [ sum_{positives} (1 - S) + sum_{negatives with S > margin} S ]."""
+    """docs/design.md §2: (1/B) sum_i [ sum_{positives} (1 - S) + sum_{negatives with S > margin} S ]."""
     s = queries @ keys.t()
     same = query_labels[:, None] == key_labels[None, :]
     valid = ~ignore
@@ -87,7 +87,7 @@ def contrastive(queries, query_labels, keys, key_labels, ignore, margin=0.5):
 
 
 class Memory:
-    """SPEC 1: a FIFO ring of embeddings and labels."""
+    """docs/design.md §1: a FIFO ring of embeddings and labels."""
 
     def __init__(self, capacity, dimension):
         self.keys = torch.zeros(capacity, dimension)

@@ -9,7 +9,7 @@ using Xbm.Training;
 namespace Xbm.Cli.Commands;
 
 /// <summary>
-/// `xbm drift`: trains a configuration while measuring feature drift (SPEC section 4) and writes drift.csv
+/// `xbm drift`: trains a configuration while measuring feature drift (docs/design.md §4) and writes drift.csv
 /// and drift.png (drift against the iteration, one line per Δt, log y axis): the XBM paper's slow-drift
 /// figure in miniature.
 /// </summary>

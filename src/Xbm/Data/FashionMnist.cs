@@ -6,7 +6,7 @@ namespace Xbm.Data;
 
 /// <summary>
 /// Fashion-MNIST (Xiao, Rasul, Vollgraf 2017): 70,000 grey 28×28 images of 10 clothing classes in four IDX
-/// files. The zero-shot split (SPEC section 8) pools the official training and test files and splits by
+/// files. The zero-shot split (docs/design.md §8) pools the official training and test files and splits by
 /// class: classes 0–4 for training, 5–9 for testing (7,000 images per class, so 35,000 each). A validation
 /// split can be carved from the training classes.
 /// </summary>

@@ -1,7 +1,7 @@
 namespace Xbm.Data;
 
 /// <summary>
-/// Options of the Fashion-MNIST zero-shot dataset (SPEC section 8). Defaults: classes 0–4 train, 5–9 test,
+/// Options of the Fashion-MNIST zero-shot dataset (docs/design.md §8). Defaults: classes 0–4 train, 5–9 test,
 /// images of both taken from the official training and test files; no validation split.
 /// </summary>
 public sealed record FashionMnistOptions

@@ -8,7 +8,7 @@ namespace Xbm.Data;
 public readonly record struct ClassCount(long Label, int Count);
 
 /// <summary>
-/// Class-balanced batches of P classes × K images (SPEC section 6, the reference's algorithm). A pass
+/// Class-balanced batches of P classes × K images (docs/design.md §6, the reference's algorithm). A pass
 /// prepares every class: its images, padded to a multiple of K by drawing the class's images again with
 /// replacement, are shuffled and cut into chunks of K. Each batch draws P distinct classes, one after the
 /// other, with probability proportional to their remaining chunks, and takes the next chunk of each. A new
@@ -16,10 +16,10 @@ public readonly record struct ClassCount(long Label, int Count);
 /// never ends: the trainer draws one batch per iteration for a fixed number of iterations.
 /// </summary>
 /// <remarks>
-/// Differences from the reference code (SPEC wins): the reference pads only classes smaller than K and
+/// Differences from the reference code (docs/design.md wins): the reference pads only classes smaller than K and
 /// drops the last incomplete chunk of the others; we pad every class to a multiple of K so no image is left
 /// out of a pass. We pad before shuffling, so the repeated images land in random chunks. Classes are drawn
-/// proportionally to their remaining chunks, as SPEC says. Randomness comes from one
+/// proportionally to their remaining chunks, as docs/design.md says. Randomness comes from one
 /// <see cref="SeededRandom"/>, so <see cref="GetState"/>/<see cref="LoadState(SamplerState)"/> resume exactly: the state
 /// is the generator at the start of the current pass plus the number of batches drawn in it, replayed on load.
 /// </remarks>

@@ -1,7 +1,7 @@
 namespace Xbm.Evaluation;
 
 /// <summary>
-/// Recall@K in the metric-learning sense (SPEC 5): the share of queries whose K nearest references hold at least
+/// Recall@K in the metric-learning sense (docs/design.md §5): the share of queries whose K nearest references hold at least
 /// one with the query's label. Not IR recall. Queries with R = 0 are excluded.
 /// </summary>
 public sealed class RecallAtK : IRetrievalMetric

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Xbm.Evaluation;
 
 /// <summary>
-/// The evaluation entry point (SPEC 5): exact chunked k-NN, then Recall@K, R-Precision and MAP@R (and optionally NMI
+/// The evaluation entry point (docs/design.md §5): exact chunked k-NN, then Recall@K, R-Precision and MAP@R (and optionally NMI
 /// and per-class Recall@1) from one <see cref="RetrievalResults"/>.
 /// </summary>
 public static class RetrievalEvaluator

@@ -19,12 +19,12 @@ public sealed record DirectWeightLossOptions
 }
 
 /// <summary>
-/// Direct weight assignment ("Rethinking Deep Contrastive Learning with Embedding Memory", SPEC section 2):
+/// Direct weight assignment ("Rethinking Deep Contrastive Learning with Embedding Memory", docs/design.md §2):
 /// L = (1/B) Σ_i [ Σ_{k∈P_i} w⁺(S_ik)·(1 − S_ik) + Σ_{k∈N_i} w⁻(S_ik)·S_ik ], with w⁺ and w⁻ evaluated on
 /// detached similarities, so ∂L/∂S_ik = −w⁺(S_ik) on positives and +w⁻(S_ik) on negatives.
 /// </summary>
 /// <remarks>
-/// SPEC writes the positive term as −w⁺(S)·S; we write w⁺(S)·(1 − S), which differs only by the constant
+/// docs/design.md writes the positive term as −w⁺(S)·S; we write w⁺(S)·(1 − S), which differs only by the constant
 /// Σ w⁺ (the weights carry no gradient), so the gradients are identical, per-pair values stay non-negative
 /// and the XBM contrastive loss is exactly the case w⁺ = 1, w⁻ = step(0.5), value and gradient.
 /// Loss elements are pairs; default reduction <c>sum_per_query</c>, so as for the contrastive loss the memory

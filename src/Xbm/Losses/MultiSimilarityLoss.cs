@@ -29,7 +29,7 @@ public sealed record MultiSimilarityLossOptions
 }
 
 /// <summary>
-/// Multi-similarity loss (Wang et al. 2019) with its mining, per SPEC section 2. Per query i with kept positives
+/// Multi-similarity loss (Wang et al. 2019) with its mining, per docs/design.md §2. Per query i with kept positives
 /// P̃_i and kept negatives Ñ_i (see <see cref="Miners.MultiSimilarityMiner"/>):
 /// ℓ_i = (1/α) log(1 + Σ_{p∈P̃_i} e^{−α(S_ip − λ)}) + (1/β) log(1 + Σ_{n∈Ñ_i} e^{β(S_in − λ)}).
 /// A query with no positive, no negative, or nothing kept on either side contributes 0 (never NaN). Positives
@@ -76,7 +76,7 @@ public sealed class MultiSimilarityLoss : PairLoss
         Tensor active;
         if (Options.Mining)
         {
-            // Keep n when S_n + ε > min_P S and p when S_p − ε < max_N S (SPEC section 2): the others become ±∞.
+            // Keep n when S_n + ε > min_P S and p when S_p − ε < max_N S (docs/design.md §2): the others become ±∞.
             // A query keeps negatives exactly when its hardest negative passes the bound, and then it keeps its
             // hardest positive too; a query without positives or negatives keeps nothing (bounds ±∞).
             var negativeBound = hardestPositive.sub(epsilon);

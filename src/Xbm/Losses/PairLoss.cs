@@ -10,7 +10,7 @@ namespace Xbm.Losses;
 /// valid-pair masks to <see cref="Evaluate"/>, which returns the summed loss elements and the closed-form
 /// gradient ∂Sum/∂S (all B×M operations on masks: no per-query loops, no gathers of embeddings), divides by
 /// the reducer's divisor and attaches the result to the graph with <see cref="SimilarityGradient"/>.
-/// A memory-loss step therefore costs two B×d×M products (SPEC section 7) plus a few passes over B×M.
+/// A memory-loss step therefore costs two B×d×M products (docs/design.md §7) plus a few passes over B×M.
 /// </summary>
 public abstract class PairLoss : IPairLoss
 {

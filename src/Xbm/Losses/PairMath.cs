@@ -6,7 +6,7 @@ namespace Xbm.Losses;
 /// <summary>
 /// Masked row operations over the B×M similarity matrix shared by the losses and miners. Each helper makes as
 /// few passes over B×M as it can: on the 2-core reference machine one pass costs a few percent of the B×d×M
-/// product, and the budget for a whole loss step is half a product (SPEC section 7).
+/// product, and the budget for a whole loss step is half a product (docs/design.md §7).
 /// </summary>
 internal static class PairMath
 {

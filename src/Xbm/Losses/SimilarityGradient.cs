@@ -12,7 +12,7 @@ namespace Xbm.Losses;
 /// The returned scalar is <c>x + (value − x.detach())</c> with <c>x = Σ Q ⊙ (G·K)</c> and G constant. Its value is
 /// the loss; its gradient is ∂L/∂Q = G·K and, when the keys carry gradient (the batch used as its own keys),
 /// ∂L/∂K = Gᵀ·Q. That is exactly the chain rule through S, with one B×M×d product in the forward pass and none
-/// for the queries in the backward pass: the SPEC section 7 floor of two products per memory-loss step.
+/// for the queries in the backward pass: the docs/design.md §7 floor of two products per memory-loss step.
 /// First-order gradients only (no double backward).
 /// </remarks>
 public static class SimilarityGradient

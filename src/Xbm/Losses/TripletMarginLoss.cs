@@ -38,7 +38,7 @@ public sealed record TripletMarginLossOptions
 /// <remarks>
 /// Loss elements are the triplets the strategy selects: one per query with a positive and a negative for
 /// batch-hard, every (query, positive, negative) for all, the semi-hard ones for semi-hard. Default reduction
-/// <c>mean</c> over those triplets (SPEC: L = mean max(0, S_an − S_ap + m)), so the scale of the memory loss
+/// <c>mean</c> over those triplets (docs/design.md: L = mean max(0, S_an − S_ap + m)), so the scale of the memory loss
 /// does not grow with the memory size; the memory only makes the selected triplets harder. <c>mean_nonzero</c>
 /// (the usual choice for all-triplets) averages over the violating triplets only.
 /// <para>

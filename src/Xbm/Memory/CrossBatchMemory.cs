@@ -11,7 +11,7 @@ namespace Xbm.Memory;
 /// </summary>
 /// <remarks>
 /// The reference implementation overwrites the last B slots on wrap-around and infers fullness from the last
-/// slot's label; both are deliberately not copied (SPEC section 1).
+/// slot's label; both are deliberately not copied (docs/design.md §1).
 /// </remarks>
 public sealed class CrossBatchMemory : IEmbeddingMemory
 {

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Xbm.Memory;
 
 /// <summary>
-/// Cross-batch normalisation (XBN, adaptive XBN and the EMA variant; SPEC section 3): a FIFO
+/// Cross-batch normalisation (XBN, adaptive XBN and the EMA variant; docs/design.md §3): a FIFO
 /// <see cref="CrossBatchMemory"/> plus a moment-matching step. Every enqueue first rewrites every filled row
 /// z ← (z − E[R]) ⊘ (σ[R] + ε) ⊙ σ̂ + μ̂ per dimension, where E[R], σ[R] are the mean and population standard
 /// deviation over the filled rows and μ̂, σ̂ the targets of a <see cref="MomentFilter"/> (the batch's own

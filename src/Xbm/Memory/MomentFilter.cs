@@ -16,7 +16,7 @@ public enum MomentFilterKind
 }
 
 /// <summary>
-/// The target moments of cross-batch normalisation (SPEC section 3): per-dimension mean μ̂ and standard
+/// The target moments of cross-batch normalisation (docs/design.md §3): per-dimension mean μ̂ and standard
 /// deviation σ̂ that the memory rows are rewritten to. XBN uses the batch's moments as they are; adaptive XBN
 /// filters them with a scalar Kalman gain (p ← p + q; K ← p / (p + r/B); p ← (1 − K)p; μ̂ ← μ̂ + K(E[B] − μ̂);
 /// σ̂ ← σ̂ + K(σ[B] − σ̂)), the gain being recomputed every <see cref="RefreshInterval"/> updates and held

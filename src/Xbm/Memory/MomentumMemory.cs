@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Xbm.Memory;
 
 /// <summary>
-/// The momentum bank (SPEC section 3): one slot per training image, addressed by dataset index. The first
+/// The momentum bank (docs/design.md §3): one slot per training image, addressed by dataset index. The first
 /// sighting of image i writes its query q_i; each later sighting updates slot_i ← normalise(m·slot_i + (1 − m)·q_i).
 /// Slots of images not seen yet are not keys.
 /// </summary>

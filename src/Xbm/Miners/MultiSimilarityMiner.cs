@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace Xbm.Miners;
 
 /// <summary>
-/// The multi-similarity loss's mining (SPEC section 2): keep negative k of query i when
+/// The multi-similarity loss's mining (docs/design.md §2): keep negative k of query i when
 /// S_ik + ε &gt; min_{p∈P_i} S_ip, keep positive p when S_ip − ε &lt; max_{n∈N_i} S_in; ε = 0.1.
 /// A query without positives keeps no negative and a query without negatives keeps no positive.
 /// </summary>

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace Xbm.Training;
 
 /// <summary>
-/// Measures feature drift during training (SPEC section 4): D(x, t, Δt) = ‖f(x; θ_t) − f(x; θ_{t−Δt})‖²
+/// Measures feature drift during training (docs/design.md §4): D(x, t, Δt) = ‖f(x; θ_t) − f(x; θ_{t−Δt})‖²
 /// averaged over a fixed, seeded probe set of training images, embeddings L2-normalised and the model in
 /// eval mode (its previous mode is restored afterwards).
 /// </summary>

@@ -1,7 +1,7 @@
 namespace Xbm.Training;
 
 /// <summary>
-/// One drift measurement (SPEC section 4): D(x, t, Δt) = ‖f(x; θ_t) − f(x; θ_{t−Δt})‖², averaged over the
+/// One drift measurement (docs/design.md §4): D(x, t, Δt) = ‖f(x; θ_t) − f(x; θ_{t−Δt})‖², averaged over the
 /// probe set, with L2-normalised embeddings computed in eval mode.
 /// </summary>
 /// <param name="Iteration">t, the iteration whose weights were compared.</param>

@@ -31,7 +31,7 @@ public sealed record OptimizerOptions(string Name = "adam", double LearningRate 
 /// <param name="MinimumFactor">Cosine floor as a fraction of the base rate.</param>
 public sealed record ScheduleOptions(string Kind = "constant", long WarmupIterations = 0, IReadOnlyList<long>? StepAt = null, double Gamma = 0.1, double MinimumFactor = 0);
 
-/// <summary>How the memory is wired into training (SPEC section 1).</summary>
+/// <summary>How the memory is wired into training (docs/design.md §1).</summary>
 /// <param name="Enabled">False trains with the batch loss only.</param>
 /// <param name="StartIteration">First iteration (1-based) at which the memory is filled and its loss used.</param>
 /// <param name="Weight">Weight of the memory loss.</param>
@@ -78,7 +78,7 @@ public sealed record TrainOptions
     /// <summary>Evaluate every this many iterations (0 = only at the end).</summary>
     public long EvaluateEvery { get; init; }
 
-    /// <summary>K values of Recall@K overriding the dataset protocols' own (null = the protocol's, SPEC 5).</summary>
+    /// <summary>K values of Recall@K overriding the dataset protocols' own (null = the protocol's, docs/design.md §5).</summary>
     public IReadOnlyList<long>? RecallAt { get; init; }
 
     /// <summary>Which split periodic evaluations use: validation (when the data has one) or test.</summary>

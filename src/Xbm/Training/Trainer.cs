@@ -11,7 +11,7 @@ using static TorchSharp.torch;
 namespace Xbm.Training;
 
 /// <summary>
-/// The iteration-based training loop of SPEC section 1. Each step: embed a P×K batch, batch loss over the
+/// The iteration-based training loop of docs/design.md §1. Each step: embed a P×K batch, batch loss over the
 /// batch's own pairs (self-pairs masked); from the start iteration on, enqueue the detached batch first and
 /// add the weighted memory loss over all filled memory rows (each query's own slot masked); backward; step.
 /// One DisposeScope per step. Checkpoints make any interruption resumable exactly.
@@ -48,7 +48,7 @@ public sealed class Trainer
     /// the model; the memory starts at that iteration. Null = start at the start iteration.
     /// </param>
     /// <param name="drift">
-    /// Drift measurement (SPEC section 4), or null: recorded before the first step (iteration 0, or the
+    /// Drift measurement (docs/design.md §4), or null: recorded before the first step (iteration 0, or the
     /// checkpoint's iteration on resume) and after every step, its samples written to drift.csv and TensorBoard.
     /// </param>
     public Trainer(TrainOptions options, EmbeddingModel model, IPairLoss loss, IEmbeddingMemory? memory, IImageSet train,
@@ -285,7 +285,7 @@ public sealed class Trainer
         {
             if (!queries.detach().isfinite().all().item<bool>())
                 return Skip(t, rate, "the embeddings", optimizer, ref skipped, batch.Pairs);
-            // Enqueue first (SPEC 1): the memory loss sees the current batch too, minus each query's own slot.
+            // Enqueue first (docs/design.md §1): the memory loss sees the current batch too, minus each query's own slot.
             var slots = _memory.Enqueue(queries.detach(), labels, indices, t);
             var own = PairMasks.OwnSlots(slots, _memory.Count);
             var fromMemory = _loss.Compute(queries, labels, _memory.Keys, _memory.Labels, own);
@@ -349,7 +349,7 @@ public sealed class Trainer
         return new StepReport(t, rate, double.NaN, double.NaN, double.NaN, pairs, null, 0);
     }
 
-    /// <summary>SPEC 1's initialisation option: fill the memory with embeddings of random training images.</summary>
+    /// <summary>docs/design.md §1's initialisation option: fill the memory with embeddings of random training images.</summary>
     private void InitialiseMemory(long t)
     {
         var memory = _memory!;

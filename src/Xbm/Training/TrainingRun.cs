@@ -227,7 +227,7 @@ public sealed class TrainingRun : IDisposable
     }
 
     /// <summary>
-    /// The adaptive start (SPEC section 4, our extension): the memory starts at the first iteration, from the
+    /// The adaptive start (docs/design.md §4, our extension): the memory starts at the first iteration, from the
     /// start iteration on, at which the latest drift measured at memory.start_drift_delta is below
     /// memory.start_drift. Null when the memory starts at a fixed iteration.
     /// </summary>

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Xbm.Tests.Evaluation;
 
 /// <summary>
-/// Parity with the brute-force reference of tools/fixtures/make_metric_fixtures.py (SPEC 5 formulas): neighbours
+/// Parity with the brute-force reference of tools/fixtures/make_metric_fixtures.py (docs/design.md §5 formulas): neighbours
 /// exactly (indices, including the order of tied similarities), similarities within 1e-5 (float32 products against
 /// float64), R per query and the excluded count exactly, metrics within 1e-12 (the same neighbour lists, summed in
 /// another order).

@@ -76,7 +76,7 @@ public class LossMatrixTests
         using (no_grad())
             after = loss.Compute(stepped, data.QueryLabels, data.KeysFor(stepped), data.KeyLabels, data.Ignore).Loss.item<double>();
         Assert.True(after < before, $"{before:R} -> {after:R}");
-        // Direct weight assignment differentiates with the weights held fixed (SPEC: weights on detached
+        // Direct weight assignment differentiates with the weights held fixed (docs/design.md: weights on detached
         // similarities), so with non-constant curves its gradient is not the derivative of its value.
         if (lossName != "weighted")
             Assert.InRange((before - after) / (eta * norm), 0.5, 1.5);

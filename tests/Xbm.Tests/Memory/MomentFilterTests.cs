@@ -87,7 +87,7 @@ public class MomentFilterTests
     public void TheGainSettlesAtTheClosedForm()
     {
         using var scope = NewDisposeScope();
-        // SPEC defaults p0 = 1, q = 1, r = 0.01, batch 64: the measurement noise is r/B = 1.5625e-4.
+        // docs/design.md defaults p0 = 1, q = 1, r = 0.01, batch 64: the measurement noise is r/B = 1.5625e-4.
         using var filter = MomentFilter.Kalman(1, 1, 0.01, refreshInterval: 100);
         for (int step = 0; step <= 1000; step++)
         {

@@ -4,7 +4,7 @@ using YamlDotNet.Serialization;
 
 namespace Xbm.Tests.Models;
 
-/// <summary>configs/paper: every file resolves, its model section builds, and its numbers fit the dataset and SPEC.</summary>
+/// <summary>configs/paper: every file resolves, its model section builds, and its numbers fit the dataset and docs/design.md.</summary>
 public class PaperConfigTests
 {
     private static readonly Dictionary<string, long> TrainImages = new()
@@ -12,7 +12,7 @@ public class PaperConfigTests
         ["sop"] = 59551, ["inshop"] = 25882, ["cub"] = 5864, ["cars196"] = 8054, ["vehicleid"] = 110178,
     };
 
-    private static readonly Dictionary<string, long[]> RecallAt = new() // SPEC section 5
+    private static readonly Dictionary<string, long[]> RecallAt = new() // docs/design.md §5
     {
         ["sop"] = [1, 10, 100, 1000], ["inshop"] = [1, 10, 20, 30, 40, 50], ["cub"] = [1, 2, 4, 8], ["cars196"] = [1, 2, 4, 8], ["vehicleid"] = [1, 5],
     };

@@ -23,7 +23,7 @@ public sealed class WeightStudyTests : IDisposable
             Assert.Equal(weighting.Curve(PairSide.Positive), loss.Options.Positive);
             Assert.Equal(weighting.Curve(PairSide.Negative), loss.Options.Negative);
         }
-        // The step at 0.5 with constant positives is the contrastive loss (SPEC section 2).
+        // The step at 0.5 with constant positives is the contrastive loss (docs/design.md §2).
         var contrastive = WeightCurveArm.Defaults.Single(w => w.Name == "negatives step 0.5");
         Assert.Equal(new ConstantWeight(), contrastive.Curve(PairSide.Positive));
         Assert.Equal(new StepWeight { Threshold = 0.5 }, contrastive.Curve(PairSide.Negative));

@@ -10,7 +10,7 @@ public enum ChannelOrder
 }
 
 /// <summary>
-/// Preprocessing and augmentation (SPEC section 6). Training: resize the shorter side to
+/// Preprocessing and augmentation (docs/design.md §6). Training: resize the shorter side to
 /// <see cref="ResizeTo"/>, random resized crop to <see cref="CropSize"/> (area share in <see cref="ScaleMin"/>–
 /// <see cref="ScaleMax"/>, aspect ratio in <see cref="RatioMin"/>–<see cref="RatioMax"/>), horizontal flip with
 /// <see cref="FlipProbability"/>. Test: resize the shorter side, centre crop. Then value =
@@ -43,7 +43,7 @@ public sealed record ImageTransformOptions
     /// <summary>Side of the square output.</summary>
     public int CropSize { get; init; } = 224;
 
-    /// <summary>Training: resize the shorter side to <see cref="ResizeTo"/> before the random crop (SPEC 6); false crops the original.</summary>
+    /// <summary>Training: resize the shorter side to <see cref="ResizeTo"/> before the random crop (docs/design.md §6); false crops the original.</summary>
     public bool ResizeBeforeRandomCrop { get; init; } = true;
 
     /// <summary>Training: random resized crop (true) or centre crop (false, flip only).</summary>
