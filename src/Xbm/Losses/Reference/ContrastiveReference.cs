@@ -29,6 +29,6 @@ public static class ContrastiveReference
         var pushed = pairs.Negatives.logical_and(s.detach().gt(margin));
         var zero = zeros_like(s);
         var losses = where(pulled, ones_like(s).sub(s), zero).add(where(pushed, s, zero), Scalars.One);
-        return ReducerReference.Reduce(losses, pairs.Valid, s.shape[0], options.Reduction).MoveToOuterDisposeScope();
+        return ReducerReference.Reduce(losses, pairs.Valid, pulled.logical_or(pushed), s.shape[0], options.Reduction).MoveToOuterDisposeScope();
     }
 }

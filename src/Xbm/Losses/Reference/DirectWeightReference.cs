@@ -27,6 +27,7 @@ public static class DirectWeightReference
         var positiveWeights = WeightCurveReference.Weights(options.Positive, s, pairs.Positives, PairSide.Positive);
         var negativeWeights = WeightCurveReference.Weights(options.Negative, s, pairs.Negatives, PairSide.Negative);
         var losses = positiveWeights.mul(ones_like(s).sub(s)).add(negativeWeights.mul(s), Scalars.One);
-        return ReducerReference.Reduce(losses, pairs.Valid, s.shape[0], options.Reduction).MoveToOuterDisposeScope();
+        var weighted = positiveWeights.ne(Scalars.Zero).logical_or(negativeWeights.ne(Scalars.Zero));
+        return ReducerReference.Reduce(losses, pairs.Valid, weighted, s.shape[0], options.Reduction).MoveToOuterDisposeScope();
     }
 }

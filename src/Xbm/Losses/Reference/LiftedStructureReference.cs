@@ -28,8 +28,8 @@ public static class LiftedStructureReference
         var negativeTerm = s.masked_fill(pairs.Negatives.logical_not(), Scalars.NegativeInfinity).logsumexp(1);
         var anchors = pairs.Positives.any(1).logical_and(pairs.Negatives.any(1));
         // Queries without a positive or a negative have −∞ here; where() keeps them at 0 and out of the gradient.
-        var bracket = positiveTerm.add(negativeTerm, Scalars.One).add(margin, Scalars.One).clamp_min(Scalars.Zero);
+        var bracket = positiveTerm.add(negativeTerm, Scalars.One).add(margin, Scalars.One).relu();
         var losses = where(anchors, bracket, zeros_like(bracket));
-        return ReducerReference.Reduce(losses, anchors, s.shape[0], options.Reduction).MoveToOuterDisposeScope();
+        return ReducerReference.Reduce(losses, anchors, losses.detach().gt(Scalars.Zero), s.shape[0], options.Reduction).MoveToOuterDisposeScope();
     }
 }

@@ -38,6 +38,6 @@ public static class MultiSimilarityReference
         var active = kept.Positives.any(1).logical_and(kept.Negatives.any(1));
         var losses = where(active, positiveTerm.add(negativeTerm, Scalars.One), zeros_like(positiveTerm));
         var considered = pairs.Positives.any(1).logical_and(pairs.Negatives.any(1));
-        return ReducerReference.Reduce(losses, considered, s.shape[0], options.Reduction).MoveToOuterDisposeScope();
+        return ReducerReference.Reduce(losses, considered, active, s.shape[0], options.Reduction).MoveToOuterDisposeScope();
     }
 }

@@ -37,6 +37,6 @@ public static class NPairReference
         var anchors = pairs.Positives.any(1).logical_and(pairs.Negatives.any(1));
         var mean = where(pairs.Positives, perPositive, zeros_like(s)).sum(1).div(positiveCounts);
         var losses = where(anchors, mean, zeros_like(mean));
-        return ReducerReference.Reduce(losses, anchors, s.shape[0], options.Reduction).MoveToOuterDisposeScope();
+        return ReducerReference.Reduce(losses, anchors, anchors, s.shape[0], options.Reduction).MoveToOuterDisposeScope();
     }
 }

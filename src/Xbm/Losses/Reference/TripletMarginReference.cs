@@ -6,7 +6,7 @@ namespace Xbm.Losses.Reference;
 
 /// <summary>
 /// The reference form of <see cref="TripletMarginLoss"/>, in autograd on S = Q·Kᵀ; each triplet (i, p, n) with
-/// p∈P_i, n∈N_i costs max(0, S_in − S_ip + m).
+/// p∈P_i, n∈N_i costs max(0, S_in − S_ip + m) (no gradient at 0: a triplet exactly on the margin does not contribute).
 /// <list type="bullet">
 /// <item>batch-hard: one element per query with a positive and a negative, max(0, max_{n∈N_i} S_in − min_{p∈P_i} S_ip + m);</item>
 /// <item>all: the elements are every triplet (i, p, n);</item>
@@ -41,7 +41,7 @@ public static class TripletMarginReference
             {
                 var (hardestPositive, _) = s.masked_fill(pairs.Positives.logical_not(), Scalars.PositiveInfinity).min(1);
                 var (hardestNegative, _) = s.masked_fill(pairs.Negatives.logical_not(), Scalars.NegativeInfinity).max(1);
-                var hinge = hardestNegative.sub(hardestPositive).add(margin, Scalars.One).clamp_min(Scalars.Zero);
+                var hinge = hardestNegative.sub(hardestPositive).add(margin, Scalars.One).relu();
                 losses = where(considered, hinge, zeros_like(hinge));
             }
         }
@@ -62,9 +62,9 @@ public static class TripletMarginReference
             else
             {
                 considered = triplets;
-                losses = where(considered, d.clamp_min(Scalars.Zero), zeros_like(d));
+                losses = where(considered, d.relu(), zeros_like(d));
             }
         }
-        return ReducerReference.Reduce(losses, considered, s.shape[0], options.Reduction).MoveToOuterDisposeScope();
+        return ReducerReference.Reduce(losses, considered, losses.detach().gt(Scalars.Zero), s.shape[0], options.Reduction).MoveToOuterDisposeScope();
     }
 }
