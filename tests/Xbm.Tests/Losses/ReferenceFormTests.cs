@@ -20,11 +20,15 @@ public sealed class ReferenceFormTests(ITestOutputHelper output)
 {
     private static readonly string[] Reductions = ["sum_per_query", "mean", "mean_nonzero"];
 
-    /// <summary>A fast loss and its reference form on (S with gradient, pairs).</summary>
-    private sealed record LossCase(Func<IPairLoss> Fast, Func<Tensor, ReferencePairs, Tensor> Reference);
+    /// <summary>The reference form's entry point: (queries, query labels, keys, key labels, own keys) → loss.</summary>
+    private delegate Tensor FullReference(Tensor queries, Tensor queryLabels, Tensor keys, Tensor keyLabels, Tensor? ownKeys);
 
-    private static LossCase Case<TOptions>(Func<TOptions, IPairLoss> fast, Func<Tensor, ReferencePairs, TOptions, Tensor> reference, TOptions options) =>
-        new(() => fast(options), (s, pairs) => reference(s, pairs, options));
+    /// <summary>A fast loss and its reference form, from the embeddings and on (S with gradient, pairs) for mined pairs.</summary>
+    private sealed record LossCase(Func<IPairLoss> Fast, FullReference Full, Func<Tensor, ReferencePairs, Tensor> Reference);
+
+    private static LossCase Case<TOptions>(Func<TOptions, IPairLoss> fast,
+        Func<Tensor, Tensor, Tensor, Tensor, Tensor?, TOptions, Tensor> full, Func<Tensor, ReferencePairs, TOptions, Tensor> reference, TOptions options) =>
+        new(() => fast(options), (q, ql, k, kl, own) => full(q, ql, k, kl, own, options), (s, pairs) => reference(s, pairs, options));
 
     // Weight curves for each side of the direct weight loss, with parameters inside the range of random similarities.
     private static readonly Dictionary<string, Func<PairSide, IWeightCurve>> Curves = new()
@@ -44,45 +48,46 @@ public sealed class ReferenceFormTests(ITestOutputHelper output)
         var losses = new Dictionary<string, LossCase>();
         foreach (string r in Reductions)
         {
-            losses[$"contrastive, {r}"] = Case(o => new ContrastiveLoss(o), ContrastiveReference.Loss, new ContrastiveLossOptions { Reduction = r });
-            losses[$"contrastive m 0.2 m+ 0.6, {r}"] = Case(o => new ContrastiveLoss(o), ContrastiveReference.Loss,
+            losses[$"contrastive, {r}"] = Case(o => new ContrastiveLoss(o), ContrastiveReference.Loss, ContrastiveReference.Loss, new ContrastiveLossOptions { Reduction = r });
+            losses[$"contrastive m 0.2 m+ 0.6, {r}"] = Case(o => new ContrastiveLoss(o), ContrastiveReference.Loss, ContrastiveReference.Loss,
                 new ContrastiveLossOptions { Margin = 0.2, PositiveMargin = 0.6, Reduction = r });
-            losses[$"weighted default, {r}"] = Case(o => new DirectWeightLoss(o), DirectWeightReference.Loss, new DirectWeightLossOptions { Reduction = r });
-            losses[$"weighted exponential/topk, {r}"] = Case(o => new DirectWeightLoss(o), DirectWeightReference.Loss, new DirectWeightLossOptions
+            losses[$"weighted default, {r}"] = Case(o => new DirectWeightLoss(o), DirectWeightReference.Loss, DirectWeightReference.Loss, new DirectWeightLossOptions { Reduction = r });
+            losses[$"weighted exponential/topk, {r}"] = Case(o => new DirectWeightLoss(o), DirectWeightReference.Loss, DirectWeightReference.Loss, new DirectWeightLossOptions
             {
                 Positive = Curves["exponential"](PairSide.Positive), Negative = Curves["topk"](PairSide.Negative), Reduction = r,
             });
-            losses[$"multi_similarity, {r}"] = Case(o => new MultiSimilarityLoss(o), MultiSimilarityReference.Loss, new MultiSimilarityLossOptions { Reduction = r });
-            losses[$"multi_similarity no mining, {r}"] = Case(o => new MultiSimilarityLoss(o), MultiSimilarityReference.Loss,
+            losses[$"multi_similarity, {r}"] = Case(o => new MultiSimilarityLoss(o), MultiSimilarityReference.Loss, MultiSimilarityReference.Loss, new MultiSimilarityLossOptions { Reduction = r });
+            losses[$"multi_similarity no mining, {r}"] = Case(o => new MultiSimilarityLoss(o), MultiSimilarityReference.Loss, MultiSimilarityReference.Loss,
                 new MultiSimilarityLossOptions { Mining = false, Reduction = r });
             foreach (var strategy in Enum.GetValues<TripletStrategy>())
-                losses[$"triplet {strategy}, {r}"] = Case(o => new TripletMarginLoss(o), TripletMarginReference.Loss,
+                losses[$"triplet {strategy}, {r}"] = Case(o => new TripletMarginLoss(o), TripletMarginReference.Loss, TripletMarginReference.Loss,
                     new TripletMarginLossOptions { Strategy = strategy, Reduction = r });
-            losses[$"lifted_structure, {r}"] = Case(o => new LiftedStructureLoss(o), LiftedStructureReference.Loss, new LiftedStructureLossOptions { Reduction = r });
+            losses[$"lifted_structure, {r}"] = Case(o => new LiftedStructureLoss(o), LiftedStructureReference.Loss, LiftedStructureReference.Loss, new LiftedStructureLossOptions { Reduction = r });
             foreach (var denominator in Enum.GetValues<NPairDenominator>())
-                losses[$"npair {denominator}, {r}"] = Case(o => new NPairLoss(o), NPairReference.Loss,
+                losses[$"npair {denominator}, {r}"] = Case(o => new NPairLoss(o), NPairReference.Loss, NPairReference.Loss,
                     new NPairLossOptions { Denominator = denominator, Reduction = r });
         }
         // Every pair of weight curves (the default reduction).
         foreach (var (positiveName, positive) in Curves)
             foreach (var (negativeName, negative) in Curves)
-                losses[$"weighted {positiveName}/{negativeName}"] = Case(o => new DirectWeightLoss(o), DirectWeightReference.Loss,
+                losses[$"weighted {positiveName}/{negativeName}"] = Case(o => new DirectWeightLoss(o), DirectWeightReference.Loss, DirectWeightReference.Loss,
                     new DirectWeightLossOptions { Positive = positive(PairSide.Positive), Negative = negative(PairSide.Negative) });
-        losses["multi_similarity a 3 b 20 l 0.3 e 0.5"] = Case(o => new MultiSimilarityLoss(o), MultiSimilarityReference.Loss,
+        losses["multi_similarity a 3 b 20 l 0.3 e 0.5"] = Case(o => new MultiSimilarityLoss(o), MultiSimilarityReference.Loss, MultiSimilarityReference.Loss,
             new MultiSimilarityLossOptions { Alpha = 3, Beta = 20, Lambda = 0.3, Epsilon = 0.5 });
         foreach (var strategy in Enum.GetValues<TripletStrategy>())
-            losses[$"triplet {strategy} m 0.5"] = Case(o => new TripletMarginLoss(o), TripletMarginReference.Loss,
+            losses[$"triplet {strategy} m 0.5"] = Case(o => new TripletMarginLoss(o), TripletMarginReference.Loss, TripletMarginReference.Loss,
                 new TripletMarginLossOptions { Strategy = strategy, Margin = 0.5, Reduction = "sum_per_query" });
         // A negative margin: some queries are satisfied (ℓ = 0), so mean_nonzero differs from mean.
-        losses["lifted_structure m -3, mean_nonzero"] = Case(o => new LiftedStructureLoss(o), LiftedStructureReference.Loss,
+        losses["lifted_structure m -3, mean_nonzero"] = Case(o => new LiftedStructureLoss(o), LiftedStructureReference.Loss, LiftedStructureReference.Loss,
             new LiftedStructureLossOptions { Margin = -3, Reduction = "mean_nonzero" });
         foreach (var denominator in Enum.GetValues<NPairDenominator>())
-            losses[$"npair {denominator} t 0.5"] = Case(o => new NPairLoss(o), NPairReference.Loss,
+            losses[$"npair {denominator} t 0.5"] = Case(o => new NPairLoss(o), NPairReference.Loss, NPairReference.Loss,
                 new NPairLossOptions { Denominator = denominator, Temperature = 0.5 });
         // The registry's "infonce": N-pair with every valid key in the denominator.
+        var infoNce = new NPairLossOptions { Denominator = NPairDenominator.All };
         losses["infonce (registry)"] = new(
             () => LossRegistry.Create(new Xbm.Configuration.ConfigSection(new Dictionary<string, object?> { ["name"] = "infonce" }, "reference test", "loss")),
-            (s, pairs) => NPairReference.Loss(s, pairs, new NPairLossOptions { Denominator = NPairDenominator.All }));
+            (q, ql, k, kl, own) => NPairReference.Loss(q, ql, k, kl, own, infoNce), (s, pairs) => NPairReference.Loss(s, pairs, infoNce));
         return losses;
     }
 
@@ -281,18 +286,16 @@ public sealed class ReferenceFormTests(ITestOutputHelper output)
         return error;
     }
 
-    // Runs every problem through the reference and the three fast forms; fails with every disagreement listed.
-    private void HoldToReference(string what, Func<IPairLoss> create, Func<Tensor, ReferencePairs, Tensor> reference,
-        Func<Tensor, ReferencePairs, Tensor>? select = null)
-        => HoldToReference(what, create, reference, select, TieSafe(what));
 
     // Batch-hard triplets, top-k weights and the hardest-negatives miner pick one of several tied pairs, and which one
     // is left to the implementation: the problem with exact ties is run for every other case.
     private static bool TieSafe(string what) => !what.Contains("BatchHard") && !what.Contains("topk") && !what.Contains("hardest_negatives");
 
-    private void HoldToReference(string what, Func<IPairLoss> create, Func<Tensor, ReferencePairs, Tensor> reference,
-        Func<Tensor, ReferencePairs, Tensor>? select, bool ties)
+    // Runs every problem through the reference (problem, queries, keys → loss) and the three fast forms; fails with
+    // every disagreement listed.
+    private void HoldToReference(string what, Func<IPairLoss> create, Func<Problem, Tensor, Tensor, Tensor> reference)
     {
+        bool ties = TieSafe(what);
         using var outer = NewDisposeScope();
         var failures = new List<string>();
         var worst = new double[Forms.Length];
@@ -300,13 +303,9 @@ public sealed class ReferenceFormTests(ITestOutputHelper output)
         foreach (var p in Problems(ties))
         {
             using var scope = NewDisposeScope();
-            var expected = Reference(p, (queries, keys) =>
-            {
-                var pairs = ReferencePairs.Create(p.QueryLabels, p.KeyLabels, p.OwnKeys);
-                var s = queries.matmul(keys.t());
-                return reference(s, select is null ? pairs : pairs.Restrict(select(s.detach(), pairs)));
-            });
-            Assert.True(double.IsFinite(expected.Value) && expected.QueryGrad.All(double.IsFinite), $"{what} / {p.Name}: reference not finite");
+            var expected = Reference(p, (queries, keys) => reference(p, queries, keys));
+            Assert.True(double.IsFinite(expected.Value) && expected.QueryGrad.All(double.IsFinite) && (expected.KeyGrad ?? []).All(double.IsFinite),
+                $"{what} / {p.Name}: reference not finite");
             anyLoss |= expected.Value != 0;
             anyGradient |= expected.QueryGrad.Any(g => g != 0);
             for (int f = 0; f < Forms.Length; f++)
@@ -339,7 +338,7 @@ public sealed class ReferenceFormTests(ITestOutputHelper output)
     public void FastFormsMatchTheReference(string name)
     {
         var loss = Losses[name];
-        HoldToReference(name, loss.Fast, loss.Reference);
+        HoldToReference(name, loss.Fast, (p, queries, keys) => loss.Full(queries, p.QueryLabels, keys, p.KeyLabels, p.OwnKeys));
     }
 
     [Theory]
@@ -348,7 +347,13 @@ public sealed class ReferenceFormTests(ITestOutputHelper output)
     {
         var m = Miners[miner];
         var l = Losses[loss];
-        HoldToReference($"{miner} + {loss}", () => new MinedPairLoss(m.Fast(), l.Fast()), l.Reference, m.Select);
+        HoldToReference($"{miner} + {loss}", () => new MinedPairLoss(m.Fast(), l.Fast()), (p, queries, keys) =>
+        {
+            // The reference loss on the pairs the reference miner keeps.
+            var pairs = ReferencePairs.Create(p.QueryLabels, p.KeyLabels, p.OwnKeys);
+            var s = queries.matmul(keys.t());
+            return l.Reference(s, pairs.Restrict(m.Select(s.detach(), pairs)));
+        });
     }
 
     [Theory]
@@ -358,8 +363,7 @@ public sealed class ReferenceFormTests(ITestOutputHelper output)
         using var scope = NewDisposeScope();
         var p = EmptyMemory();
         var loss = Losses[name];
-        var expected = Reference(p, (queries, keys) =>
-            loss.Reference(queries.matmul(keys.t()), ReferencePairs.Create(p.QueryLabels, p.KeyLabels, p.OwnKeys)));
+        var expected = Reference(p, (queries, keys) => loss.Full(queries, p.QueryLabels, keys, p.KeyLabels, p.OwnKeys));
         Assert.Equal(0, expected.Value);
         Assert.All(expected.QueryGrad, g => Assert.Equal(0, g));
         var fast = (PairLoss)loss.Fast();
