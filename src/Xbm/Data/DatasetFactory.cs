@@ -11,7 +11,7 @@ public static class DatasetFactory
     {
         string name = data.String("dataset", "fashion_mnist");
         if (name != "fashion_mnist")
-            return DatasetReaders.Load(data);
+            return DatasetReaderFactory.Load(data);
         var options = FashionMnist.FromSection(data);
         try
         {
