@@ -4,9 +4,10 @@ using System.Text;
 using System.Text.Json;
 using Xbm.Configuration;
 using Xbm.IO;
+using Xbm.Reporting;
 using Xbm.Training;
 
-namespace Xbm.Reporting;
+namespace Xbm.Studies;
 
 /// <summary>Settings of a <see cref="StudyRunner"/>.</summary>
 public sealed record StudyOptions
