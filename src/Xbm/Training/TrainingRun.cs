@@ -115,10 +115,7 @@ public sealed class TrainingRun : IDisposable
         }
 
         torch.manual_seed(seed);
-        long channels;
-        using (var probe = data.Train.Load(new[] { 0 }, augment: false, 0))
-            channels = probe.shape[1];
-        var model = ModelFactory.Create(config.Section("model", ConfigLoader.ShorthandKey("model")), channels, report => observer?.OnMessage($"weights: {report}"),
+        var model = ModelFactory.Create(config.Section("model", ConfigLoader.ShorthandKey("model")), data.Train.Channels, report => observer?.OnMessage($"weights: {report}"),
             loadWeights: !forEvaluation); // evaluation loads a checkpoint: the starting weights need not exist any more
         model.to(device);
         var loss = LossRegistry.Create(config.Section("loss"), config.Section("miner"));
