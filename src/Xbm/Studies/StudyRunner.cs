@@ -124,10 +124,7 @@ public sealed class StudyRunner
         using (var run = TrainingRun.Create(config, folder, _options.Device, start, evaluateWhileTraining: false))
         {
             var result = Wrap is null ? run.Trainer.Run(resume: true, Cancel) : Wrap(label, () => run.Trainer.Run(resume: true, Cancel));
-            IEvaluator evaluator = _options.FullMetrics ? run.Evaluator : new RecallEvaluation(run.Data, run.Device, run.Options.EmbedBatchSize)
-            {
-                Progress = (what, done, total) => start.OnProgress($"evaluating {what}", done, total),
-            };
+            IEvaluator evaluator = _options.FullMetrics ? run.Evaluator : run.Evaluator.WithRecallOnly();
             var splits = _options.Splits.Where(s => s != "validation" || run.Data.Validation is not null).ToArray();
             foreach (string split in splits)
                 foreach (var (name, value) in evaluator.Evaluate(run.Model, split, Cancel))
