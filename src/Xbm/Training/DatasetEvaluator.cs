@@ -124,7 +124,7 @@ public sealed class DatasetEvaluator : IEvaluator
     private IEnumerable<(string Name, double Value)> Recall(Tensor queries, Tensor? gallery, string split, EvaluationSet set, CancellationToken cancel)
     {
         var referenceLabels = set.Gallery?.Labels ?? set.Queries.Labels;
-        long available = referenceLabels.Count - (gallery is null ? 1 : 0);
+        long available = SelfExclusion.Available(referenceLabels.Count, gallery is null);
         int depth = (int)Math.Min(set.RecallAt.Max(), Math.Max(1, available));
         var knn = Knn.Search(queries, gallery, depth, new KnnOptions { Progress = Report(split, set, " k-NN search"), Cancel = cancel });
         using var results = new RetrievalResults(knn.Indices, knn.Similarities, set.Queries.Labels, referenceLabels, gallery is null);
