@@ -117,7 +117,7 @@ public sealed class StudyRunner
 
         Log?.Invoke($"{arm.Name}, seed {seed}: {folder}");
         string label = $"{arm.Name} s{seed}";
-        long iterations = config.Has("iterations") ? config.Long("iterations", 1) : new TrainOptions().Iterations;
+        long iterations = TrainOptions.ReadIterations(config);
         var start = new MemoryStartObserver(_observers?.Invoke(label, iterations));
         var clock = Stopwatch.StartNew();
         var metrics = new Dictionary<string, double>();

@@ -39,8 +39,11 @@ public sealed record TrainOptions
     /// <summary>Seed for sampling, initialisation and augmentation.</summary>
     public long Seed { get; init; }
 
+    /// <summary>Iterations when a config has no "iterations" key.</summary>
+    public const long DefaultIterations = 1000;
+
     /// <summary>Training iterations.</summary>
-    public long Iterations { get; init; } = 1000;
+    public long Iterations { get; init; } = DefaultIterations;
 
     /// <summary>Classes per batch (P).</summary>
     public int ClassesPerBatch { get; init; } = 8;
@@ -101,7 +104,7 @@ public sealed record TrainOptions
         ArgumentNullException.ThrowIfNull(sampler);
         ArgumentNullException.ThrowIfNull(memory);
         ArgumentNullException.ThrowIfNull(evaluation);
-        long iterations = root.Long("iterations", 1000, min: 1);
+        long iterations = ReadIterations(root);
         var optimizer = root.Section("optimizer", "name");
         var schedule = root.Section("schedule", ConfigLoader.ShorthandKey("schedule"));
         var checkpoint = root.Section("checkpoint");
@@ -148,5 +151,12 @@ public sealed record TrainOptions
             if (step > iterations)
                 throw schedule.Error("step_at", $"{step} is past the end of training (iterations: {iterations})");
         return options;
+    }
+
+    /// <summary>The config's "iterations" (at least 1; <see cref="DefaultIterations"/> when absent): the one reader of the key.</summary>
+    public static long ReadIterations(ConfigSection root)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        return root.Long("iterations", DefaultIterations, min: 1);
     }
 }
