@@ -35,7 +35,7 @@ public sealed class DatasetsCommand : ICliCommand
             var table = new Table().AddColumn("dataset").AddColumn("protocol").AddColumn("expected files");
             table.AddRow(FashionMnist.Name, Markup.Escape("classes 0–4 train, 5–9 test (zero-shot), each test image searched against the others; built in, `xbm demo` uses it"),
                 Markup.Escape($"the four IDX files (.gz or not) in <root>, by default {FashionMnist.DefaultRoot} (Debian package dataset-fashion-mnist)"));
-            foreach (var reader in DatasetReaders.All)
+            foreach (var reader in DatasetReaderFactory.All)
                 table.AddRow(Markup.Escape(reader.Name), Markup.Escape(reader.Description), Markup.Escape(reader.Layout));
             AnsiConsole.Write(table);
             return 0;
@@ -70,7 +70,7 @@ public sealed class DatasetsCommand : ICliCommand
 
     private static Command BuildCheck()
     {
-        var dataset = new Option<string>("--dataset") { Description = $"Layout: {string.Join(", ", DatasetReaders.Names)}", Required = true };
+        var dataset = new Option<string>("--dataset") { Description = $"Layout: {string.Join(", ", DatasetReaderFactory.Names)}", Required = true };
         var root = new Option<string>("--root") { Description = "The dataset's root folder (for csv: the CSV file or a folder with manifest.csv)", Required = true };
         var decode = new Option<bool>("--decode") { Description = "Decode every image in full (slower); by default each image's header and end marker are read" };
         var workers = new Option<int>("--workers") { Description = "Threads for the file checks", DefaultValueFactory = _ => Environment.ProcessorCount };
@@ -102,7 +102,7 @@ public sealed class DatasetsCommand : ICliCommand
     private static int Check(ParseResult parse, Option<string> dataset, Option<string> root, Option<bool> decode, Option<int> workers, Option<int> minTrain)
     {
         string name = parse.GetValue(dataset)!;
-        IDatasetReader reader = name == "inshop" ? new InShopReader(Math.Max(1, parse.GetValue(minTrain))) : DatasetReaders.Create(name);
+        IDatasetReader reader = name == "inshop" ? new InShopReader(Math.Max(1, parse.GetValue(minTrain))) : DatasetReaderFactory.Create(name);
         var manifest = reader.Read(parse.GetValue(root)!);
         var report = ManifestValidator.Validate(manifest, new ManifestValidationOptions
         {

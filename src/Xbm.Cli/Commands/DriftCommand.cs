@@ -70,7 +70,7 @@ public sealed class DriftCommand : ICliCommand
     public static IReadOnlyList<string> DriftOverrides(ConfigSection root, long? every, string? deltas, int? probes)
     {
         ArgumentNullException.ThrowIfNull(root);
-        long iterations = root.Has("iterations") ? root.Long("iterations", 1) : new TrainOptions().Iterations;
+        long iterations = TrainOptions.ReadIterations(root);
         var section = root.Values.TryGetValue("drift", out var d) && d is IDictionary<string, object?> map ? map : null;
         var result = new List<string>();
         if (every is long e)

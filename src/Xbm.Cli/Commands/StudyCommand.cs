@@ -4,6 +4,7 @@ using Spectre.Console;
 using Xbm.Configuration;
 using Xbm.IO;
 using Xbm.Reporting;
+using Xbm.Studies;
 
 namespace Xbm.Cli.Commands;
 

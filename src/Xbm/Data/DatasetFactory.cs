@@ -6,12 +6,20 @@ namespace Xbm.Data;
 /// <summary>Creates a dataset's splits from the config's data section (key "dataset" names the layout).</summary>
 public static class DatasetFactory
 {
-    /// <summary>Loads the dataset named by data.dataset (fashion_mnist by default).</summary>
+    /// <summary>Loads the dataset named by data.dataset (fashion_mnist by default); an empty training split is an error.</summary>
     public static DatasetSplits Load(ConfigSection data)
+    {
+        var splits = LoadSplits(data);
+        if (splits.Train.Count == 0)
+            throw new ConfigException($"{data.Source}: data: the training split has no images");
+        return splits;
+    }
+
+    private static DatasetSplits LoadSplits(ConfigSection data)
     {
         string name = data.String("dataset", "fashion_mnist");
         if (name != "fashion_mnist")
-            return DatasetReaders.Load(data);
+            return DatasetReaderFactory.Load(data);
         var options = FashionMnist.FromSection(data);
         try
         {

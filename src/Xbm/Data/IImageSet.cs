@@ -15,6 +15,12 @@ public interface IImageSet
     IReadOnlyList<long> Labels { get; }
 
     /// <summary>
+    /// Channels (C) of the images <see cref="Load"/> returns, as the set declares them (its format or
+    /// preprocessing), known without decoding an image: the model's input channels.
+    /// </summary>
+    int Channels { get; }
+
+    /// <summary>
     /// Loads the images at <paramref name="positions"/> as a float32 N×C×H×W CPU tensor. With
     /// <paramref name="augment"/> the training augmentation is applied, image r drawing its randomness from a
     /// generator derived from (<paramref name="seed"/>, r) only, so a batch is reproducible whatever the

@@ -53,7 +53,7 @@ public sealed class TensorImageSet : IImageSet, IDisposable
     /// <inheritdoc />
     public IReadOnlyList<long> Labels { get; }
 
-    /// <summary>Number of channels (C).</summary>
+    /// <inheritdoc />
     public int Channels { get; }
 
     /// <summary>Image height (H).</summary>

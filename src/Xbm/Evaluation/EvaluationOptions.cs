@@ -15,6 +15,6 @@ public sealed record EvaluationOptions
     /// <summary>Also report Recall@1 for each query label.</summary>
     public bool PerClassRecall { get; init; }
 
-    /// <summary>More metrics by registry name (<see cref="RetrievalMetricRegistry"/>), reported after MAP@R.</summary>
+    /// <summary>More metrics by registry name (<see cref="RetrievalMetricFactory"/>), reported after MAP@R.</summary>
     public IReadOnlyList<string> ExtraMetrics { get; init; } = Array.Empty<string>();
 }

@@ -45,7 +45,7 @@ public static class Knn
         long referenceCount = references?.shape[0] ?? queryCount;
         if (referenceCount > int.MaxValue || queryCount > int.MaxValue)
             throw new ArgumentException("at most int.MaxValue queries and references are supported");
-        long available = referenceCount - (sameSet ? 1 : 0);
+        long available = SelfExclusion.Available(referenceCount, sameSet);
         if (k < 1 || k > available)
             throw new ArgumentOutOfRangeException(nameof(k), $"k = {k} must be between 1 and the {available} references available{(sameSet ? " (self excluded)" : "")}");
 

@@ -28,7 +28,7 @@ public static class RetrievalEvaluator
         var metrics = recallAt.Distinct().Select(k => (IRetrievalMetric)new RecallAtK(k))
             .Append(new RPrecision())
             .Append(new MapAtR())
-            .Concat(options.ExtraMetrics.Select(RetrievalMetricRegistry.Create))
+            .Concat(options.ExtraMetrics.Select(RetrievalMetricFactory.Create))
             .ToList();
         var duplicate = metrics.GroupBy(m => m.Name).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)

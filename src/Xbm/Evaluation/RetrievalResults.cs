@@ -41,7 +41,7 @@ public sealed class RetrievalResults : IDisposable
         SameSet = sameSet;
         _queryLabels = queryLabels.ToArray();
         _referenceLabels = referenceLabels.ToArray();
-        _relevantCounts = CountRelevant(_queryLabels, _referenceLabels, sameSet);
+        _relevantCounts = SelfExclusion.RelevantCounts(_queryLabels, _referenceLabels, sameSet);
         ExcludedQueries = _relevantCounts.LongCount(r => r == 0);
     }
 
@@ -70,10 +70,10 @@ public sealed class RetrievalResults : IDisposable
             throw new ArgumentOutOfRangeException(nameof(depth), $"depth must be at least 1, got {depth}");
         bool sameSet = references is null;
         var refLabels = referenceLabels ?? queryLabels;
-        long available = refLabels.Count - (sameSet ? 1 : 0);
+        long available = SelfExclusion.Available(refLabels.Count, sameSet);
         if (available < 1)
             throw new ArgumentException($"there are no references to search ({refLabels.Count} {(sameSet ? "items in the same set" : "references")})");
-        int maxRelevant = CountRelevant(queryLabels.ToArray(), refLabels.ToArray(), sameSet).DefaultIfEmpty(0).Max();
+        int maxRelevant = SelfExclusion.RelevantCounts(queryLabels, refLabels, sameSet).DefaultIfEmpty(0).Max();
         int k = (int)Math.Min(Math.Max(depth, maxRelevant), available);
         var knn = Knn.Search(queries, references, k, options);
         return new RetrievalResults(knn.Indices, knn.Similarities, queryLabels, refLabels, sameSet);
@@ -107,7 +107,7 @@ public sealed class RetrievalResults : IDisposable
     public int ReferenceCount => _referenceLabels.Length;
 
     /// <summary>References a query can retrieve: all of them, less itself in same-set mode.</summary>
-    public int AvailableReferences => ReferenceCount - (SameSet ? 1 : 0);
+    public int AvailableReferences => (int)SelfExclusion.Available(ReferenceCount, SameSet);
 
     /// <summary>Neighbours kept per query.</summary>
     public int Depth => (int)Indices.shape[1];
@@ -163,16 +163,5 @@ public sealed class RetrievalResults : IDisposable
         var copy = tensor.contiguous().DetachFromDisposeScope();
         tensor.Dispose();
         return copy;
-    }
-
-    private static int[] CountRelevant(long[] queryLabels, long[] referenceLabels, bool sameSet)
-    {
-        var perLabel = new Dictionary<long, int>();
-        foreach (long label in referenceLabels)
-            perLabel[label] = perLabel.GetValueOrDefault(label) + 1;
-        var counts = new int[queryLabels.Length];
-        for (int i = 0; i < counts.Length; i++)
-            counts[i] = perLabel.GetValueOrDefault(queryLabels[i]) - (sameSet ? 1 : 0);
-        return counts;
     }
 }

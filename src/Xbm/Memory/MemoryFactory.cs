@@ -16,7 +16,7 @@ namespace Xbm.Memory;
 /// The momentum bank has one slot per training image: its capacity is the dataset size, and a <c>size</c>
 /// other than the dataset size is an error (not silently ignored). A factory key that does not apply to the
 /// chosen kind is an error naming the key. The factory does not call <see cref="ConfigSection.EnsureAllUsed"/>:
-/// the trainer reads its own keys from the same section (start iteration, weight, ...) and calls it after.
+/// <see cref="MemoryConfig"/>, the section's owner, reads the wiring keys (start iteration, weight, ...) and calls it after.
 /// </summary>
 public static class MemoryFactory
 {
@@ -26,7 +26,7 @@ public static class MemoryFactory
         CrossBatchMemory.KindName, MomentumMemory.KindName, CrossBatchNorm.XbnKindName, CrossBatchNorm.AdaptiveKindName, CrossBatchNorm.EmaKindName,
     };
 
-    /// <summary>The keys of the memory section this factory reads (the trainer reads the others).</summary>
+    /// <summary>The keys of the memory section this factory reads (<see cref="MemoryConfig"/> reads the wiring keys).</summary>
     public static IReadOnlyList<string> Keys { get; } = new[]
     {
         "kind", "size", "momentum", "eps", "renormalise_in_place", "p0", "q", "r", "refresh_interval",

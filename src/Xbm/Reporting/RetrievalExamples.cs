@@ -8,7 +8,7 @@ namespace Xbm.Reporting;
 /// <summary>
 /// Picks a few seeded queries of an evaluation protocol and finds their nearest items with a model: the whole
 /// searched set (gallery, or the queries themselves) is embedded, the chosen queries are searched with the exact
-/// k-NN (<see cref="Knn"/>), and in same-set protocols the query itself is left out, as in evaluation.
+/// k-NN (<see cref="Knn"/>), and in same-set protocols the query itself is left out (<see cref="SelfExclusion"/>, as in evaluation).
 /// </summary>
 public static class RetrievalExamples
 {
@@ -37,22 +37,20 @@ public static class RetrievalExamples
     {
         bool sameSet = gallery is null;
         var referenceLabels = galleryLabels ?? queryLabels;
-        var perLabel = referenceLabels.GroupBy(l => l).ToDictionary(g => g.Key, g => g.Count());
-        var answerable = Enumerable.Range(0, queryLabels.Count)
-            .Where(i => perLabel.GetValueOrDefault(queryLabels[i]) - (sameSet ? 1 : 0) > 0).ToList();
+        var relevant = SelfExclusion.RelevantCounts(queryLabels, referenceLabels, sameSet);
+        var answerable = Enumerable.Range(0, queryLabels.Count).Where(i => relevant[i] > 0).ToList();
         if (answerable.Count == 0)
             return Array.Empty<RetrievalExample>();
         SeededRandom.Derive(seed, 0x621D).Shuffle(answerable);
         var chosen = answerable.Take(count).Order().ToArray();
-        int available = referenceLabels.Count - (sameSet ? 1 : 0);
-        int depth = Math.Min(k, available);
+        int depth = (int)Math.Min(k, SelfExclusion.Available(referenceLabels.Count, sameSet));
         if (depth < 1)
             return Array.Empty<RetrievalExample>();
 
         using var scope = NewDisposeScope();
         using var index = tensor(chosen.Select(i => (long)i).ToArray(), ScalarType.Int64);
         var selected = queries.index_select(0, index.to(queries.device));
-        // Same-set: search the whole set with one extra neighbour and drop the query's own row (by index, as in evaluation).
+        // Same-set: search the whole set with one extra neighbour and drop the query's own row (SelfExclusion, as in evaluation).
         using var knn = Knn.Search(selected, sameSet ? queries : gallery, sameSet ? depth + 1 : depth);
         var indices = knn.Indices.data<long>().ToArray();
         var similarities = knn.Similarities.data<float>().ToArray();
@@ -64,7 +62,7 @@ public static class RetrievalExamples
             for (int j = 0; j < knn.K && neighbours.Count < depth; j++)
             {
                 int reference = (int)indices[row * knn.K + j];
-                if (sameSet && reference == q)
+                if (SelfExclusion.IsSelf(sameSet, q, reference))
                     continue;
                 long label = referenceLabels[reference];
                 neighbours.Add(new RetrievedItem(reference, label, similarities[row * knn.K + j], referencePath(reference), label == queryLabels[q]));

@@ -176,6 +176,8 @@ public sealed class DriftMonitor : IDisposable
     {
         public int Count => owner._probes.Length;
 
+        public int Channels => owner._images.Channels;
+
         public IReadOnlyList<long> Labels => owner._probes.Select(p => owner._images.Labels[p]).ToArray();
 
         public Tensor Load(IReadOnlyList<int> positions, bool augment, ulong seed)

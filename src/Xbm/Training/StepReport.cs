@@ -13,7 +13,7 @@ namespace Xbm.Training;
 /// <param name="Memory">Memory statistics, or null before the memory starts or without memory.</param>
 /// <param name="ImagesPerSecond">Training throughput since the run (or resume) started.</param>
 public sealed record StepReport(long Iteration, double LearningRate, double Loss, double BatchLoss, double MemoryLoss,
-    PairStatistics BatchPairs, MemoryStats? Memory, double ImagesPerSecond)
+    PairStatistics BatchPairs, MemoryStatistics? Memory, double ImagesPerSecond)
 {
     /// <summary>
     /// The batch loss per contributing pair (the sum over pairs divided by <see cref="BatchPairs"/>' pair count):

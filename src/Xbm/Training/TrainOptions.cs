@@ -1,4 +1,6 @@
 using Xbm.Configuration;
+using Xbm.Data;
+using Xbm.Memory;
 
 namespace Xbm.Training;
 
@@ -31,25 +33,17 @@ public sealed record OptimizerOptions(string Name = "adam", double LearningRate 
 /// <param name="MinimumFactor">Cosine floor as a fraction of the base rate.</param>
 public sealed record ScheduleOptions(string Kind = "constant", long WarmupIterations = 0, IReadOnlyList<long>? StepAt = null, double Gamma = 0.1, double MinimumFactor = 0);
 
-/// <summary>How the memory is wired into training (docs/design.md §1).</summary>
-/// <param name="Enabled">False trains with the batch loss only.</param>
-/// <param name="StartIteration">First iteration (1-based) at which the memory is filled and its loss used.</param>
-/// <param name="Weight">Weight of the memory loss.</param>
-/// <param name="MemoryLossOnly">Total = memory loss only ("XBM" in the XBN paper); default total = batch + weight · memory.</param>
-/// <param name="Init">none, or random_train: fill the memory at the start iteration with embeddings of random training images.</param>
-/// <param name="StartDrift">Adaptive start: start once the measured drift at <paramref name="StartDriftDelta"/> falls below this (null = off).</param>
-/// <param name="StartDriftDelta">The Δt whose drift the adaptive start watches.</param>
-public sealed record XbmOptions(bool Enabled = false, long StartIteration = 1, double Weight = 1.0, bool MemoryLossOnly = false,
-    string Init = "none", double? StartDrift = null, long StartDriftDelta = 100);
-
 /// <summary>Everything the trainer needs besides the components (model, loss, memory, data).</summary>
 public sealed record TrainOptions
 {
     /// <summary>Seed for sampling, initialisation and augmentation.</summary>
     public long Seed { get; init; }
 
+    /// <summary>Iterations when a config has no "iterations" key.</summary>
+    public const long DefaultIterations = 1000;
+
     /// <summary>Training iterations.</summary>
-    public long Iterations { get; init; } = 1000;
+    public long Iterations { get; init; } = DefaultIterations;
 
     /// <summary>Classes per batch (P).</summary>
     public int ClassesPerBatch { get; init; } = 8;
@@ -63,9 +57,6 @@ public sealed record TrainOptions
     /// </summary>
     public int Prefetch { get; init; } = 2;
 
-    /// <summary>Small-class policy of the sampler: pad, drop or error.</summary>
-    public string SmallClasses { get; init; } = "pad";
-
     /// <summary>Optimizer settings.</summary>
     public OptimizerOptions Optimizer { get; init; } = new();
 
@@ -77,9 +68,6 @@ public sealed record TrainOptions
 
     /// <summary>Evaluate every this many iterations (0 = only at the end).</summary>
     public long EvaluateEvery { get; init; }
-
-    /// <summary>K values of Recall@K overriding the dataset protocols' own (null = the protocol's, docs/design.md §5).</summary>
-    public IReadOnlyList<long>? RecallAt { get; init; }
 
     /// <summary>Which split periodic evaluations use: validation (when the data has one) or test.</summary>
     public string EvaluateOn { get; init; } = "test";
@@ -106,17 +94,19 @@ public sealed record TrainOptions
     public int BatchSize => ClassesPerBatch * ImagesPerClass;
 
     /// <summary>
-    /// Reads the trainer's keys from a config root: seed, iterations, sampler, optimizer, schedule, the
-    /// memory wiring keys (the memory factory reads the rest of that section), evaluation, checkpoint,
-    /// logging, on_non_finite. Errors name the file and key.
+    /// Reads the trainer's keys from a config root: seed, iterations, optimizer, schedule, checkpoint, logging,
+    /// on_non_finite; the sampler, memory wiring and evaluation settings come from their sections' owners
+    /// (<see cref="SamplerConfig"/>, <see cref="MemoryConfig"/>, <see cref="EvaluationConfig"/>). Errors name the file and key.
     /// </summary>
-    public static TrainOptions FromConfig(ConfigSection root, ConfigSection memory)
+    public static TrainOptions FromConfig(ConfigSection root, SamplerConfig sampler, XbmOptions memory, EvaluationConfig evaluation)
     {
-        long iterations = root.Long("iterations", 1000, min: 1);
-        var sampler = root.Section("sampler");
+        ArgumentNullException.ThrowIfNull(root);
+        ArgumentNullException.ThrowIfNull(sampler);
+        ArgumentNullException.ThrowIfNull(memory);
+        ArgumentNullException.ThrowIfNull(evaluation);
+        long iterations = ReadIterations(root);
         var optimizer = root.Section("optimizer", "name");
         var schedule = root.Section("schedule", ConfigLoader.ShorthandKey("schedule"));
-        var evaluation = root.Section("evaluation");
         var checkpoint = root.Section("checkpoint");
         var logging = root.Section("logging");
 
@@ -124,10 +114,9 @@ public sealed record TrainOptions
         {
             Seed = root.Long("seed", 0, min: 0),
             Iterations = iterations,
-            ClassesPerBatch = sampler.Int("classes_per_batch", 8, min: 1),
-            ImagesPerClass = sampler.Int("images_per_class", 4, min: 1),
-            SmallClasses = sampler.Choice("small_classes", "pad", "pad", "drop", "error"),
-            Prefetch = sampler.Int("prefetch", 2, min: 0, max: 64),
+            ClassesPerBatch = sampler.Options.ClassesPerBatch,
+            ImagesPerClass = sampler.Options.ImagesPerClass,
+            Prefetch = sampler.Prefetch,
             Optimizer = new OptimizerOptions(
                 optimizer.Choice("name", "adam", "adam", "adamw", "sgd"),
                 optimizer.Double("lr", 1e-3, min: 0, max: 10),
@@ -142,10 +131,10 @@ public sealed record TrainOptions
                 schedule.LongList("step_at", Array.Empty<long>(), min: 1),
                 schedule.Double("gamma", 0.1, min: 0, max: 1),
                 schedule.Double("min_factor", 0, min: 0, max: 1)),
-            EvaluateEvery = evaluation.Long("every", 0, min: 0),
-            EvaluateOn = evaluation.Choice("on", "test", "test", "validation"),
-            RecallAt = evaluation.Has("recall_at") ? evaluation.LongList("recall_at", Array.Empty<long>(), min: 1) : null,
-            EmbedBatchSize = evaluation.Int("batch_size", 256, min: 1),
+            Memory = memory,
+            EvaluateEvery = evaluation.Every,
+            EvaluateOn = evaluation.On,
+            EmbedBatchSize = evaluation.BatchSize,
             CheckpointEvery = checkpoint.Long("every", 500, min: 0),
             KeepCheckpoints = checkpoint.Int("keep", 2, min: 1),
             LogEvery = logging.Long("every", 10, min: 1),
@@ -153,26 +142,9 @@ public sealed record TrainOptions
             OnNonFinite = root.Choice("on_non_finite", "stop", "stop", "skip") == "skip" ? NonFinitePolicy.Skip : NonFinitePolicy.Stop,
         };
 
-        // "memory: none" (or no memory section) trains without memory; "memory: fifo" is {kind: fifo}.
-        bool enabled = memory.Values.Count > 0 && memory.String("kind", "fifo") != "none";
-        if (enabled)
-        {
-            long start = memory.Long("start_iteration", 1, min: 1);
-            options = options with
-            {
-                Memory = new XbmOptions(true, start,
-                    memory.Double("weight", 1.0, min: 0),
-                    memory.Bool("memory_loss_only", false),
-                    memory.Choice("init", "none", "none", "random_train"),
-                    memory.OptionalDouble("start_drift", min: 0),
-                    memory.Long("start_drift_delta", 100, min: 1)),
-            };
-        }
         // Unknown keys first: a misspelt key often causes the consistency errors below.
-        sampler.EnsureAllUsed();
         optimizer.EnsureAllUsed();
         schedule.EnsureAllUsed();
-        evaluation.EnsureAllUsed();
         checkpoint.EnsureAllUsed();
         logging.EnsureAllUsed();
         foreach (long step in options.Schedule.StepAt ?? Array.Empty<long>())
@@ -181,14 +153,10 @@ public sealed record TrainOptions
         return options;
     }
 
-    /// <summary>
-    /// Fails when the memory starts after the last iteration. Separate from <see cref="FromConfig"/> so that it
-    /// runs after the memory section's keys are checked (the memory factory reads the rest of that section).
-    /// </summary>
-    public void CheckMemoryStart(ConfigSection memory)
+    /// <summary>The config's "iterations" (at least 1; <see cref="DefaultIterations"/> when absent): the one reader of the key.</summary>
+    public static long ReadIterations(ConfigSection root)
     {
-        ArgumentNullException.ThrowIfNull(memory);
-        if (Memory.Enabled && Memory.StartIteration > Iterations)
-            throw memory.Error("start_iteration", $"{Memory.StartIteration} is past the end of training (iterations: {Iterations})");
+        ArgumentNullException.ThrowIfNull(root);
+        return root.Long("iterations", DefaultIterations, min: 1);
     }
 }

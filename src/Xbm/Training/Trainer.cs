@@ -279,7 +279,7 @@ public sealed class Trainer
         var batch = _loss.Compute(queries, labels, queries, labels, PairMasks.SelfPairs(queries.shape[0], _device));
         var total = batch.Loss;
         double memoryLoss = double.NaN;
-        MemoryStats? stats = null;
+        MemoryStatistics? stats = null;
 
         if (memoryActive && _memory is not null)
         {

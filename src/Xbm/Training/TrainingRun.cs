@@ -19,7 +19,7 @@ namespace Xbm.Training;
 public sealed class TrainingRun : IDisposable
 {
     private TrainingRun(string folder, TrainOptions options, DatasetSplits data, EmbeddingModel model, IPairLoss loss,
-        IEmbeddingMemory? memory, Device device, Trainer trainer, RetrievalEvaluation evaluator, DriftMonitor? drift)
+        IEmbeddingMemory? memory, Device device, Trainer trainer, DatasetEvaluator evaluator, DriftMonitor? drift)
     {
         Drift = drift;
         Folder = folder;
@@ -68,7 +68,7 @@ public sealed class TrainingRun : IDisposable
     public DriftMonitor? Drift { get; }
 
     /// <summary>The evaluator over the dataset's validation and test protocols.</summary>
-    public RetrievalEvaluation Evaluator { get; }
+    public DatasetEvaluator Evaluator { get; }
 
     /// <summary>The keys a configuration may have at its top level; any other is reported before anything is read.</summary>
     public static IReadOnlyList<string> TopLevelKeys { get; } = new[]
@@ -92,59 +92,28 @@ public sealed class TrainingRun : IDisposable
     {
         // Unknown top-level keys first: a misspelt section ("memroy:") otherwise surfaces as the errors its absence causes.
         config.EnsureKnown(TopLevelKeys);
-        config.String("name", "");
-        config.String("description", "");
-        // The config's device is read (and so known) even when the command line overrides it.
-        string configured = config.String("device", "cpu");
-        var device = DeviceSelector.Select(deviceOverride ?? configured);
-        int threads = config.Int("threads", DefaultThreads, min: 1, max: 1024);
-        torch.set_num_threads(threads);
-        long seed = config.Long("seed", 0, min: 0);
-
-        var memorySection = config.Section("memory", ConfigLoader.ShorthandKey("memory"));
-        var options = TrainOptions.FromConfig(config, memorySection);
+        var (device, seed) = ReadRunKeys(config, deviceOverride);
+        var sampling = SamplerConfig.Read(config.Section("sampler"), (ulong)seed);
+        var evaluation = EvaluationConfig.Read(config.Section("evaluation"));
+        var memoryConfig = MemoryConfig.Read(config.Section("memory", ConfigLoader.ShorthandKey("memory")));
+        var options = TrainOptions.FromConfig(config, sampling, memoryConfig.Wiring, evaluation);
         var data = DatasetFactory.Load(config.Section("data", ConfigLoader.ShorthandKey("data")));
-        if (options.RecallAt is { Count: > 0 } ks)
-        {
-            var recallAt = ks.Select(k => (int)k).ToArray();
-            data = data with
-            {
-                Validation = data.Validation is null ? null : data.Validation with { RecallAt = recallAt },
-                Test = data.Test.Select(set => set with { RecallAt = recallAt }).ToList(),
-            };
-        }
 
-        torch.manual_seed(seed);
-        long channels;
-        using (var probe = data.Train.Load(new[] { 0 }, augment: false, 0))
-            channels = probe.shape[1];
-        var model = ModelFactory.Create(config.Section("model", ConfigLoader.ShorthandKey("model")), channels, report => observer?.OnMessage($"weights: {report}"),
+        torch.manual_seed(seed); // before the model: its initialisation draws from the global generator
+        var model = ModelFactory.Create(config.Section("model", ConfigLoader.ShorthandKey("model")), data.Train.Channels, report => observer?.OnMessage($"weights: {report}"),
             loadWeights: !forEvaluation); // evaluation loads a checkpoint: the starting weights need not exist any more
         model.to(device);
         var loss = LossRegistry.Create(config.Section("loss"), config.Section("miner"));
         var driftOptions = config.Has("drift") ? DriftMonitorOptions.FromConfig(config.Section("drift"), (ulong)seed) : null;
-        IEmbeddingMemory? memory = options.Memory.Enabled
-            ? MemoryFactory.Create(memorySection, model.Dimension, data.Train.Count, device)
-            : null;
+        IEmbeddingMemory? memory = null;
+        DatasetEvaluator evaluator;
+        PKSampler sampler;
         try
         {
-            if (memory is null)
-            {
-                memorySection.String("kind", "none");
-                if (memorySection.Keys.FirstOrDefault(k => k != "kind") is { } unused)
-                    throw memorySection.Error(unused, "the memory is off (memory: none), so this key has no effect; "
-                        + "turn the memory on with memory.kind: fifo (or --set memory.kind=fifo), or remove the key");
-            }
-            memorySection.EnsureAllUsed();
+            memory = memoryConfig.Create(model.Dimension, data.Train.Count, device, options.Iterations, driftOptions?.Deltas);
             config.EnsureAllUsed();
-            options.CheckMemoryStart(memorySection);
-            if (options.Memory.StartDrift is not null)
-            {
-                if (driftOptions is null)
-                    throw memorySection.Error("start_drift", "the adaptive start watches the measured drift: add a drift section (e.g. drift: {every: 50, deltas: [100]})");
-                if (!driftOptions.Deltas.Contains(options.Memory.StartDriftDelta))
-                    throw memorySection.Error("start_drift_delta", $"{options.Memory.StartDriftDelta} is not among drift.deltas ({string.Join(", ", driftOptions.Deltas)})");
-            }
+            evaluator = evaluation.CreateEvaluator(data, device, observer);
+            sampler = sampling.Create(data.Train.Labels, observer is null ? Console.Error.WriteLine : observer.OnMessage);
         }
         catch
         {
@@ -152,57 +121,40 @@ public sealed class TrainingRun : IDisposable
             model.Dispose();
             throw;
         }
-
-        if (options.EvaluateOn == "validation" && data.Validation is null)
-            throw new ConfigException($"{config.Source}: evaluation.on: validation, but the data has no validation split (set data.validation_classes)");
-        var samplerSection = config.Section("sampler");
-        if (data.Train.Count == 0)
-            throw new ConfigException($"{config.Source}: data: the training split has no images");
-        int classes = data.Train.Labels.Distinct().Count();
-        if (options.ClassesPerBatch > classes)
-            throw samplerSection.Error("classes_per_batch", $"{options.ClassesPerBatch} classes per batch, but the training split has only {classes} classes");
-        PKSampler sampler;
-        try
-        {
-            sampler = new PKSampler(data.Train.Labels, new PKSamplerOptions
-            {
-                ClassesPerBatch = options.ClassesPerBatch,
-                ImagesPerClass = options.ImagesPerClass,
-                SmallClasses = Enum.Parse<SmallClassPolicy>(options.SmallClasses, ignoreCase: true),
-                Seed = (ulong)seed,
-            });
-        }
-        catch (ArgumentException e)
-        {
-            // With P and the data checked above, what remains is K against the classes' sizes.
-            throw samplerSection.Error("images_per_class", e.Message);
-        }
-        Action<string> warn = observer is null ? Console.Error.WriteLine : observer.OnMessage;
-        if (sampler.DroppedClasses is { Count: > 0 } dropped)
-            warn($"warning: {dropped.Count} training class(es) with fewer than {options.ImagesPerClass} images are left out of every batch "
-                + $"(sampler.small_classes: drop), e.g. label {dropped[0].Label} ({dropped[0].Count} image(s))");
-        if (sampler.PaddedClasses is { Count: > 0 } padded)
-            warn($"warning: {padded.Count} training class(es) have fewer than {options.ImagesPerClass} images; their images are drawn again to fill a batch "
-                + $"(sampler.small_classes: pad), e.g. label {padded[0].Label} ({padded[0].Count} image(s))");
-        var evaluator = new RetrievalEvaluation(data, device, options.EmbedBatchSize)
-        {
-            Progress = observer is null ? null : (what, done, total) => observer.OnProgress($"evaluating {what}", done, total),
-        };
-
-        Directory.CreateDirectory(folder);
-        string stored = Path.Combine(folder, "config.yaml");
-        string resolved = ConfigLoader.ToYaml(config.Values.ToDictionary(p => p.Key, p => p.Value));
-        if (!forEvaluation)
-        {
-            if (File.Exists(stored) && Checkpoint.Latest(folder) is { } latest && File.ReadAllText(stored) != resolved)
-                CheckResumable(folder, stored, resolved, latest, options.Iterations, observer);
-            AtomicFile.WriteAllText(stored, resolved);
-        }
-
+        StoreConfig(config, folder, options.Iterations, observer, forEvaluation);
         var drift = driftOptions is null ? null : new DriftMonitor(data.Train, driftOptions);
         var trainer = new Trainer(options, model, loss, memory, data.Train, sampler, device, folder, evaluateWhileTraining ? evaluator : null, observer,
             AdaptiveStart(options.Memory, drift), drift);
         return new TrainingRun(folder, options, data, model, loss, memory, device, trainer, evaluator, drift);
+    }
+
+    /// <summary>Reads the run's own top-level keys (name, description, device, threads, seed) and applies the thread count.</summary>
+    private static (Device Device, long Seed) ReadRunKeys(ConfigSection config, string? deviceOverride)
+    {
+        config.String("name", "");
+        config.String("description", "");
+        // The config's device is read (and so known) even when the command line overrides it.
+        string configured = config.String("device", "cpu");
+        var device = DeviceSelector.Select(deviceOverride ?? configured);
+        int threads = config.Int("threads", DefaultThreads, min: 1, max: 1024);
+        torch.set_num_threads(threads);
+        return (device, config.Long("seed", 0, min: 0));
+    }
+
+    /// <summary>
+    /// Stores the resolved configuration in the run folder (config.yaml); a folder holding checkpoints of another
+    /// configuration is refused (<see cref="CheckResumable"/>). Evaluation-only runs only create the folder.
+    /// </summary>
+    private static void StoreConfig(ConfigSection config, string folder, long iterations, ITrainingObserver? observer, bool forEvaluation)
+    {
+        Directory.CreateDirectory(folder);
+        if (forEvaluation)
+            return;
+        string stored = Path.Combine(folder, "config.yaml");
+        string resolved = ConfigLoader.ToYaml(config.Values.ToDictionary(p => p.Key, p => p.Value));
+        if (File.Exists(stored) && Checkpoint.Latest(folder) is { } latest && File.ReadAllText(stored) != resolved)
+            CheckResumable(folder, stored, resolved, latest, iterations, observer);
+        AtomicFile.WriteAllText(stored, resolved);
     }
 
     /// <summary>

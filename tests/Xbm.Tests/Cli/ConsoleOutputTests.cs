@@ -106,7 +106,7 @@ public sealed class ConsoleOutputTests
     public void StepLinesShowBatchAndMemoryLossesApartWithPerPairMeans()
     {
         var pairs = new PairStatistics(40, 80, 0.8, 0.1);
-        var memory = new MemoryStats(500, 4000, 10000, 400, 3000, 120_000, 0.7, 0.05);
+        var memory = new MemoryStatistics(500, 4000, 10000, 400, 3000, 120_000, 0.7, 0.05);
         var report = new StepReport(500, 3e-4, 1250.5, 2.4, 1248.1, pairs, memory, 350)
         {
             BatchLossPerPair = 0.32,

@@ -73,7 +73,7 @@ public sealed class ConfigMessagesTests : IDisposable
     public void AMissingDatasetRootNamesTheFileAndDataRoot()
     {
         var data = ConfigLoader.Parse("data:\n  dataset: folder\n  root: /nope\n", "x.yaml").Section("data", ConfigLoader.ShorthandKey("data"));
-        var e = Assert.Throws<ConfigException>(() => DatasetReaders.Load(data, _ => { }));
+        var e = Assert.Throws<ConfigException>(() => DatasetReaderFactory.Load(data, _ => { }));
         Assert.StartsWith("x.yaml: data.root: ", e.Message);
         Assert.Contains("/nope", e.Message);
     }

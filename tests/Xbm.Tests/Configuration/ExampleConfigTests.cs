@@ -11,7 +11,7 @@ namespace Xbm.Tests.Configuration;
 /// </summary>
 public sealed class ExampleConfigTests : IDisposable
 {
-    /// <summary>The data keys a folder or CSV dataset reads (DatasetReaders.Load and ReadTransform).</summary>
+    /// <summary>The data keys a folder or CSV dataset reads (DatasetReaderFactory.Load and ReadTransform).</summary>
     private static readonly string[] DataKeys =
     [
         "dataset", "root", "normalization", "image_size", "resize", "mean", "std", "channel_order", "pixel_range", "bounding_box",

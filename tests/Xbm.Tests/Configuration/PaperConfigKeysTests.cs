@@ -1,4 +1,5 @@
 using Xbm.Configuration;
+using Xbm.Data;
 using Xbm.Losses;
 using Xbm.Memory;
 using Xbm.Training;
@@ -8,7 +9,7 @@ namespace Xbm.Tests.Configuration;
 
 /// <summary>
 /// Every shipped config passes the same strict key checks as `xbm train` for the trainer, loss, miner and
-/// memory sections (data and model need the downloads and weights, and are checked elsewhere).
+/// memory sections, and the sampler and evaluation sections (data and model need the downloads and weights, and are checked elsewhere).
 /// </summary>
 public class PaperConfigKeysTests
 {
@@ -25,13 +26,14 @@ public class PaperConfigKeysTests
     {
         var config = ConfigLoader.Load(file);
         var memory = config.Section("memory", ConfigLoader.ShorthandKey("memory"));
-        var options = TrainOptions.FromConfig(config, memory);
+        var sampler = SamplerConfig.Read(config.Section("sampler"), 0);
+        var wiring = MemoryConfig.Read(memory);
+        var options = TrainOptions.FromConfig(config, sampler, wiring.Wiring, EvaluationConfig.Read(config.Section("evaluation")));
+
         LossRegistry.Create(config.Section("loss"), config.Section("miner"));
-        if (options.Memory.Enabled)
-        {
-            long rows = memory.Long("size", 1000, min: 1);
-            using var built = MemoryFactory.Create(memory, 8, rows, CPU);
-        }
-        memory.EnsureAllUsed();
+
+        long rows = memory.Has("size") ? memory.Long("size", 1000, min: 1) : 1000;
+        var deltas = config.Has("drift") ? DriftMonitorOptions.FromConfig(config.Section("drift"), 0).Deltas : null;
+        using var built = wiring.Create(8, rows, CPU, options.Iterations, deltas);
     }
 }

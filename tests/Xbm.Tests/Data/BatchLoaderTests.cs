@@ -74,6 +74,7 @@ public sealed class BatchLoaderTests
     {
         private int _calls;
         public int Count => inner.Count;
+        public int Channels => inner.Channels;
         public IReadOnlyList<long> Labels => inner.Labels;
 
         public Tensor Load(IReadOnlyList<int> positions, bool augment, ulong seed) =>

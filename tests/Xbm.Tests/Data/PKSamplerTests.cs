@@ -216,22 +216,27 @@ public class PKSamplerTests
     }
 
     [Fact]
-    public void FromSectionReadsPKAndPolicy()
+    public void SamplerConfigReadsPKPolicyAndPrefetch()
     {
         var section = new ConfigSection(new Dictionary<string, object?>
         {
-            ["classes_per_batch"] = "5", ["images_per_class"] = "16", ["small_classes"] = "drop",
+            ["classes_per_batch"] = "5", ["images_per_class"] = "16", ["small_classes"] = "drop", ["prefetch"] = "0",
         }, "demo.yaml", "sampler");
-        PKSamplerOptions options = PKSamplerOptions.FromSection(section, 4);
-        Assert.Equal((5, 16, SmallClassPolicy.Drop, 4UL, 80), (options.ClassesPerBatch, options.ImagesPerClass, options.SmallClasses, options.Seed, options.BatchSize));
-        var missing = Assert.Throws<ConfigException>(() => PKSamplerOptions.FromSection(
-            new ConfigSection(new Dictionary<string, object?> { ["classes_per_batch"] = "5" }, "demo.yaml", "sampler"), 0));
-        Assert.StartsWith("demo.yaml: sampler.images_per_class: is required", missing.Message);
-        var bad = Assert.Throws<ConfigException>(() => PKSamplerOptions.FromSection(new ConfigSection(new Dictionary<string, object?>
+        var config = SamplerConfig.Read(section, 4);
+        var options = config.Options;
+        Assert.Equal((5, 16, SmallClassPolicy.Drop, 4UL, 80, 0), (options.ClassesPerBatch, options.ImagesPerClass, options.SmallClasses, options.Seed, options.BatchSize, config.Prefetch));
+        var defaults = SamplerConfig.Read(ConfigSection.Empty("demo.yaml", "sampler"), 0);
+        Assert.Equal((8, 4, SmallClassPolicy.Pad, 2), (defaults.Options.ClassesPerBatch, defaults.Options.ImagesPerClass, defaults.Options.SmallClasses, defaults.Prefetch));
+        var bad = Assert.Throws<ConfigException>(() => SamplerConfig.Read(new ConfigSection(new Dictionary<string, object?>
         {
             ["classes_per_batch"] = "5", ["images_per_class"] = "16", ["small_classes"] = "skip",
         }, "demo.yaml", "sampler"), 0));
         Assert.Equal("demo.yaml: sampler.small_classes: 'skip' is not one of: pad, drop, error", bad.Message);
+        var unknown = Assert.Throws<ConfigException>(() => SamplerConfig.Read(new ConfigSection(new Dictionary<string, object?>
+        {
+            ["classes_per_batch"] = "5", ["image_per_class"] = "16",
+        }, "demo.yaml", "sampler"), 0));
+        Assert.StartsWith("demo.yaml: sampler.image_per_class: unknown key", unknown.Message);
     }
 
     [Fact]

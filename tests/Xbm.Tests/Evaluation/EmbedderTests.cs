@@ -22,6 +22,7 @@ public class EmbedderTests
         }
 
         public int Count => (int)_images.shape[0];
+        public int Channels => 1;
         public IReadOnlyList<long> Labels { get; }
         public List<(int[] Positions, bool Augment)> Calls { get; } = new();
 

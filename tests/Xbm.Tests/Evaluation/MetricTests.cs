@@ -98,13 +98,13 @@ public class MetricTests
     [Fact]
     public void RegistryCreatesMetricsByName()
     {
-        Assert.Equal("Recall@10", RetrievalMetricRegistry.Create("Recall@10").Name);
-        Assert.Equal("Recall@5", RetrievalMetricRegistry.Create("recall@5").Name);
-        Assert.IsType<MapAtR>(RetrievalMetricRegistry.Create("MAP@R"));
-        Assert.IsType<RPrecision>(RetrievalMetricRegistry.Create("R-Precision"));
-        var e = Assert.Throws<ArgumentException>(() => RetrievalMetricRegistry.Create("Recall@0"));
+        Assert.Equal("Recall@10", RetrievalMetricFactory.Create("Recall@10").Name);
+        Assert.Equal("Recall@5", RetrievalMetricFactory.Create("recall@5").Name);
+        Assert.IsType<MapAtR>(RetrievalMetricFactory.Create("MAP@R"));
+        Assert.IsType<RPrecision>(RetrievalMetricFactory.Create("R-Precision"));
+        var e = Assert.Throws<ArgumentException>(() => RetrievalMetricFactory.Create("Recall@0"));
         Assert.Contains("MAP@R", e.Message);
-        Assert.Throws<ArgumentException>(() => RetrievalMetricRegistry.Create("F1"));
+        Assert.Throws<ArgumentException>(() => RetrievalMetricFactory.Create("F1"));
     }
 
     private sealed class PrecisionAtK(int k) : IRetrievalMetric
@@ -135,8 +135,8 @@ public class MetricTests
     [Fact]
     public void RegisteredMetricsReachTheEvaluator()
     {
-        RetrievalMetricRegistry.RegisterFamily("TestPrecision@", k => new PrecisionAtK(k));
-        Assert.Contains("TestPrecision@K", RetrievalMetricRegistry.Names);
+        RetrievalMetricFactory.RegisterFamily("TestPrecision@", k => new PrecisionAtK(k));
+        Assert.Contains("TestPrecision@K", RetrievalMetricFactory.Names);
         using var x = tensor(new float[] { 1, 0, 0.9f, 0.1f, 0.8f, 0.2f, 0, 1 }, new long[] { 4, 2 });
         using var report = RetrievalEvaluator.Evaluate(x, new long[] { 1, 1, 2, 2 }, null, null, new[] { 1 },
             new EvaluationOptions { ExtraMetrics = new[] { "TestPrecision@2" } });

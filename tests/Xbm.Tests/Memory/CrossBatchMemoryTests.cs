@@ -80,7 +80,7 @@ public class CrossBatchMemoryTests
             memory.Enqueue(e, l, i, iteration: 100 + step);
         }
         Assert.Equal(new long[] { 103, 101, 102, 102, 103 }, Tensors.Longs(memory.Iterations));
-        Assert.Equal(3, MemoryStatistics.OldestAge(memory, 104));
+        Assert.Equal(3, MemoryStatistics.MeasureOldestAge(memory, 104));
     }
 
     [Fact]

@@ -55,7 +55,7 @@ public class MomentumMemoryTests
         Assert.Equal(8, labels[Array.IndexOf(indices, 0L)]);
         Assert.Equal(3, iterations[Array.IndexOf(indices, 0L)]);
         Assert.Equal(2, iterations[Array.IndexOf(indices, 2L)]);
-        Assert.Equal(2, MemoryStatistics.OldestAge(bank, 4));
+        Assert.Equal(2, MemoryStatistics.MeasureOldestAge(bank, 4));
 
         // Own slots: the returned row of each batch row is where its image lives among the keys.
         Assert.Equal(bank.RowOf(2), slots1[0]);

@@ -1,4 +1,5 @@
 using Xbm.Reporting;
+using Xbm.Studies;
 using Xbm.Tests.Data;
 using Xbm.Training;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Xbm.Reporting;
+using Xbm.Studies;
 using Xbm.Tests.Data;
 
 namespace Xbm.Tests.Studies;

@@ -2,6 +2,7 @@ using Xbm.Cli;
 using Xbm.Configuration;
 using Xbm.Losses;
 using Xbm.Reporting;
+using Xbm.Studies;
 using Xbm.Tests.Data;
 
 namespace Xbm.Tests.Studies;

@@ -14,6 +14,7 @@ public class DriftMonitorTests
     private sealed class SyntheticImages(int count) : IImageSet
     {
         public int Count => count;
+        public int Channels => 1;
         public IReadOnlyList<long> Labels => Enumerable.Range(0, count).Select(i => (long)(i % 3)).ToList();
         public int Loads { get; private set; }
 

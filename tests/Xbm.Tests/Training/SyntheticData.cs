@@ -34,6 +34,8 @@ internal sealed class SyntheticImageSet : IImageSet
 
     public int Count => _images.Length;
 
+    public int Channels => 1;
+
     public IReadOnlyList<long> Labels => _labels;
 
     public Tensor Load(IReadOnlyList<int> positions, bool augment, ulong seed)

@@ -36,6 +36,9 @@ public sealed class FileImageSet : IImageSet
     /// <inheritdoc/>
     public int Count => _entries.Length;
 
+    /// <inheritdoc />
+    public int Channels => ImageTransform.OutputChannels;
+
     /// <inheritdoc/>
     public IReadOnlyList<long> Labels => _labels;
 

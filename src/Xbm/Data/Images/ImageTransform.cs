@@ -35,8 +35,11 @@ public sealed class ImageTransform
     /// <summary>Side of the square output.</summary>
     public int Size => Options.CropSize;
 
+    /// <summary>Channels of every output image: colour, in <see cref="ImageTransformOptions.ChannelOrder"/> (grey images are expanded).</summary>
+    public const int OutputChannels = 3;
+
     /// <summary>Floats per image (3 × size × size).</summary>
-    public int OutputLength => 3 * Size * Size;
+    public int OutputLength => OutputChannels * Size * Size;
 
     /// <summary>Transforms <paramref name="image"/> into a new array of <see cref="OutputLength"/> floats.</summary>
     public float[] Apply(RgbImage image, BoundingBox? box, bool augment, SeededRandom? random)

@@ -59,7 +59,7 @@ public sealed class ImageCheckTests : IDisposable
         Assert.NotNull(ImageHeader.Problem(truncated));
         Assert.NotNull(ImageHeader.Problem(text));
 
-        var e = Assert.Throws<InvalidDataException>(() => DatasetReaders.Load(Data(), _ => { }));
+        var e = Assert.Throws<InvalidDataException>(() => DatasetReaderFactory.Load(Data(), _ => { }));
         Assert.Contains("2 error(s)", e.Message);
         Assert.Contains(truncated, e.Message);
         Assert.Contains(text, e.Message);
@@ -71,7 +71,7 @@ public sealed class ImageCheckTests : IDisposable
         WriteDataset();
         for (int i = 0; i < 25; i++)
             File.WriteAllText(Path.Combine(_root, "train", "bee", $"bad{i:D2}.png"), "not an image");
-        var e = Assert.Throws<InvalidDataException>(() => DatasetReaders.Load(Data(), _ => { }));
+        var e = Assert.Throws<InvalidDataException>(() => DatasetReaderFactory.Load(Data(), _ => { }));
         Assert.Contains("25 error(s)", e.Message);
         Assert.Contains("bad19.png", e.Message);
         Assert.DoesNotContain("bad20.png", e.Message);
@@ -84,7 +84,7 @@ public sealed class ImageCheckTests : IDisposable
         WriteDataset();
         WriteBadImages();
         var log = new List<string>();
-        var splits = DatasetReaders.Load(Data(("on_bad_image", "skip")), log.Add);
+        var splits = DatasetReaderFactory.Load(Data(("on_bad_image", "skip")), log.Add);
         Assert.Equal(7, splits.Train.Count);
         Assert.Contains(log, l => l.StartsWith("warning: folder: 2 image(s) unreadable", StringComparison.Ordinal));
     }
@@ -97,7 +97,7 @@ public sealed class ImageCheckTests : IDisposable
         File.WriteAllText(Path.Combine(_root, "train", "ant", "labels.txt"), "ant");
         File.WriteAllText(Path.Combine(_root, "test", "dog", "README"), "dog");
         var log = new List<string>();
-        DatasetReaders.Load(Data(), log.Add);
+        DatasetReaderFactory.Load(Data(), log.Add);
         var empty = Assert.Single(log, l => l.Contains("class folder(s) without images", StringComparison.Ordinal));
         Assert.Equal($"warning: folder: 1 class folder(s) without images skipped (no class made for them), e.g. {Path.Combine(_root, "train", "empty")}", empty);
         var other = Assert.Single(log, l => l.Contains("non-image file(s) skipped", StringComparison.Ordinal));
@@ -112,7 +112,7 @@ public sealed class ImageCheckTests : IDisposable
         string lone = WritePng(Path.Combine("test", "eel", "0.png"), 9);
         WritePng(Path.Combine("test", "fox", "0.png"), 10);
         var log = new List<string>();
-        var splits = DatasetReaders.Load(Data(), log.Add);
+        var splits = DatasetReaderFactory.Load(Data(), log.Add);
         Assert.Equal(8, splits.Test[0].Queries.Count);
         var warning = Assert.Single(log, l => l.Contains("left out", StringComparison.Ordinal));
         Assert.Equal($"warning: folder: test: 2 of 8 queries are left out of every metric (their class has no other image in the split), e.g. {lone}", warning);

@@ -5,7 +5,7 @@ using Xbm.Data.Manifest;
 
 namespace Xbm.Tests.Data.Readers;
 
-public class DatasetReadersTests
+public class DatasetReaderFactoryTests
 {
     private static ConfigSection Data(params (string Key, object? Value)[] values) =>
         new(values.ToDictionary(v => v.Key, v => v.Value), "test.yaml", "data");
@@ -13,7 +13,7 @@ public class DatasetReadersTests
     [Fact]
     public void LoadsCubIntoSplitsWithTheCubProtocol()
     {
-        var splits = DatasetReaders.Load(Data(("dataset", "cub"), ("root", DatasetFixtures.Path("cub")), ("image_size", "16"), ("resize", "20"), ("workers", "2")), _ => { });
+        var splits = DatasetReaderFactory.Load(Data(("dataset", "cub"), ("root", DatasetFixtures.Path("cub")), ("image_size", "16"), ("resize", "20"), ("workers", "2")), _ => { });
         Assert.Equal("cub", splits.Name);
         Assert.Equal(8, splits.Train.Count);
         Assert.Null(splits.Validation);
@@ -27,13 +27,13 @@ public class DatasetReadersTests
     [Fact]
     public void InShopHasQueryGalleryAndVehicleIdThreeSets()
     {
-        var inshop = DatasetReaders.Load(Data(("dataset", "inshop"), ("root", DatasetFixtures.Path("inshop"))), _ => { });
+        var inshop = DatasetReaderFactory.Load(Data(("dataset", "inshop"), ("root", DatasetFixtures.Path("inshop"))), _ => { });
         var protocol = Assert.Single(inshop.Test);
         Assert.Equal(5, protocol.Queries.Count);
         Assert.Equal(5, protocol.Gallery!.Count);
         Assert.Equal([1, 10, 20, 30, 40, 50], protocol.RecallAt);
 
-        var vehicles = DatasetReaders.Load(Data(("dataset", "vehicleid"), ("root", DatasetFixtures.Path("vehicleid"))), _ => { });
+        var vehicles = DatasetReaderFactory.Load(Data(("dataset", "vehicleid"), ("root", DatasetFixtures.Path("vehicleid"))), _ => { });
         Assert.Equal(["small", "medium", "large"], vehicles.Test.Select(t => t.Name));
         Assert.Equal([5, 9, 14], vehicles.Test.Select(t => t.Queries.Count));
     }
@@ -41,7 +41,7 @@ public class DatasetReadersTests
     [Fact]
     public void ValidationFractionHoldsOutTheLastTrainingClasses()
     {
-        var splits = DatasetReaders.Load(Data(("dataset", "sop"), ("root", DatasetFixtures.Path("sop")), ("validation_fraction", "0.25")), _ => { });
+        var splits = DatasetReaderFactory.Load(Data(("dataset", "sop"), ("root", DatasetFixtures.Path("sop")), ("validation_fraction", "0.25")), _ => { });
         Assert.NotNull(splits.Validation);
         Assert.All(splits.Validation!.Queries.Labels, l => Assert.Equal(4, l));
         Assert.DoesNotContain(4L, splits.Train.Labels);
@@ -51,13 +51,13 @@ public class DatasetReadersTests
     [Fact]
     public void UnknownKeysAndBadValuesNameTheKey()
     {
-        var e = Assert.Throws<ConfigException>(() => DatasetReaders.Load(Data(("dataset", "cub"), ("root", DatasetFixtures.Path("cub")), ("imagesize", "3")), _ => { }));
+        var e = Assert.Throws<ConfigException>(() => DatasetReaderFactory.Load(Data(("dataset", "cub"), ("root", DatasetFixtures.Path("cub")), ("imagesize", "3")), _ => { }));
         Assert.Equal("test.yaml: data.imagesize: unknown key (did you mean image_size?)", e.Message);
-        e = Assert.Throws<ConfigException>(() => DatasetReaders.Load(Data(("dataset", "imagenet"), ("root", "x")), _ => { }));
+        e = Assert.Throws<ConfigException>(() => DatasetReaderFactory.Load(Data(("dataset", "imagenet"), ("root", "x")), _ => { }));
         Assert.Contains("data.dataset", e.Message);
-        e = Assert.Throws<ConfigException>(() => DatasetReaders.Load(Data(("dataset", "cub"), ("root", DatasetFixtures.Path("cub")), ("mean", "1,2")), _ => { }));
+        e = Assert.Throws<ConfigException>(() => DatasetReaderFactory.Load(Data(("dataset", "cub"), ("root", DatasetFixtures.Path("cub")), ("mean", "1,2")), _ => { }));
         Assert.Contains("data.mean: needs three", e.Message);
-        e = Assert.Throws<ConfigException>(() => DatasetReaders.Load(Data(("dataset", "cub"), ("root", DatasetFixtures.Path("cub")),
+        e = Assert.Throws<ConfigException>(() => DatasetReaderFactory.Load(Data(("dataset", "cub"), ("root", DatasetFixtures.Path("cub")),
             ("augmentation", new Dictionary<string, object?> { ["scale_min"] = "0.9", ["scale_max"] = "0.5" })), _ => { }));
         Assert.Contains("crop scale", e.Message);
     }
@@ -65,11 +65,11 @@ public class DatasetReadersTests
     [Fact]
     public void TransformPresetsAndOverrides()
     {
-        var bn = DatasetReaders.ReadTransform(Data(("normalization", "bn_inception")));
+        var bn = DatasetReaderFactory.ReadTransform(Data(("normalization", "bn_inception")));
         Assert.Equal(ChannelOrder.Bgr, bn.ChannelOrder);
         Assert.Equal(227, bn.CropSize);
         Assert.Equal([104.0, 117, 128], bn.Mean);
-        var custom = DatasetReaders.ReadTransform(Data(("mean", "0.5, 0.5, 0.5"), ("std", "[0.25,0.25,0.25]"),
+        var custom = DatasetReaderFactory.ReadTransform(Data(("mean", "0.5, 0.5, 0.5"), ("std", "[0.25,0.25,0.25]"),
             ("augmentation", new Dictionary<string, object?> { ["scale_min"] = "0.16", ["flip"] = "0" })));
         Assert.Equal([0.5, 0.5, 0.5], custom.Mean);
         Assert.Equal([0.25, 0.25, 0.25], custom.Std);
@@ -82,11 +82,11 @@ public class DatasetReadersTests
     public void MissingImagesFailTheLoadOrAreSkippedAsConfigured()
     {
         string root = DatasetFixtures.Path("cub_missing_file");
-        var e = Assert.Throws<InvalidDataException>(() => DatasetReaders.Load(Data(("dataset", "cub"), ("root", root)), _ => { }));
+        var e = Assert.Throws<InvalidDataException>(() => DatasetReaderFactory.Load(Data(("dataset", "cub"), ("root", root)), _ => { }));
         Assert.Contains($"{Path.Combine(root, "images.txt")}:4: image not found", e.Message);
 
         var log = new List<string>();
-        var splits = DatasetReaders.Load(Data(("dataset", "cub"), ("root", root), ("on_bad_image", "skip"), ("image_size", "8"), ("resize", "10")), log.Add);
+        var splits = DatasetReaderFactory.Load(Data(("dataset", "cub"), ("root", root), ("on_bad_image", "skip"), ("image_size", "8"), ("resize", "10")), log.Add);
         Assert.Contains(log, l => l.Contains("1 image(s) missing"));
         using var all = splits.Train.Load(Enumerable.Range(0, splits.Train.Count).ToList(), augment: false, seed: 0);
         Assert.Equal(splits.Train.Count, (int)all.shape[0]);
@@ -95,8 +95,8 @@ public class DatasetReadersTests
     [Fact]
     public void EveryNamedReaderExistsAndDescribesItself()
     {
-        Assert.Equal(DatasetReaders.Names, DatasetReaders.All.Select(r => r.Name));
-        Assert.All(DatasetReaders.All, r => Assert.False(string.IsNullOrWhiteSpace(r.Description + r.Layout)));
-        Assert.Throws<ArgumentException>(() => DatasetReaders.Create("mnist"));
+        Assert.Equal(DatasetReaderFactory.Names, DatasetReaderFactory.All.Select(r => r.Name));
+        Assert.All(DatasetReaderFactory.All, r => Assert.False(string.IsNullOrWhiteSpace(r.Description + r.Layout)));
+        Assert.Throws<ArgumentException>(() => DatasetReaderFactory.Create("mnist"));
     }
 }

@@ -21,7 +21,7 @@ namespace Xbm.Data.Manifest;
 /// <c>vehicleid_protocol</c> (dml | reid), <c>vehicleid_repeats</c>, <c>vehicleid_seed</c>.
 /// configs/examples/folder.yaml and csv.yaml show each key with its default and a comment.
 /// </remarks>
-public static class DatasetReaders
+public static class DatasetReaderFactory
 {
     /// <summary>The names of the supported layouts.</summary>
     public static IReadOnlyList<string> Names { get; } = ["cub", "cars196", "sop", "inshop", "vehicleid", "folder", "csv"];

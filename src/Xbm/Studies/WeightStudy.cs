@@ -2,8 +2,9 @@ using System.Globalization;
 using System.Text;
 using Xbm.IO;
 using Xbm.Losses;
+using Xbm.Reporting;
 
-namespace Xbm.Reporting;
+namespace Xbm.Studies;
 
 /// <summary>
 /// The pair-weighting study of "Rethinking Deep Contrastive Learning with Embedding Memory": each

@@ -4,9 +4,10 @@ using System.Text;
 using System.Text.Json;
 using Xbm.Configuration;
 using Xbm.IO;
+using Xbm.Reporting;
 using Xbm.Training;
 
-namespace Xbm.Reporting;
+namespace Xbm.Studies;
 
 /// <summary>Settings of a <see cref="StudyRunner"/>.</summary>
 public sealed record StudyOptions
@@ -116,17 +117,14 @@ public sealed class StudyRunner
 
         Log?.Invoke($"{arm.Name}, seed {seed}: {folder}");
         string label = $"{arm.Name} s{seed}";
-        long iterations = config.Has("iterations") ? config.Long("iterations", 1) : new TrainOptions().Iterations;
+        long iterations = TrainOptions.ReadIterations(config);
         var start = new MemoryStartObserver(_observers?.Invoke(label, iterations));
         var clock = Stopwatch.StartNew();
         var metrics = new Dictionary<string, double>();
         using (var run = TrainingRun.Create(config, folder, _options.Device, start, evaluateWhileTraining: false))
         {
             var result = Wrap is null ? run.Trainer.Run(resume: true, Cancel) : Wrap(label, () => run.Trainer.Run(resume: true, Cancel));
-            IEvaluator evaluator = _options.FullMetrics ? run.Evaluator : new RecallEvaluation(run.Data, run.Device, run.Options.EmbedBatchSize)
-            {
-                Progress = (what, done, total) => start.OnProgress($"evaluating {what}", done, total),
-            };
+            IEvaluator evaluator = _options.FullMetrics ? run.Evaluator : run.Evaluator.WithRecallOnly();
             var splits = _options.Splits.Where(s => s != "validation" || run.Data.Validation is not null).ToArray();
             foreach (string split in splits)
                 foreach (var (name, value) in evaluator.Evaluate(run.Model, split, Cancel))

@@ -1,7 +1,7 @@
 using Xbm.Configuration;
 using Xbm.Losses;
 
-namespace Xbm.Reporting;
+namespace Xbm.Studies;
 
 /// <summary>
 /// One pair-weighting setting of the weighting study ("Rethinking Deep Contrastive Learning with Embedding

@@ -6,7 +6,7 @@ namespace Xbm.Evaluation;
 /// Retrieval metrics by name, so reports, configs and the CLI name them and new ones are added without touching
 /// the evaluator. Built in: "Recall@K" for any K ≥ 1, "R-Precision", "MAP@R". Names are case-insensitive.
 /// </summary>
-public static class RetrievalMetricRegistry
+public static class RetrievalMetricFactory
 {
     private static readonly object Gate = new();
     private static readonly Dictionary<string, Func<IRetrievalMetric>> Fixed = new(StringComparer.OrdinalIgnoreCase)

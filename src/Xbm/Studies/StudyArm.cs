@@ -1,4 +1,4 @@
-namespace Xbm.Reporting;
+namespace Xbm.Studies;
 
 /// <summary>One arm of a study: a name and the config overrides ("key=value", as with --set) that make it.</summary>
 /// <param name="Name">The arm's name in tables and plots, e.g. "XBN" or "M=5000".</param>

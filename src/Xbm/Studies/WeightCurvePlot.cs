@@ -1,8 +1,9 @@
 using ScottPlot;
 using Xbm.Losses;
+using Xbm.Reporting;
 using static TorchSharp.torch;
 
-namespace Xbm.Reporting;
+namespace Xbm.Studies;
 
 /// <summary>
 /// Plots a pair-weight curve pair w⁺(S), w⁻(S) over S ∈ [−1, 1] as a PNG. Each similarity is evaluated as the
