@@ -76,8 +76,6 @@ public static class LoaderVersusTraining
         var options = new TrainOptions
         {
             Iterations = iterations + 1,
-            ClassesPerBatch = 8,
-            ImagesPerClass = 4,
             Prefetch = prefetch,
             CheckpointEvery = 0,
             TensorBoard = false,
@@ -85,7 +83,8 @@ public static class LoaderVersusTraining
         };
         var observer = new StepWindowClock(1, options.Iterations);
         string run = Path.Combine(folder, $"run-prefetch{prefetch}");
-        new Trainer(options, model, new ContrastiveLoss(), null, set, Sampler(set), CPU, run, observer: observer).Run(resume: false);
-        return options.BatchSize * iterations / observer.Elapsed.TotalSeconds;
+        var sampler = Sampler(set);
+        new Trainer(options, model, new ContrastiveLoss(), null, set, sampler, CPU, run, observer: observer).Run(resume: false);
+        return sampler.BatchSize * iterations / observer.Elapsed.TotalSeconds;
     }
 }

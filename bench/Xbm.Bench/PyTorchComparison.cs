@@ -62,7 +62,7 @@ public static class PyTorchComparison
             var clock = new StepWindowClock(WarmUp, iterations + WarmUp);
             using var run = TrainingRun.Create(config, folder, observer: clock, evaluateWhileTraining: false);
             run.Trainer.Run(resume: false);
-            return run.Options.BatchSize * iterations / clock.Elapsed.TotalSeconds;
+            return run.Sampler.BatchSize * iterations / clock.Elapsed.TotalSeconds;
         }
         finally
         {

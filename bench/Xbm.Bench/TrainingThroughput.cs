@@ -29,7 +29,7 @@ public static class TrainingThroughput
                 using var run = TrainingRun.Create(config, folder, evaluateWhileTraining: false);
                 results[arm] = run.Trainer.Run(resume: false);
                 Console.WriteLine($"{arm}: {results[arm].ImagesPerSecond:F0} images/s over {iterations} iterations " +
-                                  $"(batch {run.Options.BatchSize}, memory rows {run.Memory?.Capacity ?? 0})");
+                                  $"(batch {run.Sampler.BatchSize}, memory rows {run.Memory?.Capacity ?? 0})");
             }
             finally
             {

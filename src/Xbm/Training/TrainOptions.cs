@@ -45,11 +45,7 @@ public sealed record TrainOptions
     /// <summary>Training iterations.</summary>
     public long Iterations { get; init; } = DefaultIterations;
 
-    /// <summary>Classes per batch (P).</summary>
-    public int ClassesPerBatch { get; init; } = 8;
 
-    /// <summary>Images per class (K).</summary>
-    public int ImagesPerClass { get; init; } = 4;
 
     /// <summary>
     /// Training batches loaded ahead on a background thread (sampler.prefetch, default 2; 0 = load on the training
@@ -90,9 +86,6 @@ public sealed record TrainOptions
     /// <summary>Batch size used to embed images for evaluation and memory initialisation.</summary>
     public int EmbedBatchSize { get; init; } = 256;
 
-    /// <summary>Images per batch, P × K.</summary>
-    public int BatchSize => ClassesPerBatch * ImagesPerClass;
-
     /// <summary>
     /// Reads the trainer's keys from a config root: seed, iterations, optimizer, schedule, checkpoint, logging,
     /// on_non_finite; the sampler, memory wiring and evaluation settings come from their sections' owners
@@ -114,8 +107,6 @@ public sealed record TrainOptions
         {
             Seed = root.Long("seed", 0, min: 0),
             Iterations = iterations,
-            ClassesPerBatch = sampler.Options.ClassesPerBatch,
-            ImagesPerClass = sampler.Options.ImagesPerClass,
             Prefetch = sampler.Prefetch,
             Optimizer = new OptimizerOptions(
                 optimizer.Choice("name", "adam", "adam", "adamw", "sgd"),

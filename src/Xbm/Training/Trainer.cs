@@ -139,7 +139,7 @@ public sealed class Trainer
             var report = Step(batch, schedule.At(t), optimizer, memoryStarted, ref skipped);
             clock.Stop();
             samplerState = batch.SamplerState;
-            imagesSeen += _options.BatchSize;
+            imagesSeen += batch.Positions.Count;
             report = report with { ImagesPerSecond = imagesSeen / Math.Max(1e-9, clock.Elapsed.TotalSeconds) };
             if (t % _options.LogEvery == 0 || t == _options.Iterations)
                 log.Step(report);

@@ -19,9 +19,10 @@ namespace Xbm.Training;
 public sealed class TrainingRun : IDisposable
 {
     private TrainingRun(string folder, TrainOptions options, DatasetSplits data, EmbeddingModel model, IPairLoss loss,
-        IEmbeddingMemory? memory, Device device, Trainer trainer, DatasetEvaluator evaluator, DriftMonitor? drift)
+        IEmbeddingMemory? memory, PKSampler sampler, Device device, Trainer trainer, DatasetEvaluator evaluator, DriftMonitor? drift)
     {
         Drift = drift;
+        Sampler = sampler;
         Folder = folder;
         Options = options;
         Data = data;
@@ -57,6 +58,9 @@ public sealed class TrainingRun : IDisposable
 
     /// <summary>The memory, or null.</summary>
     public IEmbeddingMemory? Memory { get; }
+
+    /// <summary>The P × K batch sampler (the sampler section); its BatchSize is the training batch size.</summary>
+    public PKSampler Sampler { get; }
 
     /// <summary>The compute device.</summary>
     public Device Device { get; }
@@ -125,7 +129,7 @@ public sealed class TrainingRun : IDisposable
         var drift = driftOptions is null ? null : new DriftMonitor(data.Train, driftOptions);
         var trainer = new Trainer(options, model, loss, memory, data.Train, sampler, device, folder, evaluateWhileTraining ? evaluator : null, observer,
             AdaptiveStart(options.Memory, drift), drift);
-        return new TrainingRun(folder, options, data, model, loss, memory, device, trainer, evaluator, drift);
+        return new TrainingRun(folder, options, data, model, loss, memory, sampler, device, trainer, evaluator, drift);
     }
 
     /// <summary>Reads the run's own top-level keys (name, description, device, threads, seed) and applies the thread count.</summary>

@@ -56,7 +56,7 @@ public sealed class ConfigMessagesTests : IDisposable
         Assert.Contains("\"data: {dataset: fashion_mnist}\"", ConfigLoader.MinimalConfigHint);
         Assert.Contains("\"sampler: {classes_per_batch: 2, images_per_class: 8}\"", ConfigLoader.MinimalConfigHint);
         using var run = TrainingRun.Create(ConfigLoader.Load(path), Path.Combine(_folder, "run"), evaluateWhileTraining: false);
-        Assert.Equal(16, run.Options.BatchSize);
+        Assert.Equal(16, run.Sampler.BatchSize);
     }
 
     [Theory]

@@ -39,8 +39,6 @@ public sealed class DriftRecordingTests : IDisposable
     {
         Seed = 3,
         Iterations = iterations,
-        ClassesPerBatch = 3,
-        ImagesPerClass = 4,
         Optimizer = new OptimizerOptions("adam", 1e-3),
         Memory = memory ?? new XbmOptions(),
         CheckpointEvery = 10,
@@ -55,7 +53,7 @@ public sealed class DriftRecordingTests : IDisposable
         var model = FixedInitModel.Create();
         var memory = options.Memory.Enabled ? new CrossBatchMemory(50, 16) : null;
         return new Trainer(options, model, new ContrastiveLoss(), memory, data,
-            new TestSampler(data.Labels, options.ClassesPerBatch, options.ImagesPerClass, 5), CPU, run, observer: observer,
+            new TestSampler(data.Labels, 3, 4, 5), CPU, run, observer: observer,
             startCondition: TrainingRun.AdaptiveStart(options.Memory, drift), drift: drift);
     }
 

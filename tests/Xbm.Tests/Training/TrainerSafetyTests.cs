@@ -54,8 +54,6 @@ public sealed class TrainerSafetyTests : IDisposable
     {
         Seed = 3,
         Iterations = iterations,
-        ClassesPerBatch = 3,
-        ImagesPerClass = 4,
         Optimizer = new OptimizerOptions("adam", 1e-3),
         Memory = memory ? new XbmOptions(true, 3) : new XbmOptions(),
         CheckpointEvery = 10,
@@ -70,7 +68,7 @@ public sealed class TrainerSafetyTests : IDisposable
         var data = new SyntheticImageSet(6, 10);
         var memory = options.Memory.Enabled ? new CrossBatchMemory(50, 16) : null;
         return new Trainer(options, FixedInitModel.Create(), new ContrastiveLoss(), memory, data,
-            new TestSampler(data.Labels, options.ClassesPerBatch, options.ImagesPerClass, 5), CPU, _folder, evaluator, observer);
+            new TestSampler(data.Labels, 3, 4, 5), CPU, _folder, evaluator, observer);
     }
 
     [Fact]

@@ -38,8 +38,6 @@ public sealed class TrainerTests : IDisposable
     {
         Seed = 3,
         Iterations = iterations,
-        ClassesPerBatch = 3,
-        ImagesPerClass = 4,
         Optimizer = new OptimizerOptions("adam", 1e-3),
         Memory = memory ? new XbmOptions(true, start) : new XbmOptions(),
         CheckpointEvery = 10,
@@ -56,7 +54,7 @@ public sealed class TrainerTests : IDisposable
         var model = Model();
         var memory = options.Memory.Enabled ? new CrossBatchMemory(50, 16) : null;
         var trainer = new Trainer(options, model, loss ?? new ContrastiveLoss(), memory, data,
-            new TestSampler(data.Labels, options.ClassesPerBatch, options.ImagesPerClass, 5), CPU, run, observer: observer);
+            new TestSampler(data.Labels, 3, 4, 5), CPU, run, observer: observer);
         return (trainer, model, memory);
     }
 
