@@ -142,7 +142,7 @@ public class MemoryLossBenchmarks
             else
                 loss[key] = value;
         }
-        var created = LossRegistry.Create(new ConfigSection(loss, "benchmark", "loss"),
+        var created = LossFactory.Create(new ConfigSection(loss, "benchmark", "loss"),
             miner is null ? null : new ConfigSection(miner, "benchmark", "miner"));
         if (((created as MinedPairLoss)?.Loss ?? created) is PairLoss pairLoss)
             pairLoss.HostRows = !tensorForm;

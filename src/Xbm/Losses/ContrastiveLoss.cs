@@ -1,7 +1,5 @@
 using TorchSharp;
 using Xbm.Runtime;
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using static TorchSharp.torch;
 
 namespace Xbm.Losses;
@@ -31,7 +29,7 @@ public sealed record ContrastiveLossOptions
 /// The loss is linear in S, so ∂L/∂S is the mask (−1 on contributing positives, +1 on hard negatives) and the
 /// backward pass is one mask-weighted product.
 /// </remarks>
-public sealed class ContrastiveLoss : PairLoss
+public sealed partial class ContrastiveLoss : PairLoss
 {
     /// <summary>Creates the loss.</summary>
     public ContrastiveLoss(ContrastiveLossOptions? options = null) : base((options ?? new ContrastiveLossOptions()).Reduction)
@@ -62,41 +60,5 @@ public sealed class ContrastiveLoss : PairLoss
         // Σ_P (1 − S) + Σ_N S = |P| + Σ G ⊙ S: linear in S, the second term comes from the backward product.
         return new PairTerms(PairMath.Scalar(s, positives), positives + negatives > 0 ? gradient : null,
             masks.PositiveCount + masks.NegativeCount, positives + negatives, positives, negatives, Linear: true);
-    }
-
-    internal override bool HasRowForm => true;
-
-    internal override RowTerms EvaluateRow(ref PairRow row)
-    {
-        // The tensor form compares in float32: so do the rows.
-        var kernel = new RowKernel
-        {
-            Margin = Vector256.Create((float)Options.Margin),
-            PositiveMargin = Vector256.Create(Options.PositiveMargin is double pm ? (float)pm : float.PositiveInfinity),
-        };
-        RowChunks.Run(ref row, ref kernel);
-        return RowTerms.Pairs(row.Summary, Vector256.Sum(kernel.Sum), kernel.Positives, kernel.Negatives);
-    }
-
-    // ∂/∂S = −1 on contributing positives, +1 on hard negatives; the loss Σ (1 − S) + Σ S over them.
-    private struct RowKernel : IChunkKernel
-    {
-        public Vector256<float> Margin, PositiveMargin;
-        public Vector256<double> Sum;
-        public Vector256<long> Positives, Negatives;
-
-        public readonly bool UsesGradient => true;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Chunk(int column, Vector256<float> s, Vector256<float> positives, Vector256<float> negatives, ref Vector256<float> gradient)
-        {
-            var pulled = positives & Vector256.LessThan(s, PositiveMargin);
-            var pushed = negatives & Vector256.GreaterThan(s, Margin);
-            var one = Vector256.Create(1f);
-            gradient = (pushed & one) - (pulled & one);
-            Sum += RowChunks.Widen((pulled & (one - s)) + (pushed & s));
-            Positives += RowChunks.WidenCount(pulled);
-            Negatives += RowChunks.WidenCount(pushed);
-        }
     }
 }

@@ -121,7 +121,7 @@ public sealed class TrainingRun : IDisposable
         var model = ModelFactory.Create(config.Section("model", ConfigLoader.ShorthandKey("model")), channels, report => observer?.OnMessage($"weights: {report}"),
             loadWeights: !forEvaluation); // evaluation loads a checkpoint: the starting weights need not exist any more
         model.to(device);
-        var loss = LossRegistry.Create(config.Section("loss"), config.Section("miner"));
+        var loss = LossFactory.Create(config.Section("loss"), config.Section("miner"));
         var driftOptions = config.Has("drift") ? DriftMonitorOptions.FromConfig(config.Section("drift"), (ulong)seed) : null;
         IEmbeddingMemory? memory = options.Memory.Enabled
             ? MemoryFactory.Create(memorySection, model.Dimension, data.Train.Count, device)

@@ -26,7 +26,7 @@ public class PaperConfigKeysTests
         var config = ConfigLoader.Load(file);
         var memory = config.Section("memory", ConfigLoader.ShorthandKey("memory"));
         var options = TrainOptions.FromConfig(config, memory);
-        LossRegistry.Create(config.Section("loss"), config.Section("miner"));
+        LossFactory.Create(config.Section("loss"), config.Section("miner"));
         if (options.Memory.Enabled)
         {
             long rows = memory.Long("size", 1000, min: 1);

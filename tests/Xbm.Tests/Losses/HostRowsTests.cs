@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace Xbm.Tests.Losses;
 
 /// <summary>
-/// The host row forms of the losses (<see cref="PairRows"/>) against their tensor forms and against brute force:
+/// The host row forms of the losses (<see cref="RowEvaluator"/>) against their tensor forms and against brute force:
 /// values, gradients w.r.t. the queries, and statistics, for every loss option with a row form, on batches and
 /// memories whose key count is not a multiple of the eight-lane chunks, and with ties.
 /// </summary>
@@ -56,7 +56,7 @@ public class HostRowsTests
 
     private static PairLoss Create(string config, bool hostRows)
     {
-        var loss = (PairLoss)LossRegistry.Create(new ConfigSection(Configs[config], "host rows test", "loss"));
+        var loss = (PairLoss)LossFactory.Create(new ConfigSection(Configs[config], "host rows test", "loss"));
         loss.HostRows = hostRows;
         return loss;
     }
@@ -114,7 +114,7 @@ public class HostRowsTests
         // Margins inside the range of these small random similarities, so both sides select some pairs and drop others.
         if (miner == "pair_margin")
             (settings["positive_margin"], settings["negative_margin"]) = ("0.3", "-0.1");
-        var mined = Assert.IsType<MinedPairLoss>(LossRegistry.Create(
+        var mined = Assert.IsType<MinedPairLoss>(LossFactory.Create(
             new ConfigSection(Configs[config], "host rows test", "loss"), new ConfigSection(settings, "host rows test", "miner")));
         ((PairLoss)mined.Loss).HostRows = hostRows;
         return mined;
@@ -231,7 +231,7 @@ public class HostRowsTests
         var keys = randint(0, 2, new long[] { m, 4 }, generator: generator).to(float32).sub_(half);
         var queryLabels = arange(Scalars.Zero, three, Scalars.One, dtype: int64).repeat_interleave(4);
         var keyLabels = randint(0, 3, new long[] { m }, dtype: int64, generator: generator);
-        var loss = (PairLoss)LossRegistry.Create(new ConfigSection(
+        var loss = (PairLoss)LossFactory.Create(new ConfigSection(
             new Dictionary<string, object?> { ["name"] = "triplet", ["strategy"] = strategy, ["margin"] = margin.ToString(System.Globalization.CultureInfo.InvariantCulture), ["reduction"] = "sum_per_query" }, "test", "loss"));
         Assert.True(loss.HostRows);
         var output = loss.Compute(queries, queryLabels, keys, keyLabels);

@@ -37,7 +37,7 @@ public class LossEdgeCaseTests
         var config = new Dictionary<string, object?>(Configs[name]);
         foreach (var (key, value) in overrides)
             config[key] = value;
-        return LossRegistry.Create(new ConfigSection(config, "edge", "loss"));
+        return LossFactory.Create(new ConfigSection(config, "edge", "loss"));
     }
 
     private static (double Loss, Tensor Grad, PairStatistics Stats) Run(IPairLoss loss, Tensor queries, Tensor queryLabels, Tensor? keys, Tensor keyLabels, Tensor ignore)

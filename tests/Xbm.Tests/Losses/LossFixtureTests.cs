@@ -52,7 +52,7 @@ public class LossFixtureTests
         using var scope = NewDisposeScope();
         var input = LossFixtures.Inputs[c.Input];
         var (queries, queryLabels, keys, keyLabels, ignore) = input.Tensors(dtype);
-        var loss = LossRegistry.Create(LossFixtures.Section(c.Loss, "loss"), LossFixtures.Section(c.Miner, "miner"));
+        var loss = LossFactory.Create(LossFixtures.Section(c.Loss, "loss"), LossFixtures.Section(c.Miner, "miner"));
         var output = loss.Compute(queries, queryLabels, keys, keyLabels, ignore);
         output.Loss.backward();
         double value = output.Loss.to(float64).item<double>();

@@ -44,7 +44,7 @@ public class LossMatrixTests
         return data;
     }
 
-    public static IPairLoss Create(string loss, string miner) => LossRegistry.Create(
+    public static IPairLoss Create(string loss, string miner) => LossFactory.Create(
         new ConfigSection(LossConfigs[loss], "matrix", "loss"),
         MinerConfigs[miner] is { } m ? new ConfigSection(m, "matrix", "miner") : null);
 

@@ -26,7 +26,7 @@ public class MinerFixtureTests
         var input = LossFixtures.Inputs[c.GetProperty("input").GetString()!];
         using var scope = NewDisposeScope();
         var (queries, queryLabels, keys, keyLabels, ignore) = input.Tensors(float64);
-        var miner = MinerRegistry.Create(LossFixtures.Section(c.GetProperty("miner"), "miner"))!;
+        var miner = MinerFactory.Create(LossFixtures.Section(c.GetProperty("miner"), "miner"))!;
 
         using var pairs = miner.MinePairs(queries, queryLabels, keys, keyLabels, ignore);
         Assert.Equal(LossFixtures.Pairs(c.GetProperty("positives")).Select(p => ((long)p.Item1, (long)p.Item2)), pairs.PositiveList);

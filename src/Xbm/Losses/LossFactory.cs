@@ -9,7 +9,7 @@ namespace Xbm.Losses;
 /// optional <c>miner: {name: pair_margin}</c>. Each loss reads its own keys; unknown keys are errors naming the
 /// key and the file.
 /// </summary>
-public static class LossRegistry
+public static class LossFactory
 {
     /// <summary>The loss names.</summary>
     public static IReadOnlyList<string> Names { get; } = new[]
@@ -24,7 +24,7 @@ public static class LossRegistry
     public static IPairLoss Create(ConfigSection loss, ConfigSection? miner = null)
     {
         IPairLoss result = CreateLoss(loss);
-        IPairMiner? pairMiner = miner is null ? null : MinerRegistry.Create(miner);
+        IPairMiner? pairMiner = miner is null ? null : MinerFactory.Create(miner);
         return pairMiner is null ? result : new MinedPairLoss(pairMiner, result);
     }
 
@@ -85,5 +85,5 @@ public static class LossRegistry
     }
 
     private static string Reduction(ConfigSection section, string fallback) =>
-        section.Choice("reduction", fallback, Reducer.Names.ToArray());
+        section.Choice("reduction", fallback, ReducerFactory.Names.ToArray());
 }

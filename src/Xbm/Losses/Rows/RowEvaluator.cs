@@ -19,18 +19,15 @@ namespace Xbm.Losses;
 /// threads; each row's results are kept apart and summed in row order, so the result does not depend on the
 /// thread count.
 /// </remarks>
-internal sealed unsafe class PairRows
+internal sealed unsafe class RowEvaluator
 {
-    /// <summary>The label of an ignored key in <see cref="PairRow.Labels"/> (no real label takes it).</summary>
-    public const int Ignored = int.MinValue;
-
     [ThreadStatic]
     private static RowScratch? t_scratch;
 
     private readonly int[] _queryLabels, _keyLabels;
     private readonly int[] _ignoredStart, _ignoredColumns;
 
-    private PairRows(int[] queryLabels, int[] keyLabels, int[] ignoredStart, int[] ignoredColumns)
+    private RowEvaluator(int[] queryLabels, int[] keyLabels, int[] ignoredStart, int[] ignoredColumns)
     {
         _queryLabels = queryLabels;
         _keyLabels = keyLabels;
@@ -42,7 +39,7 @@ internal sealed unsafe class PairRows
     /// Reads the labels and the ignored pairs to the host; null when a label does not fit the host form (outside the
     /// int range), in which case the caller uses the tensor form.
     /// </summary>
-    public static PairRows? TryCreate(Tensor queryLabels, Tensor keyLabels, Tensor? ignore)
+    public static RowEvaluator? TryCreate(Tensor queryLabels, Tensor keyLabels, Tensor? ignore)
     {
         PairMasks.CheckIgnore(ignore, queryLabels.shape[0], keyLabels.shape[0]);
         var queries = HostLabels(queryLabels);
@@ -54,7 +51,7 @@ internal sealed unsafe class PairRows
         int[] columns = Array.Empty<int>();
         if (ignore is not null)
             columns = IgnoredColumns(ignore, rows, keys.Length, start);
-        return new PairRows(queries, keys, start, columns);
+        return new RowEvaluator(queries, keys, start, columns);
     }
 
     // The set entries of the B×M ignore mask, row by row: their columns, and in start[i] the number in rows before i.
@@ -130,8 +127,8 @@ internal sealed unsafe class PairRows
                 for (int i = Interlocked.Increment(ref next); i < rows; i = Interlocked.Increment(ref next))
                 {
                     for (int j = _ignoredStart[i]; j < _ignoredStart[i + 1]; j++)
-                        labels[_ignoredColumns[j]] = Ignored;
-                    var row = new PairRow
+                        labels[_ignoredColumns[j]] = QueryRow.Ignored;
+                    var row = new QueryRow
                     {
                         QueryLabel = _queryLabels[i],
                         Similarities = new ReadOnlySpan<float>((float*)s + (long)i * keys, keys),
@@ -174,7 +171,7 @@ internal sealed unsafe class PairRows
 
     /// <summary>The counts, sums and extremes of a row's positives and negatives (one pass).</summary>
     /// <remarks>It also lists the row's positives (similarity and column, in column order) in the row's scratch.</remarks>
-    internal static RowSummary Summarise(ref PairRow row)
+    internal static RowSummary Summarise(ref QueryRow row)
     {
         var kernel = new SummaryKernel
         {
@@ -240,32 +237,4 @@ internal sealed unsafe class PairRows
             MaxNegative = Vector256.Max(MaxNegative, Vector256.ConditionalSelect(negatives, s, Vector256.Create(float.NegativeInfinity)));
         }
     }
-}
-
-/// <summary>The sums over rows of <see cref="RowTerms"/> and of the valid pairs' counts and similarities.</summary>
-internal sealed class RowTotals
-{
-    public double Sum;
-    public long Considered, NonZero, ActivePositives, ActiveNegatives;
-    public long Positives, Negatives;
-    public double PositiveSum, NegativeSum;
-
-    /// <summary>Adds one row.</summary>
-    public void Add(in RowTerms terms, in RowSummary summary)
-    {
-        Sum += terms.Sum;
-        Considered += terms.Considered;
-        NonZero += terms.NonZero;
-        ActivePositives += terms.ActivePositives;
-        ActiveNegatives += terms.ActiveNegatives;
-        Positives += summary.Positives;
-        Negatives += summary.Negatives;
-        PositiveSum += summary.PositiveSum;
-        NegativeSum += summary.NegativeSum;
-    }
-
-    /// <summary>The pair statistics the loss output reports.</summary>
-    public PairStatistics Statistics() => new(ActivePositives, ActiveNegatives,
-        Positives > 0 ? PositiveSum / Positives : double.NaN,
-        Negatives > 0 ? NegativeSum / Negatives : double.NaN);
 }

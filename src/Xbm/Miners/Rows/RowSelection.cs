@@ -37,12 +37,12 @@ internal static class RowSelection
 {
     /// <summary>
     /// Copies <paramref name="row"/>'s labels into <paramref name="selected"/>, with the valid pairs that
-    /// <paramref name="rule"/> does not keep set to <see cref="PairRows.Ignored"/>.
+    /// <paramref name="rule"/> does not keep set to <see cref="QueryRow.Ignored"/>.
     /// </summary>
-    public static void Apply<T>(ref PairRow row, Span<int> selected, ref T rule) where T : struct, IKeepRule
+    public static void Apply<T>(ref QueryRow row, Span<int> selected, ref T rule) where T : struct, IKeepRule
     {
         var query = Vector256.Create(row.QueryLabel);
-        var ignored = Vector256.Create(PairRows.Ignored);
+        var ignored = Vector256.Create(QueryRow.Ignored);
         ref float s = ref MemoryMarshal.GetReference(row.Similarities);
         ref int labels = ref MemoryMarshal.GetReference(row.Labels);
         ref int output = ref MemoryMarshal.GetReference(selected);
@@ -58,7 +58,7 @@ internal static class RowSelection
         Span<float> tailS = stackalloc float[8];
         Span<int> tailLabels = stackalloc int[8];
         tailS.Clear();
-        tailLabels.Fill(PairRows.Ignored);
+        tailLabels.Fill(QueryRow.Ignored);
         int rest = length - k;
         row.Similarities.Slice(k, rest).CopyTo(tailS);
         row.Labels.Slice(k, rest).CopyTo(tailLabels);

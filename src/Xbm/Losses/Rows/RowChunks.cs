@@ -25,10 +25,10 @@ internal static class RowChunks
     /// gradient lanes back. The last, partial group is padded with ignored pairs (neither positive nor negative),
     /// whose gradient lanes are dropped.
     /// </summary>
-    public static void Run<T>(ref PairRow row, ref T kernel) where T : struct, IChunkKernel
+    public static void Run<T>(ref QueryRow row, ref T kernel) where T : struct, IChunkKernel
     {
         var query = Vector256.Create(row.QueryLabel);
-        var ignored = Vector256.Create(PairRows.Ignored);
+        var ignored = Vector256.Create(QueryRow.Ignored);
         ref float s = ref MemoryMarshal.GetReference(row.Similarities);
         ref int labels = ref MemoryMarshal.GetReference(row.Labels);
         ref float g = ref MemoryMarshal.GetReference(row.Gradient);
@@ -49,7 +49,7 @@ internal static class RowChunks
         Span<int> tailLabels = stackalloc int[8];
         tailS.Clear();
         tailG.Clear();
-        tailLabels.Fill(PairRows.Ignored);
+        tailLabels.Fill(QueryRow.Ignored);
         int rest = length - k;
         row.Similarities.Slice(k, rest).CopyTo(tailS);
         row.Labels.Slice(k, rest).CopyTo(tailLabels);
