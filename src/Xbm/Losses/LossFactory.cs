@@ -23,12 +23,12 @@ public static class LossFactory
     /// </summary>
     public static IPairLoss Create(ConfigSection loss, ConfigSection? miner = null)
     {
-        IPairLoss result = CreateLoss(loss);
+        PairLoss result = CreateLoss(loss);
         IPairMiner? pairMiner = miner is null ? null : MinerFactory.Create(miner);
         return pairMiner is null ? result : new MinedPairLoss(pairMiner, result);
     }
 
-    private static IPairLoss CreateLoss(ConfigSection section)
+    private static PairLoss CreateLoss(ConfigSection section)
     {
         string name = section.Choice("name", "contrastive", Names.ToArray());
         PairLoss loss = name switch

@@ -31,7 +31,7 @@ public sealed record MultiSimilarityLossOptions
 /// P̃_i and kept negatives Ñ_i (see <see cref="Miners.MultiSimilarityMiner"/>):
 /// ℓ_i = (1/α) log(1 + Σ_{p∈P̃_i} e^{−α(S_ip − λ)}) + (1/β) log(1 + Σ_{n∈Ñ_i} e^{β(S_in − λ)}).
 /// A query with no positive, no negative, or nothing kept on either side contributes 0 (never NaN). Positives
-/// exclude the query's own copy through the ignore mask.
+/// exclude the query's own copy (its own key, see <see cref="IPairLoss.Compute"/>).
 /// </summary>
 /// <remarks>
 /// Loss elements are queries. Default reduction <c>sum_per_query</c>: L = Σ_i ℓ_i / B. With memory each ℓ_i

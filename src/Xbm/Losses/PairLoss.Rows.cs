@@ -34,9 +34,9 @@ public abstract partial class PairLoss
     /// The host row evaluation, restricted to the pairs <paramref name="miner"/> selects when it is given; null when
     /// the inputs or the loss do not allow it (see <see cref="HostRows"/>).
     /// </summary>
-    internal PairLossOutput? TryComputeRows(Tensor queries, Tensor queryLabels, Tensor keys, Tensor keyLabels, Tensor? ignore, IRowMiner? miner)
+    internal PairLossOutput? TryComputeRows(Tensor queries, Tensor queryLabels, Tensor keys, Tensor keyLabels, Tensor? ownKeys, IRowMiner? miner)
     {
-        if (!UsesHostRows(queries, keys) || RowEvaluator.TryCreate(queryLabels, keyLabels, ignore) is not { } rows)
+        if (!UsesHostRows(queries, keys) || RowEvaluator.TryCreate(queryLabels, keyLabels, ownKeys) is not { } rows)
             return null;
         return ComputeRows(queries, keys, rows, miner);
     }

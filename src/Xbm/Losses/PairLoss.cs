@@ -24,19 +24,19 @@ public abstract partial class PairLoss : IPairLoss
     public IReducer Reducer { get; }
 
     /// <inheritdoc />
-    public PairLossOutput Compute(Tensor queries, Tensor queryLabels, Tensor keys, Tensor keyLabels, Tensor? ignore = null)
+    public PairLossOutput Compute(Tensor queries, Tensor queryLabels, Tensor keys, Tensor keyLabels, Tensor? ownKeys = null)
     {
         CheckInputs(queries, queryLabels, keys, keyLabels);
         using var scope = NewDisposeScope();
         PairLossOutput output;
-        if (TryComputeRows(queries, queryLabels, keys, keyLabels, ignore, null) is { } rows)
+        if (TryComputeRows(queries, queryLabels, keys, keyLabels, ownKeys, null) is { } rows)
         {
             output = rows;
         }
         else
         {
             var similarities = Similarities(queries, keys);
-            using var masks = PairMasks.Create(queryLabels, keyLabels, ignore);
+            using var masks = PairMasks.Create(queryLabels, keyLabels, ownKeys);
             output = Compute(queries, keys, similarities, masks, masks);
         }
         output.Loss.MoveToOuterDisposeScope();

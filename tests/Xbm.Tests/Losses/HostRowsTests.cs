@@ -139,17 +139,17 @@ public class HostRowsTests
         var data = PairTestData.Memory(seed: 12, classes: 4, perClass: 4, d: 8, memory: 61, dtype: float32);
         const int k = 5;
         var loss = CreateMined("hardest_negatives, k 5", "contrastive", hostRows: true);
-        var output = loss.Compute(data.Queries, data.QueryLabels, data.Keys, data.KeyLabels, data.Ignore);
+        var output = loss.Compute(data.Queries, data.QueryLabels, data.Keys, data.KeyLabels, data.OwnKeys);
 
         var s = data.Queries.matmul(data.Keys.t()).data<float>().ToArray();
         long[] ql = data.QueryLabels.data<long>().ToArray(), kl = data.KeyLabels.data<long>().ToArray();
-        bool[] ignored = data.Ignore is null ? new bool[s.Length] : data.Ignore.data<bool>().ToArray();
+        long[] own = data.OwnKeys.data<long>().ToArray();
         int b = ql.Length, m = kl.Length;
         double expected = 0;
         long negatives = 0;
         for (int i = 0; i < b; i++)
         {
-            var row = Enumerable.Range(0, m).Where(j => !ignored[i * m + j]).ToArray();
+            var row = Enumerable.Range(0, m).Where(j => own[i] != j).ToArray();
             foreach (int j in row.Where(j => kl[j] == ql[i]))
                 expected += 1 - s[i * m + j];
             foreach (int j in row.Where(j => kl[j] != ql[i]).OrderByDescending(j => s[i * m + j]).Take(k))
@@ -168,7 +168,7 @@ public class HostRowsTests
     private static (double Value, double[] Grad, PairStatistics Stats) Run(IPairLoss loss, PairTestData.Case data)
     {
         var queries = data.Queries.detach().clone().requires_grad_(true);
-        var output = loss.Compute(queries, data.QueryLabels, data.KeysAreQueries ? queries : data.Keys, data.KeyLabels, data.Ignore);
+        var output = loss.Compute(queries, data.QueryLabels, data.KeysAreQueries ? queries : data.Keys, data.KeyLabels, data.OwnKeys);
         output.Loss.backward();
         var grad = queries.grad is null ? new double[queries.NumberOfElements] : queries.grad.to(float64).data<double>().ToArray();
         return (output.Loss.to(float64).item<double>(), grad, output.Pairs);
@@ -177,14 +177,18 @@ public class HostRowsTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public void AnIgnoreMaskOfTheWrongShapeIsRejectedByBothForms(bool hostRows)
+    public void OwnKeysOfTheWrongShapeOrRangeAreRejectedByBothForms(bool hostRows)
     {
         using var scope = NewDisposeScope();
         var data = PairTestData.Memory(seed: 4, d: 8, memory: 20, dtype: float32);
         var loss = Create("multi_similarity", hostRows);
-        var wrong = zeros(data.Queries.shape[0], 21, dtype: ScalarType.Bool);
+        var wrong = zeros(data.Queries.shape[0], 20, dtype: int64);
         var error = Assert.Throws<ArgumentException>(() => loss.Compute(data.Queries, data.QueryLabels, data.Keys, data.KeyLabels, wrong));
-        Assert.Contains("ignore mask must be [16, 20]", error.Message);
+        Assert.Contains("ownKeys must hold one key index per query, shape [16], got [16, 20]", error.Message);
+        var outside = data.OwnKeys.clone();
+        outside[0] = tensor(20L);
+        error = Assert.Throws<ArgumentException>(() => loss.Compute(data.Queries, data.QueryLabels, data.Keys, data.KeyLabels, outside));
+        Assert.Contains("ownKeys must hold key indices in [0, 20) or -1 for none, got 20", error.Message);
     }
 
     [Fact]
@@ -201,9 +205,9 @@ public class HostRowsTests
             var loss = Create("multi_similarity", hostRows);
             var q = batch.Queries.detach().clone().requires_grad_(true);
             using var half = 0.5.ToScalar();
-            var total = loss.Compute(q, batch.QueryLabels, q, batch.QueryLabels, batch.Ignore).Loss
-                .add(loss.Compute(q, first.QueryLabels, first.Keys, first.KeyLabels, first.Ignore).Loss, Scalars.One)
-                .add(loss.Compute(q, second.QueryLabels, second.Keys, second.KeyLabels, second.Ignore).Loss.mul(half), Scalars.One);
+            var total = loss.Compute(q, batch.QueryLabels, q, batch.QueryLabels, batch.OwnKeys).Loss
+                .add(loss.Compute(q, first.QueryLabels, first.Keys, first.KeyLabels, first.OwnKeys).Loss, Scalars.One)
+                .add(loss.Compute(q, second.QueryLabels, second.Keys, second.KeyLabels, second.OwnKeys).Loss.mul(half), Scalars.One);
             total.backward();
             return q.grad!.to(float64).data<double>().ToArray();
         }

@@ -25,61 +25,28 @@ internal sealed unsafe class RowEvaluator
     private static RowScratch? t_scratch;
 
     private readonly int[] _queryLabels, _keyLabels;
-    private readonly int[] _ignoredStart, _ignoredColumns;
+    private readonly long[]? _ownKeys;
 
-    private RowEvaluator(int[] queryLabels, int[] keyLabels, int[] ignoredStart, int[] ignoredColumns)
+    private RowEvaluator(int[] queryLabels, int[] keyLabels, long[]? ownKeys)
     {
         _queryLabels = queryLabels;
         _keyLabels = keyLabels;
-        _ignoredStart = ignoredStart;
-        _ignoredColumns = ignoredColumns;
+        _ownKeys = ownKeys;
     }
 
     /// <summary>
-    /// Reads the labels and the ignored pairs to the host; null when a label does not fit the host form (outside the
-    /// int range), in which case the caller uses the tensor form.
+    /// Reads the labels and each query's own key (<paramref name="ownKeys"/>: B key indices, -1 for none; null for
+    /// none at all) to the host; null when a label does not fit the host form (outside the int range), in which case
+    /// the caller uses the tensor form.
     /// </summary>
-    public static RowEvaluator? TryCreate(Tensor queryLabels, Tensor keyLabels, Tensor? ignore)
+    public static RowEvaluator? TryCreate(Tensor queryLabels, Tensor keyLabels, Tensor? ownKeys)
     {
-        PairMasks.CheckIgnore(ignore, queryLabels.shape[0], keyLabels.shape[0]);
+        var own = PairMasks.ReadOwnKeys(ownKeys, queryLabels.shape[0], keyLabels.shape[0]);
         var queries = HostLabels(queryLabels);
         var keys = HostLabels(keyLabels);
         if (queries is null || keys is null)
             return null;
-        int rows = queries.Length;
-        var start = new int[rows + 1];
-        int[] columns = Array.Empty<int>();
-        if (ignore is not null)
-            columns = IgnoredColumns(ignore, rows, keys.Length, start);
-        return new RowEvaluator(queries, keys, start, columns);
-    }
-
-    // The set entries of the B×M ignore mask, row by row: their columns, and in start[i] the number in rows before i.
-    // A host scan, 32 bytes at a time: the mask is mostly false (the own slots), and nonzero over B×M costs several
-    // times more.
-    private static int[] IgnoredColumns(Tensor ignore, int rows, int keys, int[] start)
-    {
-        using var host = ignore.cpu().contiguous();
-        ReadOnlySpan<byte> mask = host.bytes;
-        var columns = new List<int>();
-        for (int i = 0; i < rows; i++)
-        {
-            var row = mask.Slice(i * keys, keys);
-            int k = 0;
-            for (; k + 32 <= row.Length; k += 32)
-            {
-                if (Vector256.Create<byte>(row.Slice(k, 32)) == Vector256<byte>.Zero)
-                    continue;
-                for (int j = k; j < k + 32; j++)
-                    if (row[j] != 0)
-                        columns.Add(j);
-            }
-            for (; k < row.Length; k++)
-                if (row[k] != 0)
-                    columns.Add(k);
-            start[i + 1] = columns.Count;
-        }
-        return columns.ToArray();
+        return new RowEvaluator(queries, keys, own);
     }
 
     private static int[]? HostLabels(Tensor labels)
@@ -126,8 +93,9 @@ internal sealed unsafe class RowEvaluator
                 Array.Copy(_keyLabels, labels, keys);
                 for (int i = Interlocked.Increment(ref next); i < rows; i = Interlocked.Increment(ref next))
                 {
-                    for (int j = _ignoredStart[i]; j < _ignoredStart[i + 1]; j++)
-                        labels[_ignoredColumns[j]] = QueryRow.Ignored;
+                    long own = _ownKeys is null ? -1 : _ownKeys[i];
+                    if (own >= 0)
+                        labels[own] = QueryRow.Ignored;
                     var row = new QueryRow
                     {
                         QueryLabel = _queryLabels[i],
@@ -147,8 +115,8 @@ internal sealed unsafe class RowEvaluator
                         row.Summary = Summarise(ref row);
                     }
                     terms[i] = loss.EvaluateRow(ref row);
-                    for (int j = _ignoredStart[i]; j < _ignoredStart[i + 1]; j++)
-                        labels[_ignoredColumns[j]] = _keyLabels[_ignoredColumns[j]];
+                    if (own >= 0)
+                        labels[own] = _keyLabels[own];
                 }
             }
             finally
