@@ -9,22 +9,28 @@ public sealed partial class ContrastiveLoss
 {
     internal override bool HasRowForm => true;
 
-    internal override RowTerms EvaluateRow(ref QueryRow row)
+    internal override RowTerms EvaluateRow(ref QueryRow row) => EvaluateRow(ref row, Weights);
+
+    /// <summary>The row form of <see cref="Evaluate(TorchSharp.torch.Tensor, PairMasks, ContrastiveWeights)"/>.</summary>
+    internal static RowTerms EvaluateRow(ref QueryRow row, ContrastiveWeights weights)
     {
-        // The tensor form compares in float32: so do the rows.
+        // The tensor form compares in float32: so do the rows. A side whose weight is 0 has no contributing pair.
         var kernel = new RowKernel
         {
-            Margin = Vector256.Create((float)Options.Margin),
-            PositiveMargin = Vector256.Create(Options.PositiveMargin is double pm ? (float)pm : float.PositiveInfinity),
+            Margin = Vector256.Create(weights.Negative == 0 ? float.PositiveInfinity : (float)weights.Margin),
+            PositiveMargin = Vector256.Create(weights.Positive == 0 ? float.NegativeInfinity
+                : weights.PositiveMargin is double pm ? (float)pm : float.PositiveInfinity),
+            PositiveWeight = Vector256.Create((float)weights.Positive),
+            NegativeWeight = Vector256.Create((float)weights.Negative),
         };
         RowChunks.Run(ref row, ref kernel);
         return RowTerms.Pairs(row.Summary, Vector256.Sum(kernel.Sum), kernel.Positives, kernel.Negatives);
     }
 
-    // ∂/∂S = −1 on contributing positives, +1 on hard negatives; the loss Σ (1 − S) + Σ S over them.
+    // ∂/∂S = −w⁺ on contributing positives, +w⁻ on hard negatives; the loss Σ w⁺(1 − S) + Σ w⁻ S over them.
     private struct RowKernel : IChunkKernel
     {
-        public Vector256<float> Margin, PositiveMargin;
+        public Vector256<float> Margin, PositiveMargin, PositiveWeight, NegativeWeight;
         public Vector256<double> Sum;
         public Vector256<long> Positives, Negatives;
 
@@ -35,9 +41,8 @@ public sealed partial class ContrastiveLoss
         {
             var pulled = positives & Vector256.LessThan(s, PositiveMargin);
             var pushed = negatives & Vector256.GreaterThan(s, Margin);
-            var one = Vector256.Create(1f);
-            gradient = (pushed & one) - (pulled & one);
-            Sum += RowChunks.Widen((pulled & (one - s)) + (pushed & s));
+            gradient = (pushed & NegativeWeight) - (pulled & PositiveWeight);
+            Sum += RowChunks.Widen((pulled & (PositiveWeight * (Vector256.Create(1f) - s))) + (pushed & (NegativeWeight * s)));
             Positives += RowChunks.WidenCount(pulled);
             Negatives += RowChunks.WidenCount(pushed);
         }

@@ -43,22 +43,34 @@ public sealed partial class ContrastiveLoss : PairLoss
     /// <summary>The options in force.</summary>
     public ContrastiveLossOptions Options { get; }
 
+    // w⁺ = 1 on positives (below the positive margin when set), w⁻ = 1 on negatives above the margin.
+    private ContrastiveWeights Weights => new(1, Options.PositiveMargin, 1, Options.Margin);
+
     /// <inheritdoc />
-    protected override PairTerms Evaluate(Tensor similarities, PairMasks masks)
+    protected override PairTerms Evaluate(Tensor similarities, PairMasks masks) => Evaluate(similarities, masks, Weights);
+
+    /// <summary>
+    /// The loss Σ_{P, S &lt; positive margin} w⁺ (1 − S) + Σ_{N, S &gt; margin} w⁻ S with constant weights
+    /// <paramref name="weights"/>: the contrastive loss, and direct weight assignment with constant w⁺ and step w⁻.
+    /// </summary>
+    internal static PairTerms Evaluate(Tensor similarities, PairMasks masks, ContrastiveWeights weights)
     {
         var s = similarities;
-        // ∂/∂S: −1 on contributing positives, +1 on hard negatives, 0 elsewhere, built in one pass.
-        using var margin = Options.Margin.ToScalar();
-        using var positiveMargin = (Options.PositiveMargin ?? 0).ToScalar();
+        // ∂/∂S: −w⁺ on contributing positives, +w⁻ on hard negatives, 0 elsewhere, built in one pass.
+        using var margin = weights.Margin.ToScalar();
+        using var negativeWeight = weights.Negative.ToScalar();
         using var hard = s.gt(margin);
-        using var positiveValue = Options.PositiveMargin is not null
-            ? where(s.lt(positiveMargin), PairMath.Scalar(s, -1), PairMath.Scalar(s, 0))
-            : PairMath.Scalar(s, -1);
-        var gradient = masks.Signed(positiveValue, hard, s.dtype);
-        long positives = Options.PositiveMargin is null ? masks.PositiveCount : PairMath.Count(gradient.lt(Scalars.Zero));
-        long negatives = PairMath.Count(gradient) - positives;
-        // Σ_P (1 − S) + Σ_N S = |P| + Σ G ⊙ S: linear in S, the second term comes from the backward product.
-        return new PairTerms(PairMath.Scalar(s, positives), positives + negatives > 0 ? gradient : null,
+        using var negativeValue = weights.Negative == 1 ? hard.alias() : hard.to(s.dtype).mul_(negativeWeight);
+        using var positiveMargin = (weights.PositiveMargin ?? 0).ToScalar();
+        using var positiveValue = weights.PositiveMargin is not null
+            ? where(s.lt(positiveMargin), PairMath.Scalar(s, -weights.Positive), PairMath.Scalar(s, 0))
+            : PairMath.Scalar(s, -weights.Positive);
+        var gradient = masks.Signed(positiveValue, negativeValue, s.dtype);
+        long positives = weights.Positive == 0 ? 0
+            : weights.PositiveMargin is null ? masks.PositiveCount : PairMath.Count(gradient.lt(Scalars.Zero));
+        long negatives = weights.Negative == 0 ? 0 : PairMath.Count(gradient) - positives;
+        // Σ_P w⁺(1 − S) + Σ_N w⁻ S = w⁺|P| + Σ G ⊙ S: linear in S, the second term comes from the backward product.
+        return new PairTerms(PairMath.Scalar(s, weights.Positive * positives), positives + negatives > 0 ? gradient : null,
             masks.PositiveCount + masks.NegativeCount, positives + negatives, positives, negatives, Linear: true);
     }
 }

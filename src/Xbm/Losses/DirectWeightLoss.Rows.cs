@@ -12,6 +12,8 @@ public sealed partial class DirectWeightLoss
 
     internal override RowTerms EvaluateRow(ref QueryRow row)
     {
+        if (ContrastiveCase is { } weights)
+            return ContrastiveLoss.EvaluateRow(ref row, weights);
         var kernel = new RowKernel();
         RowWeight.TryCreate(Options.Positive, PairSide.Positive, out kernel.Positive);
         RowWeight.TryCreate(Options.Negative, PairSide.Negative, out kernel.Negative);

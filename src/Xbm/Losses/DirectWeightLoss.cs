@@ -44,11 +44,17 @@ public sealed partial class DirectWeightLoss : PairLoss
     /// <summary>The options in force.</summary>
     public DirectWeightLossOptions Options { get; }
 
+    // The common case, constant w⁺ and step w⁻ (the contrastive loss and its variants), is the contrastive loss's
+    // kernel with these weights, in both forms.
+    private ContrastiveWeights? ContrastiveCase => Options.Positive is ConstantWeight constant && Options.Negative is StepWeight step
+        ? new ContrastiveWeights(constant.Value, null, step.Value, step.Threshold)
+        : null;
+
     /// <inheritdoc />
     protected override PairTerms Evaluate(Tensor similarities, PairMasks masks)
     {
-        if (Options.Positive is ConstantWeight constant && Options.Negative is StepWeight step)
-            return ConstantAndStep(similarities, masks, constant, step);
+        if (ContrastiveCase is { } weights)
+            return ContrastiveLoss.Evaluate(similarities, masks, weights);
         var positiveWeights = Options.Positive.Weights(similarities, masks.Positives, PairSide.Positive);
         var negativeWeights = Options.Negative.Weights(similarities, masks.Negatives, PairSide.Negative);
         long positives = PairMath.Count(positiveWeights);
@@ -60,19 +66,5 @@ public sealed partial class DirectWeightLoss : PairLoss
         // Σ_P w⁺(1 − S) + Σ_N w⁻ S = Σ w⁺ + Σ G ⊙ S: linear in S, the second term comes from the backward product.
         return new PairTerms(positiveWeightSum, positives + negatives > 0 ? gradient : null, masks.PositiveCount + masks.NegativeCount,
             positives + negatives, positives, negatives, Linear: true);
-    }
-
-    // The common case (the contrastive loss and its variants) in one pass over B×M for the gradient.
-    private static PairTerms ConstantAndStep(Tensor s, PairMasks masks, ConstantWeight positive, StepWeight negative)
-    {
-        using var threshold = negative.Threshold.ToScalar();
-        using var value = negative.Value.ToScalar();
-        using var hard = s.gt(threshold);
-        using var negativeValue = negative.Value == 1 ? hard.alias() : hard.to(s.dtype).mul_(value);
-        var gradient = masks.Signed(PairMath.Scalar(s, -positive.Value), negativeValue, s.dtype);
-        long positives = positive.Value == 0 ? 0 : masks.PositiveCount;
-        long negatives = negative.Value == 0 ? 0 : PairMath.Count(gradient) - positives;
-        return new PairTerms(PairMath.Scalar(s, positive.Value * masks.PositiveCount), positives + negatives > 0 ? gradient : null,
-            masks.PositiveCount + masks.NegativeCount, positives + negatives, positives, negatives, Linear: true);
     }
 }

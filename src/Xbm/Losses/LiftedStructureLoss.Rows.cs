@@ -28,11 +28,7 @@ public sealed partial class LiftedStructureLoss
         // ∂ℓ/∂S: softmax over the negatives (+) and over the negated positives (−).
         var scale = new SignedScale { Positive = (float)(1 / Math.Max(positiveSum, 1e-30)), Negative = (float)(1 / Math.Max(negativeSum, 1e-30)) };
         scale.Apply(row.Gradient);
-        return new RowTerms
-        {
-            Sum = bracket, Considered = 1, NonZero = 1,
-            ActivePositives = row.Summary.Positives, ActiveNegatives = row.Summary.Negatives,
-        };
+        return RowTerms.ActiveQuery(row.Summary, bracket);
     }
 
     private struct RowKernel : IChunkKernel

@@ -72,9 +72,7 @@ public sealed partial class LiftedStructureLoss : PairLoss
         var negativeTotal = negativeSum.clamp_min(floor);
         var gradient = negativeExp.addcmul_(positiveExp, negativeTotal.div(positiveSum.clamp_min(floor)), Scalars.MinusOne);
         var rowScale = active.to(s.dtype).div_(negativeTotal);
-        var activeRows = active.squeeze(1);
-        long activePositives = masks.PositivesPerQuery.masked_select(activeRows).sum().item<long>();
-        long activeNegatives = masks.NegativesPerQuery.masked_select(activeRows).sum().item<long>();
+        var (activePositives, activeNegatives) = masks.PairsOf(active.squeeze(1));
         return new PairTerms(bracket.sum(), gradient, anchorCount, activeCount, activePositives, activeNegatives, rowScale);
     }
 }

@@ -16,7 +16,7 @@ public sealed partial class NPairLoss
             return default;
         double tau = Options.Temperature;
         double loss = Options.Denominator == NPairDenominator.All ? AllRow(ref row, tau) : NegativesRow(ref row, tau);
-        return new RowTerms { Sum = loss, Considered = 1, NonZero = 1, ActivePositives = positives, ActiveNegatives = negatives };
+        return RowTerms.ActiveQuery(row.Summary, loss);
     }
 
     // ℓ = LSE_{a∈A}(S/τ) − mean_P S/τ;  ∂ℓ/∂S_a = softmax_a/τ − [a∈P]/(τ|P|).

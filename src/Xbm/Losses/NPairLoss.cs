@@ -104,9 +104,7 @@ public sealed partial class NPairLoss : PairLoss
             gradient = e.addcmul_(sigma, totalFloor.mul(anchorWeight).div_(pullFloor), Scalars.MinusOne);
             rowScale = pull.div(totalFloor.mul(tauScalar));
         }
-        var anchorRows = anchors.squeeze(1);
-        long positives = masks.PositivesPerQuery.masked_select(anchorRows).sum().item<long>();
-        long negatives = masks.NegativesPerQuery.masked_select(anchorRows).sum().item<long>();
+        var (positives, negatives) = masks.PairsOf(anchors.squeeze(1));
         return new PairTerms(perQuery.sum(), gradient, anchorCount, anchorCount, positives, negatives, rowScale);
     }
 

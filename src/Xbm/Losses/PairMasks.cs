@@ -91,6 +91,18 @@ public sealed class PairMasks : IDisposable
     }
 
     /// <summary>
+    /// The valid positive and negative pairs of the queries set in <paramref name="queries"/> (B, boolean): the
+    /// contributing pairs of a loss over queries whose every pair counts once the query is active.
+    /// </summary>
+    public (long Positives, long Negatives) PairsOf(Tensor queries)
+    {
+        using var scope = NewDisposeScope();
+        long positives = PositivesPerQuery.masked_select(queries).sum().item<long>();
+        long negatives = NegativesPerQuery.masked_select(queries).sum().item<long>();
+        return (positives, negatives);
+    }
+
+    /// <summary>
     /// Builds the masks from labels, leaving out each query's own key: <paramref name="ownKeys"/> (B, int64) holds its
     /// index among the keys, or -1 for none; null leaves nothing out.
     /// </summary>

@@ -9,6 +9,15 @@ internal struct RowTerms
     public long Considered, NonZero, ActivePositives, ActiveNegatives;
 
     /// <summary>
+    /// The terms of an active query of a loss whose elements are queries and whose every valid pair then contributes
+    /// (lifted structure, N-pair): the row's valid positives and negatives (the tensor form's <see cref="PairMasks.PairsOf"/>).
+    /// </summary>
+    public static RowTerms ActiveQuery(in RowSummary summary, double sum) => new()
+    {
+        Sum = sum, Considered = 1, NonZero = 1, ActivePositives = summary.Positives, ActiveNegatives = summary.Negatives,
+    };
+
+    /// <summary>
     /// The terms of a loss whose elements are pairs: every valid pair considered, the contributing ones non-zero.
     /// The counts come as lane sums of −1 per pair (see <see cref="RowChunks.WidenCount"/>).
     /// </summary>
