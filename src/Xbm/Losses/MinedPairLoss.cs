@@ -36,7 +36,7 @@ public sealed class MinedPairLoss : IPairLoss
     {
         PairLoss.CheckInputs(queries, queryLabels, keys, keyLabels);
         using var scope = NewDisposeScope();
-        if (Miner is IRowMiner rowMiner
+        if (Miner is IRowMiner rowMiner && Miner is not ChainedMiner { HasRowForm: false }
             && Loss.TryComputeRows(queries, queryLabels, keys, keyLabels, ownKeys, rowMiner) is { } rows)
         {
             rows.Loss.MoveToOuterDisposeScope();
@@ -44,10 +44,13 @@ public sealed class MinedPairLoss : IPairLoss
         }
         var similarities = PairLoss.Similarities(queries, keys);
         using var masks = PairMasks.Create(queryLabels, keyLabels, ownKeys);
+        // A chain restricts in two steps, so that the loss sees the pairs its last miner chose among (its candidates).
+        using var first = Miner is ChainedMiner chain ? chain.Restrict(similarities, masks) : null;
+        var candidates = first ?? masks;
         Tensor selected;
         using (no_grad())
-            selected = Miner.Mine(similarities, masks);
-        using var mined = masks.Restrict(selected);
+            selected = (Miner is ChainedMiner chained ? chained.Then : Miner).Mine(similarities, candidates);
+        using var mined = candidates.Restrict(selected);
         var output = Loss.Compute(queries, keys, similarities, mined, masks);
         output.Loss.MoveToOuterDisposeScope();
         return output;

@@ -12,22 +12,20 @@ public sealed partial class MultiSimilarityLoss
     internal override RowTerms EvaluateRow(ref QueryRow row)
     {
         double alpha = Options.Alpha, beta = Options.Beta, lambda = Options.Lambda;
+        // Considered: a positive and a negative among the candidates (the pairs before a miner); active: among the
+        // pairs the row holds.
+        if (!float.IsFinite(row.Candidates.MinPositive) || !float.IsFinite(row.Candidates.MaxNegative))
+            return default;
         float hardestPositive = row.Summary.MinPositive, hardestNegative = row.Summary.MaxNegative;
         if (!float.IsFinite(hardestPositive) || !float.IsFinite(hardestNegative))
-            return default;
-        // The mining bounds in float32, as in the tensor form: keep n when S_n > min_P S − ε, p when S_p < max_N S + ε.
-        float negativeBound = Options.Mining ? hardestPositive - (float)Options.Epsilon : float.NegativeInfinity;
-        float positiveBound = Options.Mining ? hardestNegative + (float)Options.Epsilon : float.PositiveInfinity;
-        if (Options.Mining && !(hardestNegative > negativeBound))
             return new RowTerms { Considered = 1 };
 
-        // First pass: the kept pairs' exponentials e^{x − shift}, stored signed in the gradient row (−e⁺ on
+        // First pass: the pairs' exponentials e^{x − shift}, stored signed in the gradient row (−e⁺ on
         // positives, +e⁻ on negatives), and their sums.
         double positiveShift = Math.Max(0, -alpha * (hardestPositive - lambda));
         double negativeShift = Math.Max(0, beta * (hardestNegative - lambda));
         var kernel = new RowKernel
         {
-            PositiveBound = Vector256.Create(positiveBound), NegativeBound = Vector256.Create(negativeBound),
             PositiveScale = Vector256.Create((float)-alpha), NegativeScale = Vector256.Create((float)beta),
             PositiveOffset = Vector256.Create((float)(alpha * lambda - positiveShift)),
             NegativeOffset = Vector256.Create((float)(-beta * lambda - negativeShift)),
@@ -48,7 +46,7 @@ public sealed partial class MultiSimilarityLoss
 
     private struct RowKernel : IChunkKernel
     {
-        public Vector256<float> PositiveBound, NegativeBound, PositiveScale, NegativeScale, PositiveOffset, NegativeOffset;
+        public Vector256<float> PositiveScale, NegativeScale, PositiveOffset, NegativeOffset;
         public Vector256<double> PositiveSum, NegativeSum;
         public Vector256<long> KeptPositives, KeptNegatives;
 
@@ -57,12 +55,10 @@ public sealed partial class MultiSimilarityLoss
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Chunk(int column, Vector256<float> s, Vector256<float> positives, Vector256<float> negatives, ref Vector256<float> gradient)
         {
-            var keptPositives = positives & Vector256.LessThan(s, PositiveBound);
-            var keptNegatives = negatives & Vector256.GreaterThan(s, NegativeBound);
-            if ((keptPositives | keptNegatives) == Vector256<float>.Zero)
+            if ((positives | negatives) == Vector256<float>.Zero)
                 return;
-            var ePositive = keptPositives & VectorExp.Exp(PositiveScale * s + PositiveOffset);
-            var eNegative = keptNegatives & VectorExp.Exp(NegativeScale * s + NegativeOffset);
+            var ePositive = positives & VectorExp.Exp(PositiveScale * s + PositiveOffset);
+            var eNegative = negatives & VectorExp.Exp(NegativeScale * s + NegativeOffset);
             gradient = eNegative - ePositive;
             PositiveSum += RowChunks.Widen(ePositive);
             NegativeSum += RowChunks.Widen(eNegative);

@@ -16,25 +16,22 @@ public sealed record MultiSimilarityLossOptions
     /// <summary>The similarity offset λ (default 0.5).</summary>
     public double Lambda { get; init; } = 0.5;
 
-    /// <summary>The mining slack ε (default 0.1).</summary>
-    public double Epsilon { get; init; } = 0.1;
-
-    /// <summary>Apply the loss's own pair mining (default true); false keeps every valid pair.</summary>
-    public bool Mining { get; init; } = true;
-
     /// <summary>How per-query values become the loss (default the sum over queries / B).</summary>
     public string Reduction { get; init; } = "sum_per_query";
 }
 
 /// <summary>
-/// Multi-similarity loss (Wang et al. 2019) with its mining, per docs/design.md §2. Per query i with kept positives
-/// P̃_i and kept negatives Ñ_i (see <see cref="Miners.MultiSimilarityMiner"/>):
-/// ℓ_i = (1/α) log(1 + Σ_{p∈P̃_i} e^{−α(S_ip − λ)}) + (1/β) log(1 + Σ_{n∈Ñ_i} e^{β(S_in − λ)}).
-/// A query with no positive, no negative, or nothing kept on either side contributes 0 (never NaN). Positives
-/// exclude the query's own copy (its own key, see <see cref="IPairLoss.Compute"/>).
+/// Multi-similarity loss (Wang et al. 2019), per docs/design.md §2. Per query i with positives P_i and negatives N_i:
+/// ℓ_i = (1/α) log(1 + Σ_{p∈P_i} e^{−α(S_ip − λ)}) + (1/β) log(1 + Σ_{n∈N_i} e^{β(S_in − λ)}).
+/// The paper's mining is <see cref="Miners.MultiSimilarityMiner"/>: <c>loss: {name: multi_similarity}</c> (with the
+/// default <c>mining: true</c>) is this loss in a <see cref="MinedPairLoss"/> with that miner, as in
+/// pytorch-metric-learning. A query with no positive or no negative contributes 0 (never NaN). Positives exclude the
+/// query's own copy (its own key, see <see cref="IPairLoss.Compute"/>).
 /// </summary>
 /// <remarks>
-/// Loss elements are queries. Default reduction <c>sum_per_query</c>: L = Σ_i ℓ_i / B. With memory each ℓ_i
+/// Loss elements are queries with a positive and a negative among the pairs a miner chose from (its candidates,
+/// <see cref="PairMasks.Candidates"/>: the valid pairs for the multi-similarity miner alone), or among the pairs
+/// given without a miner. Default reduction <c>sum_per_query</c>: L = Σ_i ℓ_i / B. With memory each ℓ_i
 /// grows like the logarithm of the number of kept pairs, so the memory loss grows slowly (logarithmically)
 /// with the memory size. <c>mean</c> divides by the queries that have both positives and negatives,
 /// <c>mean_nonzero</c> by those that kept pairs. ∂ℓ_i/∂S_ik is the normalised exponential weight of the pair.
@@ -64,38 +61,22 @@ public sealed partial class MultiSimilarityLoss : PairLoss
         using var lambdaScalar = lambda.ToScalar();
         using var alphaLambda = (alpha * lambda).ToScalar();
         using var betaLambda = (beta * lambda).ToScalar();
-        using var epsilon = Options.Epsilon.ToScalar();
         // The positives' similarities with +∞ elsewhere and the negatives' with −∞ elsewhere.
         var positives = masks.OnSide(s, PairSide.Positive);
         var negatives = masks.OnSide(s, PairSide.Negative);
         var hardestPositive = positives.amin(new long[] { 1 }, keepdim: true);   // +∞ without positives
         var hardestNegative = negatives.amax(new long[] { 1 }, keepdim: true);   // −∞ without negatives
-        var considered = hardestPositive.isfinite().logical_and_(hardestNegative.isfinite());
-        Tensor active;
-        if (Options.Mining)
-        {
-            // Keep n when S_n + ε > min_P S and p when S_p − ε < max_N S (docs/design.md §2): the others become ±∞.
-            // A query keeps negatives exactly when its hardest negative passes the bound, and then it keeps its
-            // hardest positive too; a query without positives or negatives keeps nothing (bounds ±∞).
-            var negativeBound = hardestPositive.sub(epsilon);
-            negatives.masked_fill_(negatives.le(negativeBound), Scalars.NegativeInfinity);
-            positives.masked_fill_(positives.ge(hardestNegative.add(epsilon, Scalars.One)), Scalars.PositiveInfinity);
-            active = hardestNegative.gt(negativeBound).logical_and_(considered);
-        }
-        else
-        {
-            active = considered;
-            var inactive = active.logical_not();
-            positives.masked_fill_(inactive, Scalars.PositiveInfinity);
-            negatives.masked_fill_(inactive, Scalars.NegativeInfinity);
-        }
+        var active = hardestPositive.isfinite().logical_and_(hardestNegative.isfinite());
+        var inactive = active.logical_not();
+        positives.masked_fill_(inactive, Scalars.PositiveInfinity);
+        negatives.masked_fill_(inactive, Scalars.NegativeInfinity);
         long activeQueries = PairMath.Count(active);
-        long consideredQueries = PairMath.Count(considered);
+        long consideredQueries = masks.Candidates is { } candidates ? candidates.QueriesWithBothSides() : activeQueries;
         if (activeQueries == 0)
             return new PairTerms(PairMath.Scalar(s, 0), null, consideredQueries, 0, 0, 0);
 
         // Exponents x⁺ = −α(S − λ), x⁻ = β(S − λ), each row shifted by max(0, its largest exponent), which the
-        // hardest kept pair attains (the hardest positive and negative are always kept when anything is).
+        // hardest pair attains.
         var positiveShift = PairMath.FiniteOrZero(hardestPositive.sub(lambdaScalar).mul_(minusAlpha)).clamp_min_(Scalars.Zero);
         var negativeShift = PairMath.FiniteOrZero(hardestNegative.sub(lambdaScalar).mul_(betaScalar)).clamp_min_(Scalars.Zero);
         var (positiveExp, positiveSum) = PairMath.FilledExp(positives, -alpha, positiveShift.neg().add_(alphaLambda, Scalars.One));

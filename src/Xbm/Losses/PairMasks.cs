@@ -158,11 +158,27 @@ public sealed class PairMasks : IDisposable
         return new PairMasks(positives, negatives);
     }
 
-    /// <summary>The masks restricted to the pairs selected in <paramref name="selected"/> (B×M boolean).</summary>
+    /// <summary>
+    /// The masks restricted to the pairs selected in <paramref name="selected"/> (B×M boolean), with these masks as
+    /// their <see cref="Candidates"/>.
+    /// </summary>
     public PairMasks Restrict(Tensor selected)
     {
         using var noGrad = no_grad();
-        return new(Positives.logical_and(selected), Negatives.logical_and(selected));
+        return new(Positives.logical_and(selected), Negatives.logical_and(selected)) { Candidates = this };
+    }
+
+    /// <summary>
+    /// The masks a miner's selection restricted these from (the pairs it chose among; not owned); null when these
+    /// masks were not restricted.
+    /// </summary>
+    public PairMasks? Candidates { get; private init; }
+
+    /// <summary>The number of queries with at least one valid positive and one valid negative.</summary>
+    internal long QueriesWithBothSides()
+    {
+        using var scope = NewDisposeScope();
+        return PositivesPerQuery.gt(Scalars.Zero).logical_and_(NegativesPerQuery.gt(Scalars.Zero)).count_nonzero().item<long>();
     }
 
     /// <summary>

@@ -23,7 +23,7 @@ public class LossFactoryTests
     {
         var ms = Assert.IsType<MultiSimilarityLoss>(LossFactory.Create(Section("loss",
             ("name", "multi_similarity"), ("alpha", "3"), ("beta", "50"), ("lambda", "0.4"), ("epsilon", "0.2"), ("mining", "false"), ("reduction", "mean"))));
-        Assert.Equal(new MultiSimilarityLossOptions { Alpha = 3, Beta = 50, Lambda = 0.4, Epsilon = 0.2, Mining = false, Reduction = "mean" }, ms.Options);
+        Assert.Equal(new MultiSimilarityLossOptions { Alpha = 3, Beta = 50, Lambda = 0.4, Reduction = "mean" }, ms.Options);
         Assert.Equal("mean", ms.Reducer.Name);
 
         var triplet = Assert.IsType<TripletMarginLoss>(LossFactory.Create(Section("loss", ("name", "triplet"), ("strategy", "semi_hard"), ("margin", "0.2"))));
@@ -43,6 +43,25 @@ public class LossFactoryTests
         var defaults = Assert.IsType<DirectWeightLoss>(LossFactory.Create(Section("loss", ("name", "weighted"))));
         Assert.IsType<ConstantWeight>(defaults.Options.Positive);
         Assert.Equal(new StepWeight { Threshold = 0.5 }, defaults.Options.Negative);
+    }
+
+    [Fact]
+    public void MultiSimilarityMiningIsTheMinerComposedWithTheLoss()
+    {
+        // mining: true (the default) composes the multi-similarity miner, with the loss section's epsilon, and the loss.
+        var mined = Assert.IsType<MinedPairLoss>(LossFactory.Create(Section("loss", ("name", "multi_similarity"), ("epsilon", "0.2"))));
+        Assert.Equal("multi_similarity", mined.Name);
+        Assert.Equal(0.2, Assert.IsType<MultiSimilarityMiner>(mined.Miner).Epsilon);
+        Assert.IsType<MultiSimilarityLoss>(mined.Loss);
+        Assert.Equal(0.1, Assert.IsType<MultiSimilarityMiner>(Assert.IsType<MinedPairLoss>(LossFactory.Create(Section("loss", ("name", "multi_similarity")))).Miner).Epsilon);
+
+        // With a configured miner, the multi-similarity mining selects among that miner's pairs.
+        var chained = Assert.IsType<MinedPairLoss>(LossFactory.Create(Section("loss", ("name", "multi_similarity")), Section("miner", ("name", "pair_margin"))));
+        var chain = Assert.IsType<ChainedMiner>(chained.Miner);
+        Assert.IsType<PairMarginMiner>(chain.First);
+        Assert.IsType<MultiSimilarityMiner>(chain.Then);
+        Assert.IsType<PairMarginMiner>(Assert.IsType<MinedPairLoss>(LossFactory.Create(
+            Section("loss", ("name", "multi_similarity"), ("mining", "false")), Section("miner", ("name", "pair_margin")))).Miner);
     }
 
     [Fact]

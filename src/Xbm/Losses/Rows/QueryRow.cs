@@ -25,6 +25,12 @@ internal ref struct QueryRow
     /// <summary>Counts, sums and extremes of the row's positives and negatives.</summary>
     public RowSummary Summary;
 
+    /// <summary>
+    /// The summary of the pairs a miner chose this row's pairs from (its candidates: the valid pairs, or a first
+    /// miner's selection in a <see cref="Miners.ChainedMiner"/>); the same as <see cref="Summary"/> without a miner.
+    /// </summary>
+    public RowSummary Candidates;
+
     /// <summary>Reusable buffers of the thread evaluating this row.</summary>
     public RowScratch Scratch;
 

@@ -107,6 +107,7 @@ internal sealed unsafe class RowEvaluator
                     row.Gradient.Clear();
                     row.Summary = Summarise(ref row);
                     summaries[i] = row.Summary;
+                    row.Candidates = row.Summary;
                     if (miner is not null)
                     {
                         var selected = scratch.SelectedLabels(keys);

@@ -4,7 +4,7 @@ namespace Xbm.Losses;
 internal sealed class RowScratch
 {
     private float[] _floats = Array.Empty<float>(), _positiveSimilarities = Array.Empty<float>();
-    private int[] _ints = Array.Empty<int>(), _positiveColumns = Array.Empty<int>(), _selectedLabels = Array.Empty<int>();
+    private int[] _ints = Array.Empty<int>(), _positiveColumns = Array.Empty<int>(), _selectedLabels = Array.Empty<int>(), _firstSelectedLabels = Array.Empty<int>();
 
     /// <summary>A float buffer of <paramref name="length"/> elements (contents undefined).</summary>
     public Span<float> Floats(int length) => Grow(ref _floats, length);
@@ -20,6 +20,9 @@ internal sealed class RowScratch
 
     /// <summary>The buffer of a miner's selected labels for the row (see <see cref="Miners.IRowMiner"/>).</summary>
     public Span<int> SelectedLabels(int length) => Grow(ref _selectedLabels, length);
+
+    /// <summary>The buffer of the first miner's selected labels in a <see cref="Miners.ChainedMiner"/>.</summary>
+    public Span<int> FirstSelectedLabels(int length) => Grow(ref _firstSelectedLabels, length);
 
     private static Span<T> Grow<T>(ref T[] buffer, int length)
     {
