@@ -44,13 +44,14 @@ public sealed class ChainedMiner : IPairMiner, IRowMiner
         return masks.Restrict(selected);
     }
 
-    void IRowMiner.SelectRow(ref QueryRow row, Span<int> selected)
+    bool IRowMiner.SelectRow(ref QueryRow row, Span<int> selected)
     {
         var first = row.Scratch.FirstSelectedLabels(row.Labels.Length);
-        ((IRowMiner)First).SelectRow(ref row, first);
+        bool summarised = ((IRowMiner)First).SelectRow(ref row, first);
         row.Labels = first;
-        row.Summary = RowEvaluator.Summarise(ref row);
+        if (!summarised)
+            row.Summary = RowEvaluator.Summarise(ref row);
         row.Candidates = row.Summary;
-        ((IRowMiner)Then).SelectRow(ref row, selected);
+        return ((IRowMiner)Then).SelectRow(ref row, selected);
     }
 }

@@ -7,7 +7,7 @@ namespace Xbm.Miners;
 // The row form of the miner (host evaluation, see IRowMiner): the same selection as the tensor form in HardestNegativeMiner.cs.
 public sealed partial class HardestNegativeMiner
 {
-    void IRowMiner.SelectRow(ref QueryRow row, Span<int> selected)
+    bool IRowMiner.SelectRow(ref QueryRow row, Span<int> selected)
     {
         int k = Math.Min(K, row.Similarities.Length);
         var values = row.Scratch.Floats(k);
@@ -19,6 +19,7 @@ public sealed partial class HardestNegativeMiner
         for (int j = 0; j < values.Length; j++)
             if (float.IsFinite(values[j]))
                 selected[columns[j]] = row.Labels[columns[j]];
+        return false;
     }
 
     // The K negatives with the highest similarity (ties to the lower column), as a min-heap of (value, column) whose

@@ -6,7 +6,7 @@ namespace Xbm.Miners;
 // The row form of the miner (host evaluation, see IRowMiner): the same selection as the tensor form in MultiSimilarityMiner.cs.
 public sealed partial class MultiSimilarityMiner
 {
-    void IRowMiner.SelectRow(ref QueryRow row, Span<int> selected)
+    bool IRowMiner.SelectRow(ref QueryRow row, Span<int> selected)
     {
         // The same bounds in float32 arithmetic as the tensor form, from the row's hardest valid pairs (±∞ when a
         // side is empty, which keeps nothing on the other side).
@@ -15,6 +15,7 @@ public sealed partial class MultiSimilarityMiner
             Positive = Vector256.Create(row.Summary.MaxNegative + (float)Epsilon),
             Negative = Vector256.Create(row.Summary.MinPositive - (float)Epsilon),
         };
-        RowSelection.Apply(ref row, selected, ref rule);
+        RowSelection.ApplyAndSummarise(ref row, selected, ref rule);
+        return true;
     }
 }

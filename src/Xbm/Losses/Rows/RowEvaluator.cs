@@ -111,9 +111,10 @@ internal sealed unsafe class RowEvaluator
                     if (miner is not null)
                     {
                         var selected = scratch.SelectedLabels(keys);
-                        miner.SelectRow(ref row, selected);
+                        bool summarised = miner.SelectRow(ref row, selected);
                         row.Labels = selected;
-                        row.Summary = Summarise(ref row);
+                        if (!summarised)
+                            row.Summary = Summarise(ref row);
                     }
                     terms[i] = loss.EvaluateRow(ref row);
                     if (own >= 0)
@@ -142,8 +143,19 @@ internal sealed unsafe class RowEvaluator
     /// <remarks>It also lists the row's positives (similarity and column, in column order) in the row's scratch.</remarks>
     internal static RowSummary Summarise(ref QueryRow row)
     {
-        var kernel = new SummaryKernel
+        var all = new AllPairs();
+        return Summarise(ref row, ref all);
+    }
+
+    /// <summary>
+    /// As <see cref="Summarise(ref QueryRow)"/>, of the pairs <paramref name="filter"/> keeps in each group of eight
+    /// (a miner's selection, made in the same pass: see <see cref="Miners.RowSelection"/>).
+    /// </summary>
+    internal static RowSummary Summarise<TFilter>(ref QueryRow row, ref TFilter filter) where TFilter : struct, IPairFilter
+    {
+        var kernel = new SummaryKernel<TFilter>
         {
+            Filter = filter,
             MinPositive = Vector256.Create(float.PositiveInfinity), MaxPositive = Vector256.Create(float.NegativeInfinity),
             MaxNegative = Vector256.Create(float.NegativeInfinity),
         };
@@ -156,6 +168,7 @@ internal sealed unsafe class RowEvaluator
             kernel.ListedColumns = columnPointer;
             RowChunks.Run(ref row, ref kernel);
         }
+        filter = kernel.Filter;
         row.PositiveSimilarities = similarities[..kernel.Listed];
         row.PositiveColumns = columns[..kernel.Listed];
         var summary = new RowSummary
@@ -174,8 +187,9 @@ internal sealed unsafe class RowEvaluator
         return summary;
     }
 
-    private unsafe struct SummaryKernel : IChunkKernel
+    private unsafe struct SummaryKernel<TFilter> : IChunkKernel where TFilter : struct, IPairFilter
     {
+        public TFilter Filter;
         // Lane counts go down by one per pair (a set mask lane is −1 as an integer).
         public Vector256<long> Positives, Negatives;
         public Vector256<double> PositiveSum, NegativeSum;
@@ -189,6 +203,7 @@ internal sealed unsafe class RowEvaluator
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Chunk(int column, Vector256<float> s, Vector256<float> positives, Vector256<float> negatives, ref Vector256<float> gradient)
         {
+            Filter.Keep(column, s, ref positives, ref negatives);
             uint lanes = positives.ExtractMostSignificantBits();
             while (lanes != 0)
             {
@@ -205,5 +220,22 @@ internal sealed unsafe class RowEvaluator
             MaxPositive = Vector256.Max(MaxPositive, Vector256.ConditionalSelect(positives, s, Vector256.Create(float.NegativeInfinity)));
             MaxNegative = Vector256.Max(MaxNegative, Vector256.ConditionalSelect(negatives, s, Vector256.Create(float.NegativeInfinity)));
         }
+    }
+}
+
+/// <summary>Narrows the positive and negative masks of a group of eight pairs (for <see cref="RowEvaluator.Summarise{TFilter}"/>).</summary>
+internal interface IPairFilter
+{
+    /// <summary>Clears the lanes of the pairs at columns <paramref name="column"/> to <paramref name="column"/> + 7 that are not kept.</summary>
+    void Keep(int column, Vector256<float> similarities, ref Vector256<float> positives, ref Vector256<float> negatives);
+}
+
+/// <summary>Keeps every pair (the plain summary).</summary>
+internal struct AllPairs : IPairFilter
+{
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly void Keep(int column, Vector256<float> similarities, ref Vector256<float> positives, ref Vector256<float> negatives)
+    {
     }
 }

@@ -13,5 +13,6 @@ internal interface IRowMiner
     /// <see cref="QueryRow.Ignored"/>. <see cref="QueryRow.Summary"/> describes the row's valid pairs. Called
     /// concurrently for different rows.
     /// </summary>
-    void SelectRow(ref QueryRow row, Span<int> selected);
+    /// <returns>True when it also set <see cref="QueryRow.Summary"/> (and its listing of positives) to the summary of the selected pairs.</returns>
+    bool SelectRow(ref QueryRow row, Span<int> selected);
 }

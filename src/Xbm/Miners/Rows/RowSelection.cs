@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Xbm.Losses;
@@ -33,8 +34,51 @@ internal struct PositivesRule : IKeepRule
 }
 
 /// <summary>Writes a row's selected labels from a per-pair rule: the row form of a threshold miner.</summary>
-internal static class RowSelection
+internal static unsafe class RowSelection
 {
+    /// <summary>
+    /// As <see cref="Apply"/>, and sets <paramref name="row"/>'s <see cref="QueryRow.Summary"/> (with its listing of
+    /// positives) to the summary of the selected pairs, in the same pass: what <see cref="RowEvaluator.Summarise(ref QueryRow)"/>
+    /// gives on the selected labels.
+    /// </summary>
+    public static void ApplyAndSummarise<T>(ref QueryRow row, Span<int> selected, ref T rule) where T : struct, IKeepRule
+    {
+        fixed (int* labels = row.Labels)
+        fixed (int* output = selected)
+        {
+            var filter = new SelectionFilter<T>
+            {
+                Labels = labels, Selected = output, Length = row.Labels.Length, Ignored = Vector256.Create(QueryRow.Ignored), Rule = rule,
+            };
+            row.Summary = RowEvaluator.Summarise(ref row, ref filter);
+        }
+    }
+
+    // Keeps the pairs the rule keeps and writes the group's selected labels (dropped valid pairs marked ignored).
+    private struct SelectionFilter<T> : IPairFilter where T : struct, IKeepRule
+    {
+        public int* Labels, Selected;
+        public int Length;
+        public Vector256<int> Ignored;
+        public T Rule;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Keep(int column, Vector256<float> similarities, ref Vector256<float> positives, ref Vector256<float> negatives)
+        {
+            var keep = Rule.Keep(similarities, positives.AsInt32(), negatives.AsInt32());
+            var dropped = (positives | negatives).AsInt32() & ~keep;
+            positives &= keep.AsSingle();
+            negatives &= keep.AsSingle();
+            if (column + 8 <= Length)
+            {
+                Vector256.ConditionalSelect(dropped, Ignored, Vector256.Load(Labels + column)).Store(Selected + column);
+                return;
+            }
+            for (int lane = 0; column + lane < Length; lane++)
+                Selected[column + lane] = dropped.GetElement(lane) != 0 ? QueryRow.Ignored : Labels[column + lane];
+        }
+    }
+
     /// <summary>
     /// Copies <paramref name="row"/>'s labels into <paramref name="selected"/>, with the valid pairs that
     /// <paramref name="rule"/> does not keep set to <see cref="QueryRow.Ignored"/>.
