@@ -165,7 +165,14 @@ public sealed class PairMasks : IDisposable
     public PairMasks Restrict(Tensor selected)
     {
         using var noGrad = no_grad();
-        return new(Positives.logical_and(selected), Negatives.logical_and(selected)) { Candidates = this };
+        var positives = Positives.logical_and(selected);
+        if (!FromLabels || _negatives is not null)
+            return new(positives, Negatives.logical_and(selected)) { Candidates = this };
+        // Without building the negatives mask: the selected pairs that are not positive, minus the left-out pairs.
+        var negatives = selected.logical_xor(positives);
+        if (_ignoredRows is not null)
+            negatives.index_put_(Scalars.False, _ignoredRows, _ignoredColumns!);
+        return new(positives, negatives) { Candidates = this };
     }
 
     /// <summary>
