@@ -9,6 +9,8 @@ public sealed partial class MultiSimilarityLoss
 {
     internal override bool HasRowForm => true;
 
+    internal override bool RowUsesOnlyHardestPairs => true;
+
     internal override RowTerms EvaluateRow(ref QueryRow row)
     {
         double alpha = Options.Alpha, beta = Options.Beta, lambda = Options.Lambda;

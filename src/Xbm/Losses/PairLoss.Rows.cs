@@ -21,6 +21,12 @@ public abstract partial class PairLoss
     internal virtual bool HasRowForm => false;
 
     /// <summary>
+    /// True when <see cref="EvaluateRow"/> reads, of the row's summary, only its hardest pairs (and
+    /// <see cref="QueryRow.Candidates"/>): a threshold miner's selection then costs no pass over the row.
+    /// </summary>
+    internal virtual bool RowUsesOnlyHardestPairs => false;
+
+    /// <summary>
     /// The row form of <see cref="Evaluate"/>: from one query's similarities and pairs, its summed loss and counts,
     /// with ∂Sum/∂S written into <see cref="QueryRow.Gradient"/>. Called concurrently for different rows.
     /// </summary>

@@ -54,4 +54,6 @@ public sealed class ChainedMiner : IPairMiner, IRowMiner
         row.Candidates = row.Summary;
         return ((IRowMiner)Then).SelectRow(ref row, selected);
     }
+
+    bool IRowMiner.TrySelectByBounds(ref QueryRow row) => false;
 }

@@ -22,6 +22,8 @@ public sealed partial class HardestNegativeMiner
         return false;
     }
 
+    bool IRowMiner.TrySelectByBounds(ref QueryRow row) => false;
+
     // The K negatives with the highest similarity (ties to the lower column), as a min-heap of (value, column) whose
     // root is the weakest kept negative: a pass over the row compares eight similarities at a time with the root and
     // inserts only those above it.

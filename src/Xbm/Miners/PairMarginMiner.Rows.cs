@@ -13,4 +13,10 @@ public sealed partial class PairMarginMiner
         RowSelection.ApplyAndSummarise(ref row, selected, ref rule);
         return true;
     }
+
+    bool IRowMiner.TrySelectByBounds(ref QueryRow row)
+    {
+        RowSelection.Bound(ref row, (float)PositiveMargin, (float)NegativeMargin);
+        return true;
+    }
 }

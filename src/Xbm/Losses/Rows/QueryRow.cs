@@ -19,6 +19,19 @@ internal ref struct QueryRow
     /// <summary>The keys' labels; <see cref="QueryRow.Ignored"/> for the pairs this row leaves out.</summary>
     public ReadOnlySpan<int> Labels;
 
+    /// <summary>
+    /// When set, the row's pairs are only its positives with S below <see cref="PositivesBelow"/> and its negatives
+    /// with S above <see cref="NegativesAbove"/>: a threshold miner's selection, applied by <see cref="RowChunks"/>
+    /// on the fly (see <see cref="Miners.IRowMiner.TrySelectByBounds"/>).
+    /// </summary>
+    public bool Bounded;
+
+    /// <summary>With <see cref="Bounded"/>: positives are kept below this similarity.</summary>
+    public float PositivesBelow;
+
+    /// <summary>With <see cref="Bounded"/>: negatives are kept above this similarity.</summary>
+    public float NegativesAbove;
+
     /// <summary>∂Sum/∂S_ik, written by the loss (all zero on entry).</summary>
     public Span<float> Gradient;
 

@@ -108,7 +108,7 @@ internal sealed unsafe class RowEvaluator
                     row.Summary = Summarise(ref row);
                     summaries[i] = row.Summary;
                     row.Candidates = row.Summary;
-                    if (miner is not null)
+                    if (miner is not null && !(loss.RowUsesOnlyHardestPairs && miner.TrySelectByBounds(ref row)))
                     {
                         var selected = scratch.SelectedLabels(keys);
                         bool summarised = miner.SelectRow(ref row, selected);

@@ -15,4 +15,12 @@ internal interface IRowMiner
     /// </summary>
     /// <returns>True when it also set <see cref="QueryRow.Summary"/> (and its listing of positives) to the summary of the selected pairs.</returns>
     bool SelectRow(ref QueryRow row, Span<int> selected);
+
+    /// <summary>
+    /// For a threshold miner: marks the row <see cref="QueryRow.Bounded"/> with its bounds and sets the summary's
+    /// hardest pairs (<see cref="RowSummary.MinPositive"/>, <see cref="RowSummary.MaxNegative"/>) to the selection's,
+    /// from the row's summary, without a pass over the row; the summary's other fields are then unknown. False (and
+    /// the row unchanged) when the miner has no such form.
+    /// </summary>
+    bool TrySelectByBounds(ref QueryRow row);
 }

@@ -54,6 +54,21 @@ internal static unsafe class RowSelection
         }
     }
 
+    /// <summary>
+    /// Applies a threshold selection lazily: marks <paramref name="row"/> bounded (positives below
+    /// <paramref name="positive"/>, negatives above <paramref name="negative"/>) and sets its summary's hardest pairs
+    /// to the kept ones' (a side's hardest pair is kept when any is), leaving the other summary fields unknown.
+    /// </summary>
+    public static void Bound(ref QueryRow row, float positive, float negative)
+    {
+        row.Bounded = true;
+        row.PositivesBelow = positive;
+        row.NegativesAbove = negative;
+        float hardestPositive = row.Summary.MinPositive < positive ? row.Summary.MinPositive : float.PositiveInfinity;
+        float hardestNegative = row.Summary.MaxNegative > negative ? row.Summary.MaxNegative : float.NegativeInfinity;
+        row.Summary = new RowSummary { MinPositive = hardestPositive, MaxPositive = float.NaN, MaxNegative = hardestNegative };
+    }
+
     // Keeps the pairs the rule keeps and writes the group's selected labels (dropped valid pairs marked ignored).
     private struct SelectionFilter<T> : IPairFilter where T : struct, IKeepRule
     {
