@@ -10,9 +10,12 @@ namespace Xbm.Miners;
 /// </summary>
 public sealed class ChainedMiner : IPairMiner, IRowMiner
 {
-    /// <summary>Chains <paramref name="first"/> and <paramref name="then"/>.</summary>
+    /// <summary>Chains <paramref name="first"/> and <paramref name="then"/> (neither may itself be a chain).</summary>
     public ChainedMiner(IPairMiner first, IPairMiner then)
     {
+        // The row form keeps the first selection in one per-thread buffer, so chains do not nest.
+        if (first is ChainedMiner || then is ChainedMiner)
+            throw new ArgumentException("a ChainedMiner chains two miners that are not chains themselves");
         First = first;
         Then = then;
     }
