@@ -79,7 +79,7 @@ public static class MemoryKindBenchmark
             clock.Restart();
             var slots = memory.Enqueue(queries.detach(), labels, indices, i + 1);
             double enqueue = clock.Elapsed.TotalMilliseconds;
-            var output = loss.Compute(queries, labels, memory.Keys, memory.Labels, PairMasks.OwnSlots(slots, memory.Count));
+            var output = loss.Compute(queries, labels, memory.Keys, memory.Labels, slots);
             output.Loss.backward();
             _ = queries.grad!.sum().item<float>(); // wait for the backward pass
             double step = clock.Elapsed.TotalMilliseconds;

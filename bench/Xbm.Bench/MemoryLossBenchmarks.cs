@@ -33,7 +33,7 @@ public class MemoryLossBenchmarks
     };
 
     private const int B = 128, D = 512, M = 50_000, MemoryClasses = 100;
-    private Tensor _queries = null!, _queryLabels = null!, _keys = null!, _keyLabels = null!, _ignore = null!, _dense = null!;
+    private Tensor _queries = null!, _queryLabels = null!, _keys = null!, _keyLabels = null!, _ownKeys = null!, _dense = null!;
     private readonly Dictionary<string, IPairLoss> _losses = new();
     private double _productBefore, _lastStep;
     private string? _lastLoss;
@@ -53,7 +53,7 @@ public class MemoryLossBenchmarks
         _queries = queries.requires_grad_(true).DetachFromDisposeScope();
         _keys = keys.DetachFromDisposeScope();
         _keyLabels = keyLabels.DetachFromDisposeScope();
-        _ignore = PairMasks.OwnSlots(arange(B, dtype: int64), M).DetachFromDisposeScope();
+        _ownKeys = arange(B, dtype: int64).DetachFromDisposeScope();
         _dense = randn(B, M).DetachFromDisposeScope();
         foreach (string spec in Losses())
             _losses[spec] = Create(spec);
@@ -87,7 +87,7 @@ public class MemoryLossBenchmarks
             _queries.grad?.zero_();
             if (!_losses.TryGetValue(loss, out var created))
                 _losses[loss] = created = Create(loss);
-            var output = created.Compute(_queries, _queryLabels, _keys, _keyLabels, _ignore);
+            var output = created.Compute(_queries, _queryLabels, _keys, _keyLabels, _ownKeys);
             output.Loss.backward();
         }
         _lastStep = watch.Elapsed.TotalMilliseconds;
@@ -142,7 +142,7 @@ public class MemoryLossBenchmarks
             else
                 loss[key] = value;
         }
-        var created = LossRegistry.Create(new ConfigSection(loss, "benchmark", "loss"),
+        var created = LossFactory.Create(new ConfigSection(loss, "benchmark", "loss"),
             miner is null ? null : new ConfigSection(miner, "benchmark", "miner"));
         if (((created as MinedPairLoss)?.Loss ?? created) is PairLoss pairLoss)
             pairLoss.HostRows = !tensorForm;

@@ -1,7 +1,5 @@
 using TorchSharp;
 using Xbm.Runtime;
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using static TorchSharp.torch;
 
 namespace Xbm.Losses;
@@ -31,7 +29,7 @@ public sealed record ContrastiveLossOptions
 /// The loss is linear in S, so ∂L/∂S is the mask (−1 on contributing positives, +1 on hard negatives) and the
 /// backward pass is one mask-weighted product.
 /// </remarks>
-public sealed class ContrastiveLoss : PairLoss
+public sealed partial class ContrastiveLoss : PairLoss
 {
     /// <summary>Creates the loss.</summary>
     public ContrastiveLoss(ContrastiveLossOptions? options = null) : base((options ?? new ContrastiveLossOptions()).Reduction)
@@ -45,58 +43,34 @@ public sealed class ContrastiveLoss : PairLoss
     /// <summary>The options in force.</summary>
     public ContrastiveLossOptions Options { get; }
 
+    // w⁺ = 1 on positives (below the positive margin when set), w⁻ = 1 on negatives above the margin.
+    private ContrastiveWeights Weights => new(1, Options.PositiveMargin, 1, Options.Margin);
+
     /// <inheritdoc />
-    protected override PairTerms Evaluate(Tensor similarities, PairMasks masks)
+    protected override PairTerms Evaluate(Tensor similarities, PairMasks masks) => Evaluate(similarities, masks, Weights);
+
+    /// <summary>
+    /// The loss Σ_{P, S &lt; positive margin} w⁺ (1 − S) + Σ_{N, S &gt; margin} w⁻ S with constant weights
+    /// <paramref name="weights"/>: the contrastive loss, and direct weight assignment with constant w⁺ and step w⁻.
+    /// </summary>
+    internal static PairTerms Evaluate(Tensor similarities, PairMasks masks, ContrastiveWeights weights)
     {
         var s = similarities;
-        // ∂/∂S: −1 on contributing positives, +1 on hard negatives, 0 elsewhere, built in one pass.
-        using var margin = Options.Margin.ToScalar();
-        using var positiveMargin = (Options.PositiveMargin ?? 0).ToScalar();
+        // ∂/∂S: −w⁺ on contributing positives, +w⁻ on hard negatives, 0 elsewhere, built in one pass.
+        using var margin = weights.Margin.ToScalar();
+        using var negativeWeight = weights.Negative.ToScalar();
         using var hard = s.gt(margin);
-        using var positiveValue = Options.PositiveMargin is not null
-            ? where(s.lt(positiveMargin), PairMath.Scalar(s, -1), PairMath.Scalar(s, 0))
-            : PairMath.Scalar(s, -1);
-        var gradient = masks.Signed(positiveValue, hard, s.dtype);
-        long positives = Options.PositiveMargin is null ? masks.PositiveCount : PairMath.Count(gradient.lt(Scalars.Zero));
-        long negatives = PairMath.Count(gradient) - positives;
-        // Σ_P (1 − S) + Σ_N S = |P| + Σ G ⊙ S: linear in S, the second term comes from the backward product.
-        return new PairTerms(PairMath.Scalar(s, positives), positives + negatives > 0 ? gradient : null,
+        using var negativeValue = weights.Negative == 1 ? hard.alias() : hard.to(s.dtype).mul_(negativeWeight);
+        using var positiveMargin = (weights.PositiveMargin ?? 0).ToScalar();
+        using var positiveValue = weights.PositiveMargin is not null
+            ? where(s.lt(positiveMargin), PairMath.Scalar(s, -weights.Positive), PairMath.Scalar(s, 0))
+            : PairMath.Scalar(s, -weights.Positive);
+        var gradient = masks.Signed(positiveValue, negativeValue, s.dtype);
+        long positives = weights.Positive == 0 ? 0
+            : weights.PositiveMargin is null ? masks.PositiveCount : PairMath.Count(gradient.lt(Scalars.Zero));
+        long negatives = weights.Negative == 0 ? 0 : PairMath.Count(gradient) - positives;
+        // Σ_P w⁺(1 − S) + Σ_N w⁻ S = w⁺|P| + Σ G ⊙ S: linear in S, the second term comes from the backward product.
+        return new PairTerms(PairMath.Scalar(s, weights.Positive * positives), positives + negatives > 0 ? gradient : null,
             masks.PositiveCount + masks.NegativeCount, positives + negatives, positives, negatives, Linear: true);
-    }
-
-    internal override bool HasRowForm => true;
-
-    internal override RowTerms EvaluateRow(ref PairRow row)
-    {
-        // The tensor form compares in float32: so do the rows.
-        var kernel = new RowKernel
-        {
-            Margin = Vector256.Create((float)Options.Margin),
-            PositiveMargin = Vector256.Create(Options.PositiveMargin is double pm ? (float)pm : float.PositiveInfinity),
-        };
-        RowChunks.Run(ref row, ref kernel);
-        return RowTerms.Pairs(row.Summary, Vector256.Sum(kernel.Sum), kernel.Positives, kernel.Negatives);
-    }
-
-    // ∂/∂S = −1 on contributing positives, +1 on hard negatives; the loss Σ (1 − S) + Σ S over them.
-    private struct RowKernel : IChunkKernel
-    {
-        public Vector256<float> Margin, PositiveMargin;
-        public Vector256<double> Sum;
-        public Vector256<long> Positives, Negatives;
-
-        public readonly bool UsesGradient => true;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Chunk(int column, Vector256<float> s, Vector256<float> positives, Vector256<float> negatives, ref Vector256<float> gradient)
-        {
-            var pulled = positives & Vector256.LessThan(s, PositiveMargin);
-            var pushed = negatives & Vector256.GreaterThan(s, Margin);
-            var one = Vector256.Create(1f);
-            gradient = (pushed & one) - (pulled & one);
-            Sum += RowChunks.Widen((pulled & (one - s)) + (pushed & s));
-            Positives += RowChunks.WidenCount(pulled);
-            Negatives += RowChunks.WidenCount(pushed);
-        }
     }
 }

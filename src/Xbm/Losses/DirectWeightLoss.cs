@@ -1,6 +1,4 @@
 using TorchSharp;
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using static TorchSharp.torch;
 
 namespace Xbm.Losses;
@@ -32,7 +30,7 @@ public sealed record DirectWeightLossOptions
 /// step and linear curves; bounded by k per query for top-k; the normalised exponential weights sum to less
 /// than 1 per query and side).
 /// </remarks>
-public sealed class DirectWeightLoss : PairLoss
+public sealed partial class DirectWeightLoss : PairLoss
 {
     /// <summary>Creates the loss.</summary>
     public DirectWeightLoss(DirectWeightLossOptions? options = null) : base((options ?? new DirectWeightLossOptions()).Reduction)
@@ -46,11 +44,17 @@ public sealed class DirectWeightLoss : PairLoss
     /// <summary>The options in force.</summary>
     public DirectWeightLossOptions Options { get; }
 
+    // The common case, constant w⁺ and step w⁻ (the contrastive loss and its variants), is the contrastive loss's
+    // kernel with these weights, in both forms.
+    private ContrastiveWeights? ContrastiveCase => Options.Positive is ConstantWeight constant && Options.Negative is StepWeight step
+        ? new ContrastiveWeights(constant.Value, null, step.Value, step.Threshold)
+        : null;
+
     /// <inheritdoc />
     protected override PairTerms Evaluate(Tensor similarities, PairMasks masks)
     {
-        if (Options.Positive is ConstantWeight constant && Options.Negative is StepWeight step)
-            return ConstantAndStep(similarities, masks, constant, step);
+        if (ContrastiveCase is { } weights)
+            return ContrastiveLoss.Evaluate(similarities, masks, weights);
         var positiveWeights = Options.Positive.Weights(similarities, masks.Positives, PairSide.Positive);
         var negativeWeights = Options.Negative.Weights(similarities, masks.Negatives, PairSide.Negative);
         long positives = PairMath.Count(positiveWeights);
@@ -62,54 +66,5 @@ public sealed class DirectWeightLoss : PairLoss
         // Σ_P w⁺(1 − S) + Σ_N w⁻ S = Σ w⁺ + Σ G ⊙ S: linear in S, the second term comes from the backward product.
         return new PairTerms(positiveWeightSum, positives + negatives > 0 ? gradient : null, masks.PositiveCount + masks.NegativeCount,
             positives + negatives, positives, negatives, Linear: true);
-    }
-
-    // The common case (the contrastive loss and its variants) in one pass over B×M for the gradient.
-    private static PairTerms ConstantAndStep(Tensor s, PairMasks masks, ConstantWeight positive, StepWeight negative)
-    {
-        using var threshold = negative.Threshold.ToScalar();
-        using var value = negative.Value.ToScalar();
-        using var hard = s.gt(threshold);
-        using var negativeValue = negative.Value == 1 ? hard.alias() : hard.to(s.dtype).mul_(value);
-        var gradient = masks.Signed(PairMath.Scalar(s, -positive.Value), negativeValue, s.dtype);
-        long positives = positive.Value == 0 ? 0 : masks.PositiveCount;
-        long negatives = negative.Value == 0 ? 0 : PairMath.Count(gradient) - positives;
-        return new PairTerms(PairMath.Scalar(s, positive.Value * masks.PositiveCount), positives + negatives > 0 ? gradient : null,
-            masks.PositiveCount + masks.NegativeCount, positives + negatives, positives, negatives, Linear: true);
-    }
-
-    internal override bool HasRowForm => RowWeight.TryCreate(Options.Positive, PairSide.Positive, out _)
-        && RowWeight.TryCreate(Options.Negative, PairSide.Negative, out _);
-
-    internal override RowTerms EvaluateRow(ref PairRow row)
-    {
-        var kernel = new RowKernel();
-        RowWeight.TryCreate(Options.Positive, PairSide.Positive, out kernel.Positive);
-        RowWeight.TryCreate(Options.Negative, PairSide.Negative, out kernel.Negative);
-        kernel.Positive.Prepare(ref row);
-        kernel.Negative.Prepare(ref row);
-        RowChunks.Run(ref row, ref kernel);
-        return RowTerms.Pairs(row.Summary, Vector256.Sum(kernel.Sum), kernel.Positives, kernel.Negatives);
-    }
-
-    // G = w⁻ on negatives, −w⁺ on positives; the loss Σ_P w⁺(1 − S) + Σ_N w⁻ S.
-    private struct RowKernel : IChunkKernel
-    {
-        public RowWeight Positive, Negative;
-        public Vector256<double> Sum;
-        public Vector256<long> Positives, Negatives;
-
-        public readonly bool UsesGradient => true;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Chunk(int column, Vector256<float> s, Vector256<float> positives, Vector256<float> negatives, ref Vector256<float> gradient)
-        {
-            var wPositive = positives & Positive.Weight(s);
-            var wNegative = negatives & Negative.Weight(s);
-            gradient = wNegative - wPositive;
-            Sum += RowChunks.Widen(wPositive * (Vector256.Create(1f) - s) + wNegative * s);
-            Positives += RowChunks.WidenCount(~Vector256.Equals(wPositive, Vector256<float>.Zero));
-            Negatives += RowChunks.WidenCount(~Vector256.Equals(wNegative, Vector256<float>.Zero));
-        }
     }
 }

@@ -19,6 +19,9 @@ public interface IPairLoss
     /// <param name="queryLabels">B labels (int64).</param>
     /// <param name="keys">M×d key embeddings.</param>
     /// <param name="keyLabels">M labels (int64).</param>
-    /// <param name="ignore">Optional B×M boolean mask of pairs to leave out (a query against its own copy).</param>
-    PairLossOutput Compute(Tensor queries, Tensor queryLabels, Tensor keys, Tensor keyLabels, Tensor? ignore = null);
+    /// <param name="ownKeys">
+    /// Optional B-long int64 tensor: the index among the keys of each query's own copy, whose pair is left out (the
+    /// query itself in a batch, its slot in a memory), or -1 for none; null leaves nothing out.
+    /// </param>
+    PairLossOutput Compute(Tensor queries, Tensor queryLabels, Tensor keys, Tensor keyLabels, Tensor? ownKeys = null);
 }

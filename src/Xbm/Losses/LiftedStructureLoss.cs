@@ -1,7 +1,5 @@
 using TorchSharp;
 using Xbm.Runtime;
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using static TorchSharp.torch;
 
 namespace Xbm.Losses;
@@ -28,7 +26,7 @@ public sealed record LiftedStructureLossOptions
 /// the memory loss grows logarithmically with the memory size and rarely reaches zero with many keys.
 /// ∂ℓ_i/∂S is the softmax over the negatives (+) and over the negated positives (−) of an active query.
 /// </remarks>
-public sealed class LiftedStructureLoss : PairLoss
+public sealed partial class LiftedStructureLoss : PairLoss
 {
     /// <summary>Creates the loss.</summary>
     public LiftedStructureLoss(LiftedStructureLossOptions? options = null) : base((options ?? new LiftedStructureLossOptions()).Reduction)
@@ -74,55 +72,7 @@ public sealed class LiftedStructureLoss : PairLoss
         var negativeTotal = negativeSum.clamp_min(floor);
         var gradient = negativeExp.addcmul_(positiveExp, negativeTotal.div(positiveSum.clamp_min(floor)), Scalars.MinusOne);
         var rowScale = active.to(s.dtype).div_(negativeTotal);
-        var activeRows = active.squeeze(1);
-        long activePositives = masks.PositivesPerQuery.masked_select(activeRows).sum().item<long>();
-        long activeNegatives = masks.NegativesPerQuery.masked_select(activeRows).sum().item<long>();
+        var (activePositives, activeNegatives) = masks.PairsOf(active.squeeze(1));
         return new PairTerms(bracket.sum(), gradient, anchorCount, activeCount, activePositives, activeNegatives, rowScale);
-    }
-
-    internal override bool HasRowForm => true;
-
-    internal override RowTerms EvaluateRow(ref PairRow row)
-    {
-        float hardestPositive = row.Summary.MinPositive, hardestNegative = row.Summary.MaxNegative;
-        if (!float.IsFinite(hardestPositive) || !float.IsFinite(hardestNegative))
-            return default;
-        // log Σ_P e^{−S} = −minP + log Σ_P e^{−(S − minP)};  log Σ_N e^{S} = maxN + log Σ_N e^{S − maxN}. The
-        // exponentials are stored signed in the gradient row (− on positives, + on negatives).
-        var kernel = new RowKernel { HardestPositive = Vector256.Create(hardestPositive), HardestNegative = Vector256.Create(hardestNegative) };
-        RowChunks.Run(ref row, ref kernel);
-        double positiveSum = Vector256.Sum(kernel.PositiveSum), negativeSum = Vector256.Sum(kernel.NegativeSum);
-        double bracket = Math.Log(positiveSum) - hardestPositive + Math.Log(negativeSum) + hardestNegative + Options.Margin;
-        if (!(bracket > 0))
-        {
-            row.Gradient.Clear();
-            return new RowTerms { Considered = 1 };
-        }
-        // ∂ℓ/∂S: softmax over the negatives (+) and over the negated positives (−).
-        var scale = new SignedScale { Positive = (float)(1 / Math.Max(positiveSum, 1e-30)), Negative = (float)(1 / Math.Max(negativeSum, 1e-30)) };
-        scale.Apply(row.Gradient);
-        return new RowTerms
-        {
-            Sum = bracket, Considered = 1, NonZero = 1,
-            ActivePositives = row.Summary.Positives, ActiveNegatives = row.Summary.Negatives,
-        };
-    }
-
-    private struct RowKernel : IChunkKernel
-    {
-        public Vector256<float> HardestPositive, HardestNegative;
-        public Vector256<double> PositiveSum, NegativeSum;
-
-        public readonly bool UsesGradient => true;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Chunk(int column, Vector256<float> s, Vector256<float> positives, Vector256<float> negatives, ref Vector256<float> gradient)
-        {
-            var ePositive = positives & VectorExp.Exp(HardestPositive - s);
-            var eNegative = negatives & VectorExp.Exp(s - HardestNegative);
-            gradient = eNegative - ePositive;
-            PositiveSum += RowChunks.Widen(ePositive);
-            NegativeSum += RowChunks.Widen(eNegative);
-        }
     }
 }

@@ -1,7 +1,5 @@
 using TorchSharp;
 using Xbm.Runtime;
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using static TorchSharp.torch;
 
 namespace Xbm.Losses;
@@ -18,30 +16,27 @@ public sealed record MultiSimilarityLossOptions
     /// <summary>The similarity offset λ (default 0.5).</summary>
     public double Lambda { get; init; } = 0.5;
 
-    /// <summary>The mining slack ε (default 0.1).</summary>
-    public double Epsilon { get; init; } = 0.1;
-
-    /// <summary>Apply the loss's own pair mining (default true); false keeps every valid pair.</summary>
-    public bool Mining { get; init; } = true;
-
     /// <summary>How per-query values become the loss (default the sum over queries / B).</summary>
     public string Reduction { get; init; } = "sum_per_query";
 }
 
 /// <summary>
-/// Multi-similarity loss (Wang et al. 2019) with its mining, per docs/design.md §2. Per query i with kept positives
-/// P̃_i and kept negatives Ñ_i (see <see cref="Miners.MultiSimilarityMiner"/>):
-/// ℓ_i = (1/α) log(1 + Σ_{p∈P̃_i} e^{−α(S_ip − λ)}) + (1/β) log(1 + Σ_{n∈Ñ_i} e^{β(S_in − λ)}).
-/// A query with no positive, no negative, or nothing kept on either side contributes 0 (never NaN). Positives
-/// exclude the query's own copy through the ignore mask.
+/// Multi-similarity loss (Wang et al. 2019), per docs/design.md §2. Per query i with positives P_i and negatives N_i:
+/// ℓ_i = (1/α) log(1 + Σ_{p∈P_i} e^{−α(S_ip − λ)}) + (1/β) log(1 + Σ_{n∈N_i} e^{β(S_in − λ)}).
+/// The paper's mining is <see cref="Miners.MultiSimilarityMiner"/>: <c>loss: {name: multi_similarity}</c> (with the
+/// default <c>mining: true</c>) is this loss in a <see cref="MinedPairLoss"/> with that miner, as in
+/// pytorch-metric-learning. A query with no positive or no negative contributes 0 (never NaN). Positives exclude the
+/// query's own copy (its own key, see <see cref="IPairLoss.Compute"/>).
 /// </summary>
 /// <remarks>
-/// Loss elements are queries. Default reduction <c>sum_per_query</c>: L = Σ_i ℓ_i / B. With memory each ℓ_i
+/// Loss elements are queries with a positive and a negative among the pairs a miner chose from (its candidates,
+/// <see cref="PairMasks.Candidates"/>: the valid pairs for the multi-similarity miner alone), or among the pairs
+/// given without a miner. Default reduction <c>sum_per_query</c>: L = Σ_i ℓ_i / B. With memory each ℓ_i
 /// grows like the logarithm of the number of kept pairs, so the memory loss grows slowly (logarithmically)
 /// with the memory size. <c>mean</c> divides by the queries that have both positives and negatives,
 /// <c>mean_nonzero</c> by those that kept pairs. ∂ℓ_i/∂S_ik is the normalised exponential weight of the pair.
 /// </remarks>
-public sealed class MultiSimilarityLoss : PairLoss
+public sealed partial class MultiSimilarityLoss : PairLoss
 {
     /// <summary>Creates the loss.</summary>
     public MultiSimilarityLoss(MultiSimilarityLossOptions? options = null) : base((options ?? new MultiSimilarityLossOptions()).Reduction)
@@ -66,38 +61,22 @@ public sealed class MultiSimilarityLoss : PairLoss
         using var lambdaScalar = lambda.ToScalar();
         using var alphaLambda = (alpha * lambda).ToScalar();
         using var betaLambda = (beta * lambda).ToScalar();
-        using var epsilon = Options.Epsilon.ToScalar();
         // The positives' similarities with +∞ elsewhere and the negatives' with −∞ elsewhere.
         var positives = masks.OnSide(s, PairSide.Positive);
         var negatives = masks.OnSide(s, PairSide.Negative);
         var hardestPositive = positives.amin(new long[] { 1 }, keepdim: true);   // +∞ without positives
         var hardestNegative = negatives.amax(new long[] { 1 }, keepdim: true);   // −∞ without negatives
-        var considered = hardestPositive.isfinite().logical_and_(hardestNegative.isfinite());
-        Tensor active;
-        if (Options.Mining)
-        {
-            // Keep n when S_n + ε > min_P S and p when S_p − ε < max_N S (docs/design.md §2): the others become ±∞.
-            // A query keeps negatives exactly when its hardest negative passes the bound, and then it keeps its
-            // hardest positive too; a query without positives or negatives keeps nothing (bounds ±∞).
-            var negativeBound = hardestPositive.sub(epsilon);
-            negatives.masked_fill_(negatives.le(negativeBound), Scalars.NegativeInfinity);
-            positives.masked_fill_(positives.ge(hardestNegative.add(epsilon, Scalars.One)), Scalars.PositiveInfinity);
-            active = hardestNegative.gt(negativeBound).logical_and_(considered);
-        }
-        else
-        {
-            active = considered;
-            var inactive = active.logical_not();
-            positives.masked_fill_(inactive, Scalars.PositiveInfinity);
-            negatives.masked_fill_(inactive, Scalars.NegativeInfinity);
-        }
+        var active = hardestPositive.isfinite().logical_and_(hardestNegative.isfinite());
+        var inactive = active.logical_not();
+        positives.masked_fill_(inactive, Scalars.PositiveInfinity);
+        negatives.masked_fill_(inactive, Scalars.NegativeInfinity);
         long activeQueries = PairMath.Count(active);
-        long consideredQueries = PairMath.Count(considered);
+        long consideredQueries = masks.Candidates is { } candidates ? candidates.QueriesWithBothSides() : activeQueries;
         if (activeQueries == 0)
             return new PairTerms(PairMath.Scalar(s, 0), null, consideredQueries, 0, 0, 0);
 
         // Exponents x⁺ = −α(S − λ), x⁻ = β(S − λ), each row shifted by max(0, its largest exponent), which the
-        // hardest kept pair attains (the hardest positive and negative are always kept when anything is).
+        // hardest pair attains.
         var positiveShift = PairMath.FiniteOrZero(hardestPositive.sub(lambdaScalar).mul_(minusAlpha)).clamp_min_(Scalars.Zero);
         var negativeShift = PairMath.FiniteOrZero(hardestNegative.sub(lambdaScalar).mul_(betaScalar)).clamp_min_(Scalars.Zero);
         var (positiveExp, positiveSum) = PairMath.FilledExp(positives, -alpha, positiveShift.neg().add_(alphaLambda, Scalars.One));
@@ -115,70 +94,5 @@ public sealed class MultiSimilarityLoss : PairLoss
         var gradient = negativeExp.addcmul_(positiveExp, negativeDenominator.div(positiveDenominator), Scalars.MinusOne);
         return new PairTerms(perQuery.sum(), gradient, consideredQueries, activeQueries,
             keptPositives, keptNegatives, negativeDenominator.reciprocal());
-    }
-
-    internal override bool HasRowForm => true;
-
-    internal override RowTerms EvaluateRow(ref PairRow row)
-    {
-        double alpha = Options.Alpha, beta = Options.Beta, lambda = Options.Lambda;
-        float hardestPositive = row.Summary.MinPositive, hardestNegative = row.Summary.MaxNegative;
-        if (!float.IsFinite(hardestPositive) || !float.IsFinite(hardestNegative))
-            return default;
-        // The mining bounds in float32, as in the tensor form: keep n when S_n > min_P S − ε, p when S_p < max_N S + ε.
-        float negativeBound = Options.Mining ? hardestPositive - (float)Options.Epsilon : float.NegativeInfinity;
-        float positiveBound = Options.Mining ? hardestNegative + (float)Options.Epsilon : float.PositiveInfinity;
-        if (Options.Mining && !(hardestNegative > negativeBound))
-            return new RowTerms { Considered = 1 };
-
-        // First pass: the kept pairs' exponentials e^{x − shift}, stored signed in the gradient row (−e⁺ on
-        // positives, +e⁻ on negatives), and their sums.
-        double positiveShift = Math.Max(0, -alpha * (hardestPositive - lambda));
-        double negativeShift = Math.Max(0, beta * (hardestNegative - lambda));
-        var kernel = new RowKernel
-        {
-            PositiveBound = Vector256.Create(positiveBound), NegativeBound = Vector256.Create(negativeBound),
-            PositiveScale = Vector256.Create((float)-alpha), NegativeScale = Vector256.Create((float)beta),
-            PositiveOffset = Vector256.Create((float)(alpha * lambda - positiveShift)),
-            NegativeOffset = Vector256.Create((float)(-beta * lambda - negativeShift)),
-        };
-        RowChunks.Run(ref row, ref kernel);
-        // 1 + Σ e^x = e^{shift} (e^{−shift} + Σ e^{x − shift}); ∂ℓ/∂S = ±e/(e^{−shift} + Σ e^{x − shift}) per side.
-        double positiveDenominator = Vector256.Sum(kernel.PositiveSum) + Math.Exp(-positiveShift);
-        double negativeDenominator = Vector256.Sum(kernel.NegativeSum) + Math.Exp(-negativeShift);
-        double loss = (Math.Log(positiveDenominator) + positiveShift) / alpha + (Math.Log(negativeDenominator) + negativeShift) / beta;
-        var scale = new SignedScale { Positive = (float)(1 / positiveDenominator), Negative = (float)(1 / negativeDenominator) };
-        scale.Apply(row.Gradient);
-        return new RowTerms
-        {
-            Sum = loss, Considered = 1, NonZero = 1,
-            ActivePositives = -Vector256.Sum(kernel.KeptPositives), ActiveNegatives = -Vector256.Sum(kernel.KeptNegatives),
-        };
-    }
-
-    private struct RowKernel : IChunkKernel
-    {
-        public Vector256<float> PositiveBound, NegativeBound, PositiveScale, NegativeScale, PositiveOffset, NegativeOffset;
-        public Vector256<double> PositiveSum, NegativeSum;
-        public Vector256<long> KeptPositives, KeptNegatives;
-
-        public readonly bool UsesGradient => true;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Chunk(int column, Vector256<float> s, Vector256<float> positives, Vector256<float> negatives, ref Vector256<float> gradient)
-        {
-            var keptPositives = positives & Vector256.LessThan(s, PositiveBound);
-            var keptNegatives = negatives & Vector256.GreaterThan(s, NegativeBound);
-            if ((keptPositives | keptNegatives) == Vector256<float>.Zero)
-                return;
-            var ePositive = keptPositives & VectorExp.Exp(PositiveScale * s + PositiveOffset);
-            var eNegative = keptNegatives & VectorExp.Exp(NegativeScale * s + NegativeOffset);
-            gradient = eNegative - ePositive;
-            PositiveSum += RowChunks.Widen(ePositive);
-            NegativeSum += RowChunks.Widen(eNegative);
-            // Counted where the exponential is non-zero, as the tensor form counts.
-            KeptPositives += RowChunks.WidenCount(Vector256.GreaterThan(ePositive, Vector256<float>.Zero));
-            KeptNegatives += RowChunks.WidenCount(Vector256.GreaterThan(eNegative, Vector256<float>.Zero));
-        }
     }
 }

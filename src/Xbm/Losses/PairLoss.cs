@@ -1,4 +1,5 @@
 using TorchSharp;
+using Xbm.Runtime;
 using Xbm.Miners;
 using Xbm.Reducers;
 using static TorchSharp.torch;
@@ -12,10 +13,10 @@ namespace Xbm.Losses;
 /// the reducer's divisor and attaches the result to the graph with <see cref="SimilarityGradient"/>.
 /// A memory-loss step therefore costs two B×d×M products (docs/design.md §7) plus a few passes over B×M.
 /// </summary>
-public abstract class PairLoss : IPairLoss
+public abstract partial class PairLoss : IPairLoss
 {
     /// <summary>Creates the loss with the reducer called <paramref name="reduction"/>.</summary>
-    protected PairLoss(string reduction) => Reducer = Reducers.Reducer.Create(reduction);
+    protected PairLoss(string reduction) => Reducer = ReducerFactory.Create(reduction);
 
     /// <inheritdoc />
     public abstract string Name { get; }
@@ -23,77 +24,26 @@ public abstract class PairLoss : IPairLoss
     /// <summary>How loss elements become the scalar loss.</summary>
     public IReducer Reducer { get; }
 
-    private readonly PairWorkspace _workspace = new();
-
     /// <inheritdoc />
-    public PairLossOutput Compute(Tensor queries, Tensor queryLabels, Tensor keys, Tensor keyLabels, Tensor? ignore = null)
+    public PairLossOutput Compute(Tensor queries, Tensor queryLabels, Tensor keys, Tensor keyLabels, Tensor? ownKeys = null)
     {
         CheckInputs(queries, queryLabels, keys, keyLabels);
+        if (keys.shape[0] == 0)
+            return NoKeys(queries);
         using var scope = NewDisposeScope();
         PairLossOutput output;
-        if (TryComputeRows(queries, queryLabels, keys, keyLabels, ignore, null) is { } rows)
+        if (TryComputeRows(queries, queryLabels, keys, keyLabels, ownKeys, null) is { } rows)
         {
             output = rows;
         }
         else
         {
             var similarities = Similarities(queries, keys);
-            using var masks = PairMasks.Create(queryLabels, keyLabels, ignore);
+            using var masks = PairMasks.Create(queryLabels, keyLabels, ownKeys);
             output = Compute(queries, keys, similarities, masks, masks);
         }
         output.Loss.MoveToOuterDisposeScope();
         return output;
-    }
-
-    /// <summary>
-    /// Evaluate row by row on the host (<see cref="PairRows"/>) when queries and keys are float32 CPU tensors and the
-    /// loss has a row form (default true). False always uses the tensor form, which runs on any device; both give
-    /// the same values, gradients and statistics.
-    /// </summary>
-    public bool HostRows { get; set; } = true;
-
-    /// <summary>True when this loss, with its options, has a row form (<see cref="EvaluateRow"/>).</summary>
-    internal virtual bool HasRowForm => false;
-
-    /// <summary>
-    /// The row form of <see cref="Evaluate"/>: from one query's similarities and pairs, its summed loss and counts,
-    /// with ∂Sum/∂S written into <see cref="PairRow.Gradient"/>. Called concurrently for different rows.
-    /// </summary>
-    internal virtual RowTerms EvaluateRow(ref PairRow row) => throw new NotSupportedException($"the {Name} loss has no row form");
-
-    private bool UsesHostRows(Tensor queries, Tensor keys) => HostRows && HasRowForm
-        && queries.device_type == DeviceType.CPU && keys.device_type == DeviceType.CPU
-        && queries.dtype == ScalarType.Float32 && keys.dtype == ScalarType.Float32;
-
-    /// <summary>
-    /// The host row evaluation, restricted to the pairs <paramref name="miner"/> selects when it is given; null when
-    /// the inputs or the loss do not allow it (see <see cref="HostRows"/>).
-    /// </summary>
-    internal PairLossOutput? TryComputeRows(Tensor queries, Tensor queryLabels, Tensor keys, Tensor keyLabels, Tensor? ignore, IRowMiner? miner)
-    {
-        if (!UsesHostRows(queries, keys) || PairRows.TryCreate(queryLabels, keyLabels, ignore) is not { } rows)
-            return null;
-        return ComputeRows(queries, keys, rows, miner);
-    }
-
-    // S into the workspace, the rows on the host, then the same reduction and graph attachment as the tensor form.
-    private PairLossOutput ComputeRows(Tensor queries, Tensor keys, PairRows rows, IRowMiner? miner)
-    {
-        long b = queries.shape[0], m = keys.shape[0];
-        // Keys with gradient (the batch as its own keys) make autograd keep the gradient matrix for the backward
-        // pass, so it must not be overwritten by the next evaluation: fresh buffers then.
-        bool reuse = !keys.requires_grad;
-        lock (_workspace)
-        {
-            var (similarities, gradient) = reuse ? _workspace.Rent(b, m) : (empty(b, m, dtype: ScalarType.Float32), empty(b, m, dtype: ScalarType.Float32));
-            using (no_grad())
-                similarities.addmm_(queries, keys.t(), beta: 0, alpha: 1);
-            var totals = rows.Run(this, similarities, gradient, get_num_threads(), miner);
-            double divisor = Reducer.Divisor(totals.Considered, totals.NonZero, b);
-            var loss = SimilarityGradient.Attach(queries, keys, PairMath.Scalar(similarities, totals.Sum),
-                totals.NonZero > 0 ? gradient : null, divisor);
-            return new PairLossOutput(loss, totals.Statistics());
-        }
     }
 
     /// <summary>
@@ -112,6 +62,13 @@ public abstract class PairLoss : IPairLoss
             ? SimilarityGradient.AttachLinear(queries, keys, similarities, terms.Sum, terms.Gradient, divisor)
             : SimilarityGradient.Attach(queries, keys, terms.Sum, terms.Gradient, terms.Sparse, divisor, terms.RowScale);
         return new PairLossOutput(loss, statistics);
+    }
+
+    /// <summary>The loss against no keys at all (an empty memory): zero, attached to the queries' graph, and no pairs.</summary>
+    internal static PairLossOutput NoKeys(Tensor queries)
+    {
+        using var noPairs = queries.sum();
+        return new PairLossOutput(noPairs.mul(Scalars.Zero), PairStatistics.Empty);
     }
 
     /// <summary>The B×M cosine similarities Q·Kᵀ, without gradient.</summary>

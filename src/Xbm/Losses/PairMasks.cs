@@ -9,9 +9,9 @@ namespace Xbm.Losses;
 /// per-query counts computed on first use.
 /// </summary>
 /// <remarks>
-/// Built from labels, the masks remember which pairs were ignored. A sparse ignore mask (the self-pairs of a
-/// batch, the own slots in a memory) is applied by index, and the counts then come from label histograms and
-/// the few ignored pairs instead of passes over B×M.
+/// Built from labels, the masks remember which pairs were left out: each query's own key (the query itself in a
+/// batch, its own slot in a memory), given by index. They are cleared by index, and the counts come from label
+/// histograms and the few left-out pairs instead of passes over B×M.
 /// </remarks>
 public sealed class PairMasks : IDisposable
 {
@@ -56,10 +56,10 @@ public sealed class PairMasks : IDisposable
     /// <summary>The number of keys M.</summary>
     public long KeyCount => Positives.shape[1];
 
-    /// <summary>True when the masks were built from labels with at most a sparse ignore mask (counts come cheaply).</summary>
+    /// <summary>True when the masks were built from labels (counts come cheaply).</summary>
     internal bool FromLabels => _queryLabels is not null;
 
-    /// <summary>The ignored pairs as (row, column) indices when known sparsely (null when none or dense).</summary>
+    /// <summary>The left-out pairs (each query's own key) as (row, column) indices; null when none.</summary>
     internal (Tensor Rows, Tensor Columns)? IgnoredPairs => _ignoredRows is null ? null : (_ignoredRows, _ignoredColumns!);
 
     /// <summary>The number of valid positive pairs.</summary>
@@ -90,41 +90,61 @@ public sealed class PairMasks : IDisposable
         }
     }
 
-    /// <summary>Builds the masks from labels; <paramref name="ignore"/> (B×M, true = leave out) may be null.</summary>
-    public static PairMasks Create(Tensor queryLabels, Tensor keyLabels, Tensor? ignore)
+    /// <summary>
+    /// The valid positive and negative pairs of the queries set in <paramref name="queries"/> (B, boolean): the
+    /// contributing pairs of a loss over queries whose every pair counts once the query is active.
+    /// </summary>
+    public (long Positives, long Negatives) PairsOf(Tensor queries)
+    {
+        using var scope = NewDisposeScope();
+        long positives = PositivesPerQuery.masked_select(queries).sum().item<long>();
+        long negatives = NegativesPerQuery.masked_select(queries).sum().item<long>();
+        return (positives, negatives);
+    }
+
+    /// <summary>
+    /// Builds the masks from labels, leaving out each query's own key: <paramref name="ownKeys"/> (B, int64) holds its
+    /// index among the keys, or -1 for none; null leaves nothing out.
+    /// </summary>
+    public static PairMasks Create(Tensor queryLabels, Tensor keyLabels, Tensor? ownKeys)
     {
         if (queryLabels.dim() != 1 || keyLabels.dim() != 1)
             throw new ArgumentException($"labels must be 1-D, got query labels [{string.Join(", ", queryLabels.shape)}] and key labels [{string.Join(", ", keyLabels.shape)}]");
-        long b = queryLabels.shape[0], m = keyLabels.shape[0];
-        CheckIgnore(ignore, b, m);
+        var own = ReadOwnKeys(ownKeys, queryLabels.shape[0], keyLabels.shape[0]);
 
         using var noGrad = no_grad();
         var same = queryLabels.unsqueeze(1).eq(keyLabels.unsqueeze(0));
-        long ignored = ignore is null ? 0 : ignore.count_nonzero().item<long>();
-        if (ignored == 0)
+        var queries = own is null ? Array.Empty<long>() : Enumerable.Range(0, own.Length).Where(i => own[i] >= 0).Select(i => (long)i).ToArray();
+        if (queries.Length == 0)
             return new PairMasks(same, null, queryLabels, keyLabels);
-        if (ignored <= 4 * Math.Max(b, m))
-        {
-            // Sparse: clear the few ignored pairs by index and keep them for the negatives and the counts.
-            var pairs = ignore!.nonzero();
-            var rows = pairs.select(1, 0);
-            var columns = pairs.select(1, 1);
-            same.index_put_(Scalars.False, rows, columns);
-            return new PairMasks(same, null, queryLabels, keyLabels, rows, columns);
-        }
-        using var keep = ignore!.logical_not();
-        var different = same.logical_not().logical_and_(keep);
-        same.logical_and_(keep);
-        return new PairMasks(same, different);
+        // At most one pair per query: cleared by index and kept for the negatives and the counts.
+        var rows = tensor(queries, dtype: int64, device: same.device);
+        var columns = tensor(queries.Select(i => own![i]).ToArray(), dtype: int64, device: same.device);
+        same.index_put_(Scalars.False, rows, columns);
+        return new PairMasks(same, null, queryLabels, keyLabels, rows, columns);
     }
 
-    /// <summary>Throws unless <paramref name="ignore"/> is null or a boolean <paramref name="b"/>×<paramref name="m"/> mask.</summary>
-    public static void CheckIgnore(Tensor? ignore, long b, long m)
+    /// <summary>
+    /// Throws unless <paramref name="ownKeys"/> is null or a <paramref name="b"/>-long int64 tensor of key indices in
+    /// [0, <paramref name="m"/>) or -1.
+    /// </summary>
+    public static void CheckOwnKeys(Tensor? ownKeys, long b, long m) => ReadOwnKeys(ownKeys, b, m);
+
+    /// <summary>The checked own-key indices on the host (null when <paramref name="ownKeys"/> is null).</summary>
+    internal static long[]? ReadOwnKeys(Tensor? ownKeys, long b, long m)
     {
-        if (ignore is not null && (ignore.dim() != 2 || ignore.shape[0] != b || ignore.shape[1] != m))
-            throw new ArgumentException($"the ignore mask must be [{b}, {m}], got [{string.Join(", ", ignore.shape)}]", nameof(ignore));
-        if (ignore is not null && ignore.dtype != ScalarType.Bool)
-            throw new ArgumentException($"the ignore mask must be boolean, got {ignore.dtype}", nameof(ignore));
+        if (ownKeys is null)
+            return null;
+        if (ownKeys.dim() != 1 || ownKeys.shape[0] != b)
+            throw new ArgumentException($"ownKeys must hold one key index per query, shape [{b}], got [{string.Join(", ", ownKeys.shape)}]", nameof(ownKeys));
+        if (ownKeys.dtype != ScalarType.Int64)
+            throw new ArgumentException($"ownKeys must be int64, got {ownKeys.dtype}", nameof(ownKeys));
+        using var host = ownKeys.detach().cpu().contiguous();
+        var values = host.data<long>().ToArray();
+        foreach (long k in values)
+            if (k < -1 || k >= m)
+                throw new ArgumentException($"ownKeys must hold key indices in [0, {m}) or -1 for none, got {k}", nameof(ownKeys));
+        return values;
     }
 
     /// <summary>
@@ -138,18 +158,41 @@ public sealed class PairMasks : IDisposable
         return new PairMasks(positives, negatives);
     }
 
-    /// <summary>The masks restricted to the pairs selected in <paramref name="selected"/> (B×M boolean).</summary>
+    /// <summary>
+    /// The masks restricted to the pairs selected in <paramref name="selected"/> (B×M boolean), with these masks as
+    /// their <see cref="Candidates"/>.
+    /// </summary>
     public PairMasks Restrict(Tensor selected)
     {
         using var noGrad = no_grad();
-        return new(Positives.logical_and(selected), Negatives.logical_and(selected));
+        var positives = Positives.logical_and(selected);
+        if (!FromLabels || _negatives is not null)
+            return new(positives, Negatives.logical_and(selected)) { Candidates = this };
+        // Without building the negatives mask: the selected pairs that are not positive, minus the left-out pairs.
+        var negatives = selected.logical_xor(positives);
+        if (_ignoredRows is not null)
+            negatives.index_put_(Scalars.False, _ignoredRows, _ignoredColumns!);
+        return new(positives, negatives) { Candidates = this };
+    }
+
+    /// <summary>
+    /// The masks a miner's selection restricted these from (the pairs it chose among; not owned); null when these
+    /// masks were not restricted.
+    /// </summary>
+    public PairMasks? Candidates { get; private init; }
+
+    /// <summary>The number of queries with at least one valid positive and one valid negative.</summary>
+    internal long QueriesWithBothSides()
+    {
+        using var scope = NewDisposeScope();
+        return PositivesPerQuery.gt(Scalars.Zero).logical_and_(NegativesPerQuery.gt(Scalars.Zero)).count_nonzero().item<long>();
     }
 
     /// <summary>
     /// The B×M matrix holding <paramref name="positive"/> on the valid positives, <paramref name="negative"/> on the
     /// valid negatives and 0 on ignored pairs; the values are tensors broadcastable to B×M (0-d, B×1 or B×M;
     /// boolean values become 0/1), the result has <paramref name="dtype"/>. One pass over B×M for masks built
-    /// from labels with a sparse ignore mask.
+    /// from labels.
     /// </summary>
     public Tensor Signed(Tensor positive, Tensor negative, ScalarType dtype)
     {
@@ -199,30 +242,6 @@ public sealed class PairMasks : IDisposable
         if (_ignoredRows is not null)
             result.index_put_(Scalars.NegativeInfinity, _ignoredRows, _ignoredColumns!);
         return result;
-    }
-
-    /// <summary>The B×B mask of self-pairs for a batch used as its own keys (identity, not a threshold).</summary>
-    public static Tensor SelfPairs(long batchSize, Device device) => eye(batchSize, dtype: @bool, device: device);
-
-    /// <summary>
-    /// The B×M mask that leaves out, for each query, the memory slot holding its own copy.
-    /// <paramref name="slots"/> holds one slot per query, or -1 where the query has no slot (overwritten).
-    /// </summary>
-    public static Tensor OwnSlots(Tensor slots, long memoryCount)
-    {
-        using var count = memoryCount.ToScalar();
-        var columns = arange(Scalars.Zero, count, Scalars.One, dtype: int64, device: slots.device).unsqueeze(0);
-        return slots.unsqueeze(1).eq(columns);
-    }
-
-    /// <summary>
-    /// Compatibility rule of the reference code: leave out every pair whose similarity is at least
-    /// 1 − <paramref name="tolerance"/>. It also drops genuine duplicates, so identity masks are the default.
-    /// </summary>
-    public static Tensor NearIdentical(Tensor similarities, double tolerance = 1e-5)
-    {
-        using var threshold = (1 - tolerance).ToScalar();
-        return similarities.detach().ge(threshold);
     }
 
     private void CountPerQuery()

@@ -1,6 +1,5 @@
 using TorchSharp;
 using Xbm.Runtime;
-using System.Runtime.Intrinsics;
 using Xbm.Losses;
 using static TorchSharp.torch;
 
@@ -11,7 +10,7 @@ namespace Xbm.Miners;
 /// S_ik + ε &gt; min_{p∈P_i} S_ip, keep positive p when S_ip − ε &lt; max_{n∈N_i} S_in; ε = 0.1.
 /// A query without positives keeps no negative and a query without negatives keeps no positive.
 /// </summary>
-public sealed class MultiSimilarityMiner : IPairMiner, IRowMiner
+public sealed partial class MultiSimilarityMiner : IPairMiner, IRowMiner
 {
     /// <summary>Creates the miner.</summary>
     public MultiSimilarityMiner(double epsilon = 0.1) => Epsilon = epsilon;
@@ -43,17 +42,5 @@ public sealed class MultiSimilarityMiner : IPairMiner, IRowMiner
         using var negativeBound = hardestPositive.sub(epsilonScalar);
         using var positiveBound = hardestNegative.add(epsilonScalar, Scalars.One);
         return (positives.lt(positiveBound), negatives.gt(negativeBound));
-    }
-
-    void IRowMiner.SelectRow(ref PairRow row, Span<int> selected)
-    {
-        // The same bounds in float32 arithmetic as the tensor form, from the row's hardest valid pairs (±∞ when a
-        // side is empty, which keeps nothing on the other side).
-        var rule = new BoundRule
-        {
-            Positive = Vector256.Create(row.Summary.MaxNegative + (float)Epsilon),
-            Negative = Vector256.Create(row.Summary.MinPositive - (float)Epsilon),
-        };
-        RowSelection.Apply(ref row, selected, ref rule);
     }
 }

@@ -1,5 +1,4 @@
 using TorchSharp;
-using System.Runtime.Intrinsics;
 using Xbm.Losses;
 using static TorchSharp.torch;
 
@@ -9,7 +8,7 @@ namespace Xbm.Miners;
 /// Selects the positives with S &lt; <see cref="PositiveMargin"/> (not yet close enough) and the negatives with
 /// S &gt; <see cref="NegativeMargin"/> (too close).
 /// </summary>
-public sealed class PairMarginMiner : IPairMiner, IRowMiner
+public sealed partial class PairMarginMiner : IPairMiner, IRowMiner
 {
     /// <summary>Creates the miner.</summary>
     public PairMarginMiner(double positiveMargin = 0.8, double negativeMargin = 0.5)
@@ -35,12 +34,5 @@ public sealed class PairMarginMiner : IPairMiner, IRowMiner
         using var negativeMargin = NegativeMargin.ToScalar();
         using var hardPositives = similarities.lt(positiveMargin).logical_and_(masks.Positives);
         return similarities.gt(negativeMargin).logical_and_(masks.Negatives).logical_or_(hardPositives);
-    }
-
-    void IRowMiner.SelectRow(ref PairRow row, Span<int> selected)
-    {
-        // The tensor form compares float32 similarities with the margins rounded to float32.
-        var rule = new BoundRule { Positive = Vector256.Create((float)PositiveMargin), Negative = Vector256.Create((float)NegativeMargin) };
-        RowSelection.Apply(ref row, selected, ref rule);
     }
 }

@@ -276,7 +276,9 @@ public sealed class Trainer
         OptimizerFactory.SetLearningRate(optimizer, rate);
 
         var queries = _model.forward(images);
-        var batch = _loss.Compute(queries, labels, queries, labels, PairMasks.SelfPairs(queries.shape[0], _device));
+        using var batchSize = queries.shape[0].ToScalar();
+        using var self = arange(Scalars.Zero, batchSize, Scalars.One, dtype: int64, device: _device);
+        var batch = _loss.Compute(queries, labels, queries, labels, self);
         var total = batch.Loss;
         double memoryLoss = double.NaN;
         MemoryStatistics? stats = null;
@@ -287,8 +289,7 @@ public sealed class Trainer
                 return Skip(t, rate, "the embeddings", optimizer, ref skipped, batch.Pairs);
             // Enqueue first (docs/design.md §1): the memory loss sees the current batch too, minus each query's own slot.
             var slots = _memory.Enqueue(queries.detach(), labels, indices, t);
-            var own = PairMasks.OwnSlots(slots, _memory.Count);
-            var fromMemory = _loss.Compute(queries, labels, _memory.Keys, _memory.Labels, own);
+            var fromMemory = _loss.Compute(queries, labels, _memory.Keys, _memory.Labels, slots);
             using var weight = _options.Memory.Weight.ToScalar();
             total = _options.Memory.MemoryLossOnly ? fromMemory.Loss : total.add(fromMemory.Loss, weight);
             memoryLoss = fromMemory.Loss.item<float>();

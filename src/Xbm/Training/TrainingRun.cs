@@ -107,7 +107,7 @@ public sealed class TrainingRun : IDisposable
         var model = ModelFactory.Create(config.Section("model", ConfigLoader.ShorthandKey("model")), data.Train.Channels, report => observer?.OnMessage($"weights: {report}"),
             loadWeights: !forEvaluation); // evaluation loads a checkpoint: the starting weights need not exist any more
         model.to(device);
-        var loss = LossRegistry.Create(config.Section("loss"), config.Section("miner"));
+        var loss = LossFactory.Create(config.Section("loss"), config.Section("miner"));
         var driftOptions = config.Has("drift") ? DriftMonitorOptions.FromConfig(config.Section("drift"), (ulong)seed) : null;
         IEmbeddingMemory? memory = null;
         DatasetEvaluator evaluator;

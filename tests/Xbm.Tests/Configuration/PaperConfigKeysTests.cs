@@ -30,7 +30,7 @@ public class PaperConfigKeysTests
         var wiring = MemoryConfig.Read(memory);
         var options = TrainOptions.FromConfig(config, sampler, wiring.Wiring, EvaluationConfig.Read(config.Section("evaluation")));
 
-        LossRegistry.Create(config.Section("loss"), config.Section("miner"));
+        LossFactory.Create(config.Section("loss"), config.Section("miner"));
 
         long rows = memory.Has("size") ? memory.Long("size", 1000, min: 1) : 1000;
         var deltas = config.Has("drift") ? DriftMonitorOptions.FromConfig(config.Section("drift"), 0).Deltas : null;

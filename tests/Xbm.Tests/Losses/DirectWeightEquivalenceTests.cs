@@ -11,7 +11,7 @@ public class DirectWeightEquivalenceTests
     private static (double Value, double[] Grad) Run(IPairLoss loss, PairTestData.Case data)
     {
         var q = data.Queries.detach().clone().requires_grad_(true);
-        var output = loss.Compute(q, data.QueryLabels, data.KeysAreQueries ? q : data.Keys, data.KeyLabels, data.Ignore);
+        var output = loss.Compute(q, data.QueryLabels, data.KeysAreQueries ? q : data.Keys, data.KeyLabels, data.OwnKeys);
         output.Loss.backward();
         return (output.Loss.to(float64).item<double>(), q.grad!.to(float64).data<double>().ToArray());
     }

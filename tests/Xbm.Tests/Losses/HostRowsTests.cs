@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace Xbm.Tests.Losses;
 
 /// <summary>
-/// The host row forms of the losses (<see cref="PairRows"/>) against their tensor forms and against brute force:
+/// The host row forms of the losses (<see cref="RowEvaluator"/>) against their tensor forms and against brute force:
 /// values, gradients w.r.t. the queries, and statistics, for every loss option with a row form, on batches and
 /// memories whose key count is not a multiple of the eight-lane chunks, and with ties.
 /// </summary>
@@ -54,12 +54,15 @@ public class HostRowsTests
         return data;
     }
 
-    private static PairLoss Create(string config, bool hostRows)
+    private static IPairLoss Create(string config, bool hostRows)
     {
-        var loss = (PairLoss)LossRegistry.Create(new ConfigSection(Configs[config], "host rows test", "loss"));
-        loss.HostRows = hostRows;
+        var loss = LossFactory.Create(new ConfigSection(Configs[config], "host rows test", "loss"));
+        PairLossOf(loss).HostRows = hostRows;
         return loss;
     }
+
+    // The loss itself, inside the MinedPairLoss that multi-similarity mining makes.
+    private static PairLoss PairLossOf(IPairLoss loss) => loss as PairLoss ?? ((MinedPairLoss)loss).Loss;
 
     private static PairTestData.Case Input(string input) => input switch
     {
@@ -79,7 +82,7 @@ public class HostRowsTests
         var data = Input(input);
         var host = Create(config, hostRows: true);
         var tensor = Create(config, hostRows: false);
-        Assert.True(host.HasRowForm, $"{config} has no row form");
+        Assert.True(PairLossOf(host).HasRowForm, $"{config} has no row form");
         AssertSame(Run(tensor, data), Run(host, data), $"{config}/{input}");
     }
 
@@ -114,9 +117,9 @@ public class HostRowsTests
         // Margins inside the range of these small random similarities, so both sides select some pairs and drop others.
         if (miner == "pair_margin")
             (settings["positive_margin"], settings["negative_margin"]) = ("0.3", "-0.1");
-        var mined = Assert.IsType<MinedPairLoss>(LossRegistry.Create(
+        var mined = Assert.IsType<MinedPairLoss>(LossFactory.Create(
             new ConfigSection(Configs[config], "host rows test", "loss"), new ConfigSection(settings, "host rows test", "miner")));
-        ((PairLoss)mined.Loss).HostRows = hostRows;
+        mined.Loss.HostRows = hostRows;
         return mined;
     }
 
@@ -139,17 +142,17 @@ public class HostRowsTests
         var data = PairTestData.Memory(seed: 12, classes: 4, perClass: 4, d: 8, memory: 61, dtype: float32);
         const int k = 5;
         var loss = CreateMined("hardest_negatives, k 5", "contrastive", hostRows: true);
-        var output = loss.Compute(data.Queries, data.QueryLabels, data.Keys, data.KeyLabels, data.Ignore);
+        var output = loss.Compute(data.Queries, data.QueryLabels, data.Keys, data.KeyLabels, data.OwnKeys);
 
         var s = data.Queries.matmul(data.Keys.t()).data<float>().ToArray();
         long[] ql = data.QueryLabels.data<long>().ToArray(), kl = data.KeyLabels.data<long>().ToArray();
-        bool[] ignored = data.Ignore is null ? new bool[s.Length] : data.Ignore.data<bool>().ToArray();
+        long[] own = data.OwnKeys.data<long>().ToArray();
         int b = ql.Length, m = kl.Length;
         double expected = 0;
         long negatives = 0;
         for (int i = 0; i < b; i++)
         {
-            var row = Enumerable.Range(0, m).Where(j => !ignored[i * m + j]).ToArray();
+            var row = Enumerable.Range(0, m).Where(j => own[i] != j).ToArray();
             foreach (int j in row.Where(j => kl[j] == ql[i]))
                 expected += 1 - s[i * m + j];
             foreach (int j in row.Where(j => kl[j] != ql[i]).OrderByDescending(j => s[i * m + j]).Take(k))
@@ -168,7 +171,7 @@ public class HostRowsTests
     private static (double Value, double[] Grad, PairStatistics Stats) Run(IPairLoss loss, PairTestData.Case data)
     {
         var queries = data.Queries.detach().clone().requires_grad_(true);
-        var output = loss.Compute(queries, data.QueryLabels, data.KeysAreQueries ? queries : data.Keys, data.KeyLabels, data.Ignore);
+        var output = loss.Compute(queries, data.QueryLabels, data.KeysAreQueries ? queries : data.Keys, data.KeyLabels, data.OwnKeys);
         output.Loss.backward();
         var grad = queries.grad is null ? new double[queries.NumberOfElements] : queries.grad.to(float64).data<double>().ToArray();
         return (output.Loss.to(float64).item<double>(), grad, output.Pairs);
@@ -177,14 +180,18 @@ public class HostRowsTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public void AnIgnoreMaskOfTheWrongShapeIsRejectedByBothForms(bool hostRows)
+    public void OwnKeysOfTheWrongShapeOrRangeAreRejectedByBothForms(bool hostRows)
     {
         using var scope = NewDisposeScope();
         var data = PairTestData.Memory(seed: 4, d: 8, memory: 20, dtype: float32);
         var loss = Create("multi_similarity", hostRows);
-        var wrong = zeros(data.Queries.shape[0], 21, dtype: ScalarType.Bool);
+        var wrong = zeros(data.Queries.shape[0], 20, dtype: int64);
         var error = Assert.Throws<ArgumentException>(() => loss.Compute(data.Queries, data.QueryLabels, data.Keys, data.KeyLabels, wrong));
-        Assert.Contains("ignore mask must be [16, 20]", error.Message);
+        Assert.Contains("ownKeys must hold one key index per query, shape [16], got [16, 20]", error.Message);
+        var outside = data.OwnKeys.clone();
+        outside[0] = tensor(20L);
+        error = Assert.Throws<ArgumentException>(() => loss.Compute(data.Queries, data.QueryLabels, data.Keys, data.KeyLabels, outside));
+        Assert.Contains("ownKeys must hold key indices in [0, 20) or -1 for none, got 20", error.Message);
     }
 
     [Fact]
@@ -201,9 +208,9 @@ public class HostRowsTests
             var loss = Create("multi_similarity", hostRows);
             var q = batch.Queries.detach().clone().requires_grad_(true);
             using var half = 0.5.ToScalar();
-            var total = loss.Compute(q, batch.QueryLabels, q, batch.QueryLabels, batch.Ignore).Loss
-                .add(loss.Compute(q, first.QueryLabels, first.Keys, first.KeyLabels, first.Ignore).Loss, Scalars.One)
-                .add(loss.Compute(q, second.QueryLabels, second.Keys, second.KeyLabels, second.Ignore).Loss.mul(half), Scalars.One);
+            var total = loss.Compute(q, batch.QueryLabels, q, batch.QueryLabels, batch.OwnKeys).Loss
+                .add(loss.Compute(q, first.QueryLabels, first.Keys, first.KeyLabels, first.OwnKeys).Loss, Scalars.One)
+                .add(loss.Compute(q, second.QueryLabels, second.Keys, second.KeyLabels, second.OwnKeys).Loss.mul(half), Scalars.One);
             total.backward();
             return q.grad!.to(float64).data<double>().ToArray();
         }
@@ -231,7 +238,7 @@ public class HostRowsTests
         var keys = randint(0, 2, new long[] { m, 4 }, generator: generator).to(float32).sub_(half);
         var queryLabels = arange(Scalars.Zero, three, Scalars.One, dtype: int64).repeat_interleave(4);
         var keyLabels = randint(0, 3, new long[] { m }, dtype: int64, generator: generator);
-        var loss = (PairLoss)LossRegistry.Create(new ConfigSection(
+        var loss = (PairLoss)LossFactory.Create(new ConfigSection(
             new Dictionary<string, object?> { ["name"] = "triplet", ["strategy"] = strategy, ["margin"] = margin.ToString(System.Globalization.CultureInfo.InvariantCulture), ["reduction"] = "sum_per_query" }, "test", "loss"));
         Assert.True(loss.HostRows);
         var output = loss.Compute(queries, queryLabels, keys, keyLabels);

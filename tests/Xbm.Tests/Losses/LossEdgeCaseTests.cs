@@ -37,13 +37,13 @@ public class LossEdgeCaseTests
         var config = new Dictionary<string, object?>(Configs[name]);
         foreach (var (key, value) in overrides)
             config[key] = value;
-        return LossRegistry.Create(new ConfigSection(config, "edge", "loss"));
+        return LossFactory.Create(new ConfigSection(config, "edge", "loss"));
     }
 
-    private static (double Loss, Tensor Grad, PairStatistics Stats) Run(IPairLoss loss, Tensor queries, Tensor queryLabels, Tensor? keys, Tensor keyLabels, Tensor ignore)
+    private static (double Loss, Tensor Grad, PairStatistics Stats) Run(IPairLoss loss, Tensor queries, Tensor queryLabels, Tensor? keys, Tensor keyLabels, Tensor ownKeys)
     {
         var q = queries.detach().clone().requires_grad_(true);
-        var output = loss.Compute(q, queryLabels, keys ?? q, keyLabels, ignore);
+        var output = loss.Compute(q, queryLabels, keys ?? q, keyLabels, ownKeys);
         output.Loss.backward();
         double value = output.Loss.item<double>();
         Assert.True(double.IsFinite(value), $"loss {value}");
@@ -65,9 +65,9 @@ public class LossEdgeCaseTests
         queryLabels[0] = tensor(99L);
         var keyLabels = data.KeyLabels.clone();
         using var unknown = 99L.ToScalar();
-        keyLabels.masked_fill_(data.Ignore[0], unknown);
+        keyLabels.index_fill_(0, data.OwnKeys.narrow(0, 0, 1), unknown);
 
-        var (_, grad, _) = Run(Create(name), data.Queries, queryLabels, data.Keys, keyLabels, data.Ignore);
+        var (_, grad, _) = Run(Create(name), data.Queries, queryLabels, data.Keys, keyLabels, data.OwnKeys);
         if (Paired.Contains(name))
             Assert.Equal(0.0, grad[0].abs().max().item<double>());
     }
@@ -80,7 +80,7 @@ public class LossEdgeCaseTests
         var data = PairTestData.Memory(seed: 4);
         var queryLabels = zeros_like(data.QueryLabels);
         var keyLabels = zeros_like(data.KeyLabels);
-        var (loss, grad, stats) = Run(Create(name), data.Queries, queryLabels, data.Keys, keyLabels, data.Ignore);
+        var (loss, grad, stats) = Run(Create(name), data.Queries, queryLabels, data.Keys, keyLabels, data.OwnKeys);
         Assert.Equal(0, stats.Negatives);
         Assert.True(double.IsNaN(stats.MeanNegativeSimilarity));
         if (Paired.Contains(name))
@@ -98,7 +98,7 @@ public class LossEdgeCaseTests
         var data = PairTestData.Batch(seed: 5);
         using var three = 3L.ToScalar();
         var labels = full_like(data.QueryLabels, three);
-        var (loss, grad, stats) = Run(Create(name), data.Queries, labels, null, labels, data.Ignore);
+        var (loss, grad, stats) = Run(Create(name), data.Queries, labels, null, labels, data.OwnKeys);
         Assert.Equal(0, stats.Negatives);
         if (Paired.Contains(name))
         {
@@ -133,7 +133,7 @@ public class LossEdgeCaseTests
         foreach (bool memory in new[] { false, true })
         {
             var keys = memory ? points.clone() : null;
-            var (loss, grad, stats) = Run(Create(name, (key, value)), points, labels, keys, labels, PairMasks.SelfPairs(6, CPU));
+            var (loss, grad, stats) = Run(Create(name, (key, value)), points, labels, keys, labels, PairTestData.Self(6));
             Assert.Equal(0.0, loss);
             Assert.Equal(0.0, grad.abs().max().item<double>());
             Assert.Equal(0, stats.Positives + stats.Negatives);
@@ -147,7 +147,7 @@ public class LossEdgeCaseTests
         var points = Unit(new double[,] { { 1, 0.05 }, { 1, -0.05 }, { -1, 0.05 }, { -1, -0.05 } });
         var labels = tensor(new long[] { 0, 0, 1, 1 });
         var loss = new DirectWeightLoss(new DirectWeightLossOptions { Positive = new StepWeight { Threshold = 0.8 }, Negative = new StepWeight() });
-        var (value, grad, _) = Run(loss, points, labels, null, labels, PairMasks.SelfPairs(4, CPU));
+        var (value, grad, _) = Run(loss, points, labels, null, labels, PairTestData.Self(4));
         Assert.Equal(0.0, value);
         Assert.Equal(0.0, grad.abs().max().item<double>());
     }
@@ -157,7 +157,7 @@ public class LossEdgeCaseTests
     {
         using var scope = NewDisposeScope();
         var data = PairTestData.Memory(seed: 6);
-        var output = new ContrastiveLoss().Compute(data.Queries, data.QueryLabels, data.Keys, data.KeyLabels, data.Ignore);
+        var output = new ContrastiveLoss().Compute(data.Queries, data.QueryLabels, data.Keys, data.KeyLabels, data.OwnKeys);
         output.Loss.backward();
         Assert.False(data.Keys.requires_grad);
         Assert.NotNull(data.Queries.grad);
@@ -169,9 +169,9 @@ public class LossEdgeCaseTests
     {
         using var scope = NewDisposeScope();
         var data = PairTestData.Memory(seed: 6);
-        double tracked = Create(name).Compute(data.Queries, data.QueryLabels, data.Keys, data.KeyLabels, data.Ignore).Loss.item<double>();
+        double tracked = Create(name).Compute(data.Queries, data.QueryLabels, data.Keys, data.KeyLabels, data.OwnKeys).Loss.item<double>();
         using var noGrad = no_grad();
-        var plain = Create(name).Compute(data.Queries, data.QueryLabels, data.Keys, data.KeyLabels, data.Ignore).Loss;
+        var plain = Create(name).Compute(data.Queries, data.QueryLabels, data.Keys, data.KeyLabels, data.OwnKeys).Loss;
         Assert.False(plain.requires_grad);
         Assert.Equal(tracked, plain.item<double>(), 12);
     }
@@ -184,7 +184,16 @@ public class LossEdgeCaseTests
         var loss = new ContrastiveLoss();
         var error = Assert.Throws<ArgumentException>(() => loss.Compute(data.Queries, data.QueryLabels, data.Keys, data.KeyLabels.narrow(0, 0, 3)));
         Assert.Contains("key labels", error.Message);
-        error = Assert.Throws<ArgumentException>(() => loss.Compute(data.Queries, data.QueryLabels, data.Keys, data.KeyLabels, data.Ignore.narrow(1, 0, 3)));
-        Assert.Contains("ignore", error.Message);
+        error = Assert.Throws<ArgumentException>(() => loss.Compute(data.Queries, data.QueryLabels, data.Keys, data.KeyLabels, data.OwnKeys.narrow(0, 0, 3)));
+        Assert.Contains("ownKeys must hold one key index per query, shape [16], got [3]", error.Message);
+        error = Assert.Throws<ArgumentException>(() => loss.Compute(data.Queries, data.QueryLabels, data.Keys, data.KeyLabels, data.OwnKeys.to(int32)));
+        Assert.Contains("ownKeys must be int64, got Int32", error.Message);
+        foreach (long bad in new[] { -2L, 48L })
+        {
+            var own = data.OwnKeys.clone();
+            own[5] = tensor(bad);
+            error = Assert.Throws<ArgumentException>(() => loss.Compute(data.Queries, data.QueryLabels, data.Keys, data.KeyLabels, own));
+            Assert.Contains($"ownKeys must hold key indices in [0, 48) or -1 for none, got {bad}", error.Message);
+        }
     }
 }

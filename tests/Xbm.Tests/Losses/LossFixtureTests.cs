@@ -51,9 +51,9 @@ public class LossFixtureTests
     {
         using var scope = NewDisposeScope();
         var input = LossFixtures.Inputs[c.Input];
-        var (queries, queryLabels, keys, keyLabels, ignore) = input.Tensors(dtype);
-        var loss = LossRegistry.Create(LossFixtures.Section(c.Loss, "loss"), LossFixtures.Section(c.Miner, "miner"));
-        var output = loss.Compute(queries, queryLabels, keys, keyLabels, ignore);
+        var (queries, queryLabels, keys, keyLabels, ownKeys) = input.Tensors(dtype);
+        var loss = LossFactory.Create(LossFixtures.Section(c.Loss, "loss"), LossFixtures.Section(c.Miner, "miner"));
+        var output = loss.Compute(queries, queryLabels, keys, keyLabels, ownKeys);
         output.Loss.backward();
         double value = output.Loss.to(float64).item<double>();
         var grad = queries.grad is null ? new double[c.Grad.Length] : queries.grad.to(float64).data<double>().ToArray();

@@ -11,15 +11,20 @@ public sealed record FixtureInput(string Name, string Mode, int B, int M, int D,
 {
     public bool IsBatch => Mode == "batch";
 
-    /// <summary>Queries as a leaf with gradient, keys (the same tensor in batch mode), labels and ignore mask.</summary>
-    public (Tensor Queries, Tensor QueryLabels, Tensor Keys, Tensor KeyLabels, Tensor Ignore) Tensors(ScalarType dtype)
+    /// <summary>True when each query ignores at most one key (its own), which is what <c>ownKeys</c> expresses.</summary>
+    public bool IgnoresOnlyOwnKeys => Ignore.Select(p => p.Query).Distinct().Count() == Ignore.Length;
+
+    /// <summary>Queries as a leaf with gradient, keys (the same tensor in batch mode), labels and each query's own key (-1 for none).</summary>
+    public (Tensor Queries, Tensor QueryLabels, Tensor Keys, Tensor KeyLabels, Tensor OwnKeys) Tensors(ScalarType dtype)
     {
+        if (!IgnoresOnlyOwnKeys)
+            throw new InvalidOperationException($"fixture input {Name} ignores more than one key per query");
         var queries = tensor(Queries, new long[] { B, D }, dtype: float64).to(dtype).requires_grad_(true);
         var keys = IsBatch ? queries : tensor(Keys!, new long[] { M, D }, dtype: float64).to(dtype);
-        var ignore = zeros(B, M, dtype: ScalarType.Bool);
+        var own = Enumerable.Repeat(-1L, B).ToArray();
         foreach (var (q, k) in Ignore)
-            ignore[q, k] = tensor(true);
-        return (queries, tensor(QueryLabels, dtype: int64), keys, tensor(KeyLabels, dtype: int64), ignore);
+            own[q] = k;
+        return (queries, tensor(QueryLabels, dtype: int64), keys, tensor(KeyLabels, dtype: int64), tensor(own, dtype: int64));
     }
 }
 

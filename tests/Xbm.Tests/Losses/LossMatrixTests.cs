@@ -44,7 +44,7 @@ public class LossMatrixTests
         return data;
     }
 
-    public static IPairLoss Create(string loss, string miner) => LossRegistry.Create(
+    public static IPairLoss Create(string loss, string miner) => LossFactory.Create(
         new ConfigSection(LossConfigs[loss], "matrix", "loss"),
         MinerConfigs[miner] is { } m ? new ConfigSection(m, "matrix", "miner") : null);
 
@@ -56,7 +56,7 @@ public class LossMatrixTests
         var data = memory ? PairTestData.Memory(seed: 7) : PairTestData.Batch(seed: 7);
         var loss = Create(lossName, minerName);
 
-        var output = loss.Compute(data.Queries, data.QueryLabels, data.KeysFor(data.Queries), data.KeyLabels, data.Ignore);
+        var output = loss.Compute(data.Queries, data.QueryLabels, data.KeysFor(data.Queries), data.KeyLabels, data.OwnKeys);
         double before = output.Loss.item<double>();
         Assert.True(double.IsFinite(before) && before > 0, $"loss {before}");
         Assert.True(output.Pairs.Positives + output.Pairs.Negatives > 0);
@@ -74,7 +74,7 @@ public class LossMatrixTests
             stepped = data.Queries.detach().sub(grad.mul(stepScale)).requires_grad_(true);
         double after;
         using (no_grad())
-            after = loss.Compute(stepped, data.QueryLabels, data.KeysFor(stepped), data.KeyLabels, data.Ignore).Loss.item<double>();
+            after = loss.Compute(stepped, data.QueryLabels, data.KeysFor(stepped), data.KeyLabels, data.OwnKeys).Loss.item<double>();
         Assert.True(after < before, $"{before:R} -> {after:R}");
         // Direct weight assignment differentiates with the weights held fixed (docs/design.md: weights on detached
         // similarities), so with non-constant curves its gradient is not the derivative of its value.

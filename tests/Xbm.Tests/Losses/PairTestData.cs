@@ -5,16 +5,30 @@ using static TorchSharp.torch;
 
 namespace Xbm.Tests.Losses;
 
-/// <summary>Seeded test inputs: a batch (keys = queries, self masked) or a memory (own slots masked).</summary>
+/// <summary>Seeded test inputs: a batch (keys = queries, each query its own key) or a memory (own slots as own keys).</summary>
 public static class PairTestData
 {
-    public sealed record Case(Tensor Queries, Tensor QueryLabels, Tensor Keys, Tensor KeyLabels, Tensor Ignore, bool KeysAreQueries)
+    public sealed record Case(Tensor Queries, Tensor QueryLabels, Tensor Keys, Tensor KeyLabels, Tensor OwnKeys, bool KeysAreQueries)
     {
         /// <summary>The keys for queries <paramref name="q"/>: the same tensor in batch mode, the fixed memory otherwise.</summary>
         public Tensor KeysFor(Tensor q) => KeysAreQueries ? q : Keys;
     }
 
     public static Tensor Normalised(Tensor x) => x.div(x.norm(1, keepdim: true));
+
+    /// <summary>The own keys of a batch used as its own keys: query i is key i.</summary>
+    public static Tensor Self(long batchSize)
+    {
+        using var count = batchSize.ToScalar();
+        return arange(Scalars.Zero, count, Scalars.One, dtype: int64);
+    }
+
+    /// <summary>The dense B×M mask of the pairs <paramref name="ownKeys"/> leaves out (for brute-force checks).</summary>
+    public static Tensor OwnKeyMask(Tensor ownKeys, long keyCount)
+    {
+        using var count = keyCount.ToScalar();
+        return ownKeys.unsqueeze(1).eq(arange(Scalars.Zero, count, Scalars.One, dtype: int64).unsqueeze(0));
+    }
 
     /// <summary>B = classes × perClass queries of dimension d; keys = the queries, self-pairs ignored.</summary>
     public static Case Batch(int seed, int classes = 4, int perClass = 4, int d = 4, ScalarType dtype = ScalarType.Float64)
@@ -24,7 +38,7 @@ public static class PairTestData
         using var classCount = classes.ToScalar();
         var labels = arange(Scalars.Zero, classCount, Scalars.One, dtype: int64).repeat_interleave(perClass);
         var q = Normalised(randn(b, d, dtype: float64, generator: generator)).to(dtype).requires_grad_(true);
-        return new Case(q, labels, q, labels, PairMasks.SelfPairs(b, CPU), true);
+        return new Case(q, labels, q, labels, Self(b), true);
     }
 
     /// <summary>
@@ -46,6 +60,6 @@ public static class PairTestData
             keys.index_copy_(0, slots, q.detach());
             keyLabels.index_copy_(0, slots, labels);
         }
-        return new Case(q, labels, keys, keyLabels, PairMasks.OwnSlots(slots, memory), false);
+        return new Case(q, labels, keys, keyLabels, slots, false);
     }
 }

@@ -30,6 +30,16 @@ public sealed class ReferenceFormTests(ITestOutputHelper output)
         Func<Tensor, Tensor, Tensor, Tensor, Tensor?, TOptions, Tensor> full, Func<Tensor, ReferencePairs, TOptions, Tensor> reference, TOptions options) =>
         new(() => fast(options), (q, ql, k, kl, own) => full(q, ql, k, kl, own, options), (s, pairs) => reference(s, pairs, options));
 
+    // The multi-similarity loss as the factory builds it from `loss: {name: multi_similarity, ...}` (with mining: the
+    // loss composed with the multi-similarity miner), against its reference with the mining slack, or none.
+    private static LossCase MultiSimilarity(Dictionary<string, object?> keys, MultiSimilarityLossOptions options, double? epsilon)
+    {
+        keys["name"] = "multi_similarity";
+        return new(() => LossFactory.Create(new Xbm.Configuration.ConfigSection(keys, "reference test", "loss")),
+            (q, ql, k, kl, own) => MultiSimilarityReference.Loss(q, ql, k, kl, own, options, epsilon),
+            (s, pairs) => MultiSimilarityReference.Loss(s, pairs, options, epsilon));
+    }
+
     // Weight curves for each side of the direct weight loss, with parameters inside the range of random similarities.
     private static readonly Dictionary<string, Func<PairSide, IWeightCurve>> Curves = new()
     {
@@ -56,9 +66,8 @@ public sealed class ReferenceFormTests(ITestOutputHelper output)
             {
                 Positive = Curves["exponential"](PairSide.Positive), Negative = Curves["topk"](PairSide.Negative), Reduction = r,
             });
-            losses[$"multi_similarity, {r}"] = Case(o => new MultiSimilarityLoss(o), MultiSimilarityReference.Loss, MultiSimilarityReference.Loss, new MultiSimilarityLossOptions { Reduction = r });
-            losses[$"multi_similarity no mining, {r}"] = Case(o => new MultiSimilarityLoss(o), MultiSimilarityReference.Loss, MultiSimilarityReference.Loss,
-                new MultiSimilarityLossOptions { Mining = false, Reduction = r });
+            losses[$"multi_similarity, {r}"] = MultiSimilarity(new() { ["reduction"] = r }, new MultiSimilarityLossOptions { Reduction = r }, 0.1);
+            losses[$"multi_similarity no mining, {r}"] = MultiSimilarity(new() { ["reduction"] = r, ["mining"] = false }, new MultiSimilarityLossOptions { Reduction = r }, null);
             foreach (var strategy in Enum.GetValues<TripletStrategy>())
                 losses[$"triplet {strategy}, {r}"] = Case(o => new TripletMarginLoss(o), TripletMarginReference.Loss, TripletMarginReference.Loss,
                     new TripletMarginLossOptions { Strategy = strategy, Reduction = r });
@@ -72,8 +81,8 @@ public sealed class ReferenceFormTests(ITestOutputHelper output)
             foreach (var (negativeName, negative) in Curves)
                 losses[$"weighted {positiveName}/{negativeName}"] = Case(o => new DirectWeightLoss(o), DirectWeightReference.Loss, DirectWeightReference.Loss,
                     new DirectWeightLossOptions { Positive = positive(PairSide.Positive), Negative = negative(PairSide.Negative) });
-        losses["multi_similarity a 3 b 20 l 0.3 e 0.5"] = Case(o => new MultiSimilarityLoss(o), MultiSimilarityReference.Loss, MultiSimilarityReference.Loss,
-            new MultiSimilarityLossOptions { Alpha = 3, Beta = 20, Lambda = 0.3, Epsilon = 0.5 });
+        losses["multi_similarity a 3 b 20 l 0.3 e 0.5"] = MultiSimilarity(new() { ["alpha"] = 3.0, ["beta"] = 20.0, ["lambda"] = 0.3, ["epsilon"] = 0.5 },
+            new MultiSimilarityLossOptions { Alpha = 3, Beta = 20, Lambda = 0.3 }, 0.5);
         foreach (var strategy in Enum.GetValues<TripletStrategy>())
             losses[$"triplet {strategy} m 0.5"] = Case(o => new TripletMarginLoss(o), TripletMarginReference.Loss, TripletMarginReference.Loss,
                 new TripletMarginLossOptions { Strategy = strategy, Margin = 0.5, Reduction = "sum_per_query" });
@@ -86,7 +95,7 @@ public sealed class ReferenceFormTests(ITestOutputHelper output)
         // The registry's "infonce": N-pair with every valid key in the denominator.
         var infoNce = new NPairLossOptions { Denominator = NPairDenominator.All };
         losses["infonce (registry)"] = new(
-            () => LossRegistry.Create(new Xbm.Configuration.ConfigSection(new Dictionary<string, object?> { ["name"] = "infonce" }, "reference test", "loss")),
+            () => LossFactory.Create(new Xbm.Configuration.ConfigSection(new Dictionary<string, object?> { ["name"] = "infonce" }, "reference test", "loss")),
             (q, ql, k, kl, own) => NPairReference.Loss(q, ql, k, kl, own, infoNce), (s, pairs) => NPairReference.Loss(s, pairs, infoNce));
         return losses;
     }
@@ -113,7 +122,7 @@ public sealed class ReferenceFormTests(ITestOutputHelper output)
 
     private static readonly string[] MinedLosses =
     [
-        "contrastive, sum_per_query", "weighted exponential/topk, mean", "multi_similarity, sum_per_query", "triplet All, mean_nonzero",
+        "contrastive, sum_per_query", "weighted exponential/topk, mean", "multi_similarity no mining, sum_per_query", "triplet All, mean_nonzero",
         "triplet BatchHard, mean", "triplet SemiHard, sum_per_query", "lifted_structure, mean", "npair Negatives, sum_per_query", "infonce (registry)",
     ];
 
@@ -207,20 +216,13 @@ public sealed class ReferenceFormTests(ITestOutputHelper output)
         return new Problem("memory of 37 with exact ties", queries, queryLabels, keys, keyLabels, own);
     }
 
-    // No keys at all. Training never computes a memory loss on an empty memory (it enqueues the batch first), and the
-    // tensor forms do not accept M = 0 (their row minima and label histograms need a key); the reference and the host
-    // rows give 0.
+    // No keys at all (training never computes a memory loss on an empty memory: it enqueues the batch first). Every
+    // form gives 0 with a zero gradient.
     private static Problem EmptyMemory() => Memory("empty memory", 109, Labels(0, 1, 0, 1, 2), m: 0, d: 8, classes: 3, owners: []);
 
-    /// <summary>
-    /// The one place that calls a fast loss with an own-key index per query: today's <see cref="IPairLoss.Compute"/>
-    /// takes a dense B×M ignore mask, ignore[i, ownKeys[i]] = true.
-    /// </summary>
-    private static PairLossOutput ComputeFast(IPairLoss loss, Tensor queries, Tensor queryLabels, Tensor keys, Tensor keyLabels, Tensor? ownKeys)
-    {
-        var ignore = ownKeys?.unsqueeze(1).eq(Range(keys.shape[0]).unsqueeze(0));
-        return loss.Compute(queries, queryLabels, keys, keyLabels, ignore);
-    }
+    /// <summary>The one place that calls a fast loss, with each query's own key index (or -1).</summary>
+    private static PairLossOutput ComputeFast(IPairLoss loss, Tensor queries, Tensor queryLabels, Tensor keys, Tensor keyLabels, Tensor? ownKeys) =>
+        loss.Compute(queries, queryLabels, keys, keyLabels, ownKeys);
 
     private sealed record Result(double Value, double[] QueryGrad, double[]? KeyGrad);
 
@@ -351,7 +353,7 @@ public sealed class ReferenceFormTests(ITestOutputHelper output)
     {
         var m = Miners[miner];
         var l = Losses[loss];
-        HoldToReference($"{miner} + {loss}", () => new MinedPairLoss(m.Fast(), l.Fast()), (p, queries, keys) =>
+        HoldToReference($"{miner} + {loss}", () => new MinedPairLoss(m.Fast(), (PairLoss)l.Fast()), (p, queries, keys) =>
         {
             // The reference loss on the pairs the reference miner keeps.
             var pairs = ReferencePairs.Create(p.QueryLabels, p.KeyLabels, p.OwnKeys);
@@ -370,12 +372,12 @@ public sealed class ReferenceFormTests(ITestOutputHelper output)
         var expected = Reference(p, (queries, keys) => loss.Full(queries, p.QueryLabels, keys, p.KeyLabels, p.OwnKeys));
         Assert.Equal(0, expected.Value);
         Assert.All(expected.QueryGrad, g => Assert.Equal(0, g));
-        var fast = (PairLoss)loss.Fast();
-        if (!fast.HasRowForm)
-            return;
-        var actual = Fast(p, fast, float32);
-        Assert.Equal(0, actual.Value);
-        Assert.All(actual.QueryGrad, g => Assert.Equal(0, g));
+        foreach (var form in Forms)
+        {
+            var actual = Fast(p, WithForm(loss.Fast(), form.HostRows), form.DType);
+            Assert.Equal(0, actual.Value);
+            Assert.All(actual.QueryGrad, g => Assert.Equal(0, g));
+        }
     }
 
     [Fact]

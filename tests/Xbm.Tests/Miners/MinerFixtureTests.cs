@@ -12,7 +12,8 @@ public class MinerFixtureTests
     {
         var data = new TheoryData<int>();
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(LossFixtures.Folder, "miners.json")));
-        for (int i = 0; i < doc.RootElement.GetProperty("cases").GetArrayLength(); i++)
+        var cases = doc.RootElement.GetProperty("cases");
+        for (int i = 0; i < cases.GetArrayLength(); i++)
             data.Add(i);
         return data;
     }
@@ -25,17 +26,17 @@ public class MinerFixtureTests
         var c = doc.RootElement.GetProperty("cases")[index];
         var input = LossFixtures.Inputs[c.GetProperty("input").GetString()!];
         using var scope = NewDisposeScope();
-        var (queries, queryLabels, keys, keyLabels, ignore) = input.Tensors(float64);
-        var miner = MinerRegistry.Create(LossFixtures.Section(c.GetProperty("miner"), "miner"))!;
+        var (queries, queryLabels, keys, keyLabels, ownKeys) = input.Tensors(float64);
+        var miner = MinerFactory.Create(LossFixtures.Section(c.GetProperty("miner"), "miner"))!;
 
-        using var pairs = miner.MinePairs(queries, queryLabels, keys, keyLabels, ignore);
+        using var pairs = miner.MinePairs(queries, queryLabels, keys, keyLabels, ownKeys);
         Assert.Equal(LossFixtures.Pairs(c.GetProperty("positives")).Select(p => ((long)p.Item1, (long)p.Item2)), pairs.PositiveList);
         Assert.Equal(LossFixtures.Pairs(c.GetProperty("negatives")).Select(p => ((long)p.Item1, (long)p.Item2)), pairs.NegativeList);
 
         // The mask form agrees with the index pairs and is in the keys' frame (B×M).
-        var mask = miner.Mine(queries, queryLabels, keys, keyLabels, ignore);
+        var mask = miner.Mine(queries, queryLabels, keys, keyLabels, ownKeys);
         Assert.Equal(new[] { (long)input.B, input.M }, mask.shape);
         Assert.Equal(pairs.PositiveList.Count + pairs.NegativeList.Count, mask.count_nonzero().item<long>());
-        Assert.False(mask.logical_and(ignore).any().item<bool>());
+        Assert.False(mask.logical_and(PairTestData.OwnKeyMask(ownKeys, input.M)).any().item<bool>());
     }
 }

@@ -14,7 +14,7 @@ public class ReducerTests
     public void SumPerQueryDividesByTheNumberOfQueries()
     {
         var (losses, considered) = Sample();
-        var reducer = Reducer.Create("sum_per_query");
+        var reducer = ReducerFactory.Create("sum_per_query");
         Assert.Equal(6.0 / 4, reducer.Reduce(losses, considered, 4).item<double>(), 12);
         Assert.Equal(4, reducer.Divisor(5, 3, 4));
         Assert.Equal(1, reducer.Divisor(5, 3, 0));
@@ -24,7 +24,7 @@ public class ReducerTests
     public void MeanDividesByTheValidElements()
     {
         var (losses, considered) = Sample();
-        var reducer = Reducer.Create("mean");
+        var reducer = ReducerFactory.Create("mean");
         Assert.Equal(6.0 / 5, reducer.Reduce(losses, considered, 4).item<double>(), 12);
         Assert.Equal(5, reducer.Divisor(5, 3, 4));
         Assert.Equal(1, reducer.Divisor(0, 0, 4));
@@ -34,7 +34,7 @@ public class ReducerTests
     public void MeanNonZeroDividesByTheContributingElements()
     {
         var (losses, considered) = Sample();
-        var reducer = Reducer.Create("mean_nonzero");
+        var reducer = ReducerFactory.Create("mean_nonzero");
         Assert.Equal(6.0 / 3, reducer.Reduce(losses, considered, 4).item<double>(), 12);
         Assert.Equal(3, reducer.Divisor(5, 3, 4));
         Assert.Equal(0, reducer.Reduce(zeros(3, dtype: float64), ones(3, dtype: ScalarType.Bool), 4).item<double>());
@@ -44,14 +44,14 @@ public class ReducerTests
     public void ReduceKeepsTheGradient()
     {
         var x = tensor(new double[] { 1, 2, 0 }, requires_grad: true);
-        Reducer.Create("mean_nonzero").Reduce(x.mul(Scalars.Two), ones(3, dtype: ScalarType.Bool), 7).backward();
+        ReducerFactory.Create("mean_nonzero").Reduce(x.mul(Scalars.Two), ones(3, dtype: ScalarType.Bool), 7).backward();
         Assert.Equal(new double[] { 1, 1, 1 }, x.grad!.data<double>().ToArray());
     }
 
     [Fact]
     public void UnknownNamesAreRejectedWithTheChoices()
     {
-        var error = Assert.Throws<ArgumentException>(() => Reducer.Create("median"));
+        var error = Assert.Throws<ArgumentException>(() => ReducerFactory.Create("median"));
         Assert.Contains("median", error.Message);
         Assert.Contains("mean_nonzero", error.Message);
     }

@@ -20,7 +20,7 @@ public sealed class WeightStudyTests : IDisposable
         foreach (var weighting in WeightCurveArm.Defaults)
         {
             var root = ConfigLoader.Parse("loss: {name: contrastive, margin: 0.5}\n", "x.yaml", new[] { weighting.LossOverride });
-            var loss = Assert.IsType<DirectWeightLoss>(LossRegistry.Create(root.Section("loss")));
+            var loss = Assert.IsType<DirectWeightLoss>(LossFactory.Create(root.Section("loss")));
             Assert.Equal(weighting.Curve(PairSide.Positive), loss.Options.Positive);
             Assert.Equal(weighting.Curve(PairSide.Negative), loss.Options.Negative);
         }

@@ -153,9 +153,9 @@ public sealed class TrainerTests : IDisposable
         private long _calls;
         public string Name => "poisoned";
 
-        public PairLossOutput Compute(Tensor queries, Tensor queryLabels, Tensor keys, Tensor keyLabels, Tensor? ignore = null)
+        public PairLossOutput Compute(Tensor queries, Tensor queryLabels, Tensor keys, Tensor keyLabels, Tensor? ownKeys = null)
         {
-            var output = _inner.Compute(queries, queryLabels, keys, keyLabels, ignore);
+            var output = _inner.Compute(queries, queryLabels, keys, keyLabels, ownKeys);
             if (++_calls != poisonAt)
                 return output;
             using var nan = double.NaN.ToScalar();

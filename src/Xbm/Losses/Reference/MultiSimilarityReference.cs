@@ -6,7 +6,8 @@ namespace Xbm.Losses.Reference;
 
 /// <summary>
 /// The reference form of <see cref="MultiSimilarityLoss"/> (Wang et al. 2019), in autograd on S = Q·Kᵀ. Loss elements
-/// are the queries. With mining (<see cref="MultiSimilarityMinerReference"/>, on detached S) the kept pairs are
+/// are the queries. With mining (slack ε: the loss composed with <see cref="Miners.MultiSimilarityMiner"/>, as
+/// <c>loss: multi_similarity</c> builds it; <see cref="MultiSimilarityMinerReference"/>, on detached S) the kept pairs are
 /// P̃_i = {p∈P_i : S_ip − ε &lt; max_{n∈N_i} S_in} and Ñ_i = {n∈N_i : S_in + ε &gt; min_{p∈P_i} S_ip}; without it
 /// P̃_i = P_i, Ñ_i = N_i. Then
 /// ℓ_i = (1/α) log(1 + Σ_{p∈P̃_i} e^{−α(S_ip − λ)}) + (1/β) log(1 + Σ_{n∈Ñ_i} e^{β(S_in − λ)}) when both P̃_i and Ñ_i
@@ -14,19 +15,20 @@ namespace Xbm.Losses.Reference;
 /// </summary>
 public static class MultiSimilarityReference
 {
-    /// <summary>The loss of <paramref name="queries"/> against <paramref name="keys"/>; <paramref name="ownKeys"/> as in <see cref="ReferencePairs.Create"/>.</summary>
-    public static Tensor Loss(Tensor queries, Tensor queryLabels, Tensor keys, Tensor keyLabels, Tensor? ownKeys, MultiSimilarityLossOptions options)
+    /// <summary>The loss of <paramref name="queries"/> against <paramref name="keys"/>; <paramref name="ownKeys"/> as in <see cref="ReferencePairs.Create"/>; <paramref name="miningEpsilon"/> is the mining slack ε, or null for no mining.</summary>
+    public static Tensor Loss(Tensor queries, Tensor queryLabels, Tensor keys, Tensor keyLabels, Tensor? ownKeys, MultiSimilarityLossOptions options,
+        double? miningEpsilon)
     {
         using var scope = NewDisposeScope();
         var pairs = ReferencePairs.Create(queryLabels, keyLabels, ownKeys);
-        return Loss(queries.matmul(keys.t()), pairs, options).MoveToOuterDisposeScope();
+        return Loss(queries.matmul(keys.t()), pairs, options, miningEpsilon).MoveToOuterDisposeScope();
     }
 
-    /// <summary>The loss on the similarities <paramref name="s"/> (with gradient) over <paramref name="pairs"/>.</summary>
-    public static Tensor Loss(Tensor s, ReferencePairs pairs, MultiSimilarityLossOptions options)
+    /// <summary>The loss on the similarities <paramref name="s"/> (with gradient) over <paramref name="pairs"/>, mined with slack <paramref name="miningEpsilon"/> (null: not mined).</summary>
+    public static Tensor Loss(Tensor s, ReferencePairs pairs, MultiSimilarityLossOptions options, double? miningEpsilon)
     {
         using var scope = NewDisposeScope();
-        var kept = options.Mining ? pairs.Restrict(MultiSimilarityMinerReference.Select(s, pairs, options.Epsilon)) : pairs;
+        var kept = miningEpsilon is double epsilon ? pairs.Restrict(MultiSimilarityMinerReference.Select(s, pairs, epsilon)) : pairs;
         using var alpha = options.Alpha.ToScalar();
         using var beta = options.Beta.ToScalar();
         using var lambda = options.Lambda.ToScalar();

@@ -1,7 +1,7 @@
 namespace Xbm.Reducers;
 
 /// <summary>Creates reducers by name.</summary>
-public static class Reducer
+public static class ReducerFactory
 {
     /// <summary>The names <see cref="Create"/> accepts.</summary>
     public static IReadOnlyList<string> Names { get; } = new[] { "sum_per_query", "mean", "mean_nonzero" };

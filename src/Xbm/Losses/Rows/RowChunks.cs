@@ -25,10 +25,26 @@ internal static class RowChunks
     /// gradient lanes back. The last, partial group is padded with ignored pairs (neither positive nor negative),
     /// whose gradient lanes are dropped.
     /// </summary>
-    public static void Run<T>(ref PairRow row, ref T kernel) where T : struct, IChunkKernel
+    /// <remarks>A <see cref="QueryRow.Bounded"/> row's pairs outside the bounds are neither positive nor negative.</remarks>
+    public static void Run<T>(ref QueryRow row, ref T kernel) where T : struct, IChunkKernel
+    {
+        if (row.Bounded)
+        {
+            var bounded = new BoundedKernel<T>
+            {
+                Inner = kernel, Positive = Vector256.Create(row.PositivesBelow), Negative = Vector256.Create(row.NegativesAbove),
+            };
+            RunAll(ref row, ref bounded);
+            kernel = bounded.Inner;
+            return;
+        }
+        RunAll(ref row, ref kernel);
+    }
+
+    private static void RunAll<T>(ref QueryRow row, ref T kernel) where T : struct, IChunkKernel
     {
         var query = Vector256.Create(row.QueryLabel);
-        var ignored = Vector256.Create(PairRows.Ignored);
+        var ignored = Vector256.Create(QueryRow.Ignored);
         ref float s = ref MemoryMarshal.GetReference(row.Similarities);
         ref int labels = ref MemoryMarshal.GetReference(row.Labels);
         ref float g = ref MemoryMarshal.GetReference(row.Gradient);
@@ -49,7 +65,7 @@ internal static class RowChunks
         Span<int> tailLabels = stackalloc int[8];
         tailS.Clear();
         tailG.Clear();
-        tailLabels.Fill(PairRows.Ignored);
+        tailLabels.Fill(QueryRow.Ignored);
         int rest = length - k;
         row.Similarities.Slice(k, rest).CopyTo(tailS);
         row.Labels.Slice(k, rest).CopyTo(tailLabels);
@@ -74,6 +90,28 @@ internal static class RowChunks
         var ints = mask.AsInt32();
         return Vector256.WidenLower(ints) + Vector256.WidenUpper(ints);
     }
+}
+
+/// <summary>A kernel on the pairs of a <see cref="QueryRow.Bounded"/> row: positives below one bound, negatives above another.</summary>
+internal struct BoundedKernel<T> : IChunkKernel where T : struct, IChunkKernel
+{
+    /// <summary>The kernel that sees the kept pairs.</summary>
+    public T Inner;
+
+    /// <summary>Positives with S below this are kept.</summary>
+    public Vector256<float> Positive;
+
+    /// <summary>Negatives with S above this are kept.</summary>
+    public Vector256<float> Negative;
+
+    /// <inheritdoc />
+    public readonly bool UsesGradient => Inner.UsesGradient;
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Chunk(int column, Vector256<float> similarities, Vector256<float> positives, Vector256<float> negatives, ref Vector256<float> gradient) =>
+        Inner.Chunk(column, similarities, positives & Vector256.LessThan(similarities, Positive),
+            negatives & Vector256.GreaterThan(similarities, Negative), ref gradient);
 }
 
 /// <summary>

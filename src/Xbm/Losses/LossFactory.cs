@@ -9,7 +9,7 @@ namespace Xbm.Losses;
 /// optional <c>miner: {name: pair_margin}</c>. Each loss reads its own keys; unknown keys are errors naming the
 /// key and the file.
 /// </summary>
-public static class LossRegistry
+public static class LossFactory
 {
     /// <summary>The loss names.</summary>
     public static IReadOnlyList<string> Names { get; } = new[]
@@ -19,18 +19,28 @@ public static class LossRegistry
 
     /// <summary>
     /// Creates the loss named by <paramref name="loss"/>'s <c>name</c> (default contrastive), wrapped in a
-    /// <see cref="MinedPairLoss"/> when <paramref name="miner"/> names a miner.
+    /// <see cref="MinedPairLoss"/> when <paramref name="miner"/> names a miner or the loss brings its own mining
+    /// (<c>multi_similarity</c> with <c>mining: true</c>, the default: a <see cref="MultiSimilarityMiner"/> with the
+    /// loss section's <c>epsilon</c>, after the configured miner when there is one).
     /// </summary>
     public static IPairLoss Create(ConfigSection loss, ConfigSection? miner = null)
     {
-        IPairLoss result = CreateLoss(loss);
-        IPairMiner? pairMiner = miner is null ? null : MinerRegistry.Create(miner);
-        return pairMiner is null ? result : new MinedPairLoss(pairMiner, result);
+        var (result, ownMiner) = CreateLoss(loss);
+        IPairMiner? pairMiner = miner is null ? null : MinerFactory.Create(miner);
+        IPairMiner? combined = (pairMiner, ownMiner) switch
+        {
+            (null, null) => null,
+            ({ } configured, null) => configured,
+            (null, { } own) => own,
+            ({ } configured, { } own) => new ChainedMiner(configured, own),
+        };
+        return combined is null ? result : new MinedPairLoss(combined, result);
     }
 
-    private static IPairLoss CreateLoss(ConfigSection section)
+    private static (PairLoss Loss, IPairMiner? Miner) CreateLoss(ConfigSection section)
     {
         string name = section.Choice("name", "contrastive", Names.ToArray());
+        IPairMiner? miner = null;
         PairLoss loss = name switch
         {
             "contrastive" => new ContrastiveLoss(new ContrastiveLossOptions
@@ -39,15 +49,7 @@ public static class LossRegistry
                 PositiveMargin = section.OptionalDouble("positive_margin", -1, 1),
                 Reduction = Reduction(section, "sum_per_query"),
             }),
-            "multi_similarity" => new MultiSimilarityLoss(new MultiSimilarityLossOptions
-            {
-                Alpha = section.Double("alpha", 2, min: double.Epsilon),
-                Beta = section.Double("beta", 40, min: double.Epsilon),
-                Lambda = section.Double("lambda", 0.5, -1, 1),
-                Epsilon = section.Double("epsilon", 0.1, min: 0),
-                Mining = section.Bool("mining", true),
-                Reduction = Reduction(section, "sum_per_query"),
-            }),
+            "multi_similarity" => MultiSimilarity(section, out miner),
             "triplet" => new TripletMarginLoss(new TripletMarginLossOptions
             {
                 Margin = section.Double("margin", 0.1, min: 0),
@@ -81,9 +83,24 @@ public static class LossRegistry
             _ => throw section.Error("name", $"unknown loss '{name}'"),
         };
         section.EnsureAllUsed();
+        return (loss, miner);
+    }
+
+    // The loss, and its mining as a miner (the MS paper's rule, slack epsilon) unless mining is false.
+    private static MultiSimilarityLoss MultiSimilarity(ConfigSection section, out IPairMiner? miner)
+    {
+        var loss = new MultiSimilarityLoss(new MultiSimilarityLossOptions
+        {
+            Alpha = section.Double("alpha", 2, min: double.Epsilon),
+            Beta = section.Double("beta", 40, min: double.Epsilon),
+            Lambda = section.Double("lambda", 0.5, -1, 1),
+            Reduction = Reduction(section, "sum_per_query"),
+        });
+        double epsilon = section.Double("epsilon", 0.1, min: 0);
+        miner = section.Bool("mining", true) ? new MultiSimilarityMiner(epsilon) : null;
         return loss;
     }
 
     private static string Reduction(ConfigSection section, string fallback) =>
-        section.Choice("reduction", fallback, Reducer.Names.ToArray());
+        section.Choice("reduction", fallback, ReducerFactory.Names.ToArray());
 }

@@ -19,70 +19,34 @@ namespace Xbm.Losses;
 /// threads; each row's results are kept apart and summed in row order, so the result does not depend on the
 /// thread count.
 /// </remarks>
-internal sealed unsafe class PairRows
+internal sealed unsafe class RowEvaluator
 {
-    /// <summary>The label of an ignored key in <see cref="PairRow.Labels"/> (no real label takes it).</summary>
-    public const int Ignored = int.MinValue;
-
     [ThreadStatic]
     private static RowScratch? t_scratch;
 
     private readonly int[] _queryLabels, _keyLabels;
-    private readonly int[] _ignoredStart, _ignoredColumns;
+    private readonly long[]? _ownKeys;
 
-    private PairRows(int[] queryLabels, int[] keyLabels, int[] ignoredStart, int[] ignoredColumns)
+    private RowEvaluator(int[] queryLabels, int[] keyLabels, long[]? ownKeys)
     {
         _queryLabels = queryLabels;
         _keyLabels = keyLabels;
-        _ignoredStart = ignoredStart;
-        _ignoredColumns = ignoredColumns;
+        _ownKeys = ownKeys;
     }
 
     /// <summary>
-    /// Reads the labels and the ignored pairs to the host; null when a label does not fit the host form (outside the
-    /// int range), in which case the caller uses the tensor form.
+    /// Reads the labels and each query's own key (<paramref name="ownKeys"/>: B key indices, -1 for none; null for
+    /// none at all) to the host; null when a label does not fit the host form (outside the int range), in which case
+    /// the caller uses the tensor form.
     /// </summary>
-    public static PairRows? TryCreate(Tensor queryLabels, Tensor keyLabels, Tensor? ignore)
+    public static RowEvaluator? TryCreate(Tensor queryLabels, Tensor keyLabels, Tensor? ownKeys)
     {
-        PairMasks.CheckIgnore(ignore, queryLabels.shape[0], keyLabels.shape[0]);
+        var own = PairMasks.ReadOwnKeys(ownKeys, queryLabels.shape[0], keyLabels.shape[0]);
         var queries = HostLabels(queryLabels);
         var keys = HostLabels(keyLabels);
         if (queries is null || keys is null)
             return null;
-        int rows = queries.Length;
-        var start = new int[rows + 1];
-        int[] columns = Array.Empty<int>();
-        if (ignore is not null)
-            columns = IgnoredColumns(ignore, rows, keys.Length, start);
-        return new PairRows(queries, keys, start, columns);
-    }
-
-    // The set entries of the B×M ignore mask, row by row: their columns, and in start[i] the number in rows before i.
-    // A host scan, 32 bytes at a time: the mask is mostly false (the own slots), and nonzero over B×M costs several
-    // times more.
-    private static int[] IgnoredColumns(Tensor ignore, int rows, int keys, int[] start)
-    {
-        using var host = ignore.cpu().contiguous();
-        ReadOnlySpan<byte> mask = host.bytes;
-        var columns = new List<int>();
-        for (int i = 0; i < rows; i++)
-        {
-            var row = mask.Slice(i * keys, keys);
-            int k = 0;
-            for (; k + 32 <= row.Length; k += 32)
-            {
-                if (Vector256.Create<byte>(row.Slice(k, 32)) == Vector256<byte>.Zero)
-                    continue;
-                for (int j = k; j < k + 32; j++)
-                    if (row[j] != 0)
-                        columns.Add(j);
-            }
-            for (; k < row.Length; k++)
-                if (row[k] != 0)
-                    columns.Add(k);
-            start[i + 1] = columns.Count;
-        }
-        return columns.ToArray();
+        return new RowEvaluator(queries, keys, own);
     }
 
     private static int[]? HostLabels(Tensor labels)
@@ -129,9 +93,10 @@ internal sealed unsafe class PairRows
                 Array.Copy(_keyLabels, labels, keys);
                 for (int i = Interlocked.Increment(ref next); i < rows; i = Interlocked.Increment(ref next))
                 {
-                    for (int j = _ignoredStart[i]; j < _ignoredStart[i + 1]; j++)
-                        labels[_ignoredColumns[j]] = Ignored;
-                    var row = new PairRow
+                    long own = _ownKeys is null ? -1 : _ownKeys[i];
+                    if (own >= 0)
+                        labels[own] = QueryRow.Ignored;
+                    var row = new QueryRow
                     {
                         QueryLabel = _queryLabels[i],
                         Similarities = new ReadOnlySpan<float>((float*)s + (long)i * keys, keys),
@@ -142,16 +107,18 @@ internal sealed unsafe class PairRows
                     row.Gradient.Clear();
                     row.Summary = Summarise(ref row);
                     summaries[i] = row.Summary;
-                    if (miner is not null)
+                    row.Candidates = row.Summary;
+                    if (miner is not null && !(loss.RowUsesOnlyHardestPairs && miner.TrySelectByBounds(ref row)))
                     {
                         var selected = scratch.SelectedLabels(keys);
-                        miner.SelectRow(ref row, selected);
+                        bool summarised = miner.SelectRow(ref row, selected);
                         row.Labels = selected;
-                        row.Summary = Summarise(ref row);
+                        if (!summarised)
+                            row.Summary = Summarise(ref row);
                     }
                     terms[i] = loss.EvaluateRow(ref row);
-                    for (int j = _ignoredStart[i]; j < _ignoredStart[i + 1]; j++)
-                        labels[_ignoredColumns[j]] = _keyLabels[_ignoredColumns[j]];
+                    if (own >= 0)
+                        labels[own] = _keyLabels[own];
                 }
             }
             finally
@@ -174,10 +141,21 @@ internal sealed unsafe class PairRows
 
     /// <summary>The counts, sums and extremes of a row's positives and negatives (one pass).</summary>
     /// <remarks>It also lists the row's positives (similarity and column, in column order) in the row's scratch.</remarks>
-    internal static RowSummary Summarise(ref PairRow row)
+    internal static RowSummary Summarise(ref QueryRow row)
     {
-        var kernel = new SummaryKernel
+        var all = new AllPairs();
+        return Summarise(ref row, ref all);
+    }
+
+    /// <summary>
+    /// As <see cref="Summarise(ref QueryRow)"/>, of the pairs <paramref name="filter"/> keeps in each group of eight
+    /// (a miner's selection, made in the same pass: see <see cref="Miners.RowSelection"/>).
+    /// </summary>
+    internal static RowSummary Summarise<TFilter>(ref QueryRow row, ref TFilter filter) where TFilter : struct, IPairFilter
+    {
+        var kernel = new SummaryKernel<TFilter>
         {
+            Filter = filter,
             MinPositive = Vector256.Create(float.PositiveInfinity), MaxPositive = Vector256.Create(float.NegativeInfinity),
             MaxNegative = Vector256.Create(float.NegativeInfinity),
         };
@@ -190,6 +168,7 @@ internal sealed unsafe class PairRows
             kernel.ListedColumns = columnPointer;
             RowChunks.Run(ref row, ref kernel);
         }
+        filter = kernel.Filter;
         row.PositiveSimilarities = similarities[..kernel.Listed];
         row.PositiveColumns = columns[..kernel.Listed];
         var summary = new RowSummary
@@ -208,8 +187,9 @@ internal sealed unsafe class PairRows
         return summary;
     }
 
-    private unsafe struct SummaryKernel : IChunkKernel
+    private unsafe struct SummaryKernel<TFilter> : IChunkKernel where TFilter : struct, IPairFilter
     {
+        public TFilter Filter;
         // Lane counts go down by one per pair (a set mask lane is −1 as an integer).
         public Vector256<long> Positives, Negatives;
         public Vector256<double> PositiveSum, NegativeSum;
@@ -223,6 +203,7 @@ internal sealed unsafe class PairRows
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Chunk(int column, Vector256<float> s, Vector256<float> positives, Vector256<float> negatives, ref Vector256<float> gradient)
         {
+            Filter.Keep(column, s, ref positives, ref negatives);
             uint lanes = positives.ExtractMostSignificantBits();
             while (lanes != 0)
             {
@@ -242,30 +223,19 @@ internal sealed unsafe class PairRows
     }
 }
 
-/// <summary>The sums over rows of <see cref="RowTerms"/> and of the valid pairs' counts and similarities.</summary>
-internal sealed class RowTotals
+/// <summary>Narrows the positive and negative masks of a group of eight pairs (for <see cref="RowEvaluator.Summarise{TFilter}"/>).</summary>
+internal interface IPairFilter
 {
-    public double Sum;
-    public long Considered, NonZero, ActivePositives, ActiveNegatives;
-    public long Positives, Negatives;
-    public double PositiveSum, NegativeSum;
+    /// <summary>Clears the lanes of the pairs at columns <paramref name="column"/> to <paramref name="column"/> + 7 that are not kept.</summary>
+    void Keep(int column, Vector256<float> similarities, ref Vector256<float> positives, ref Vector256<float> negatives);
+}
 
-    /// <summary>Adds one row.</summary>
-    public void Add(in RowTerms terms, in RowSummary summary)
+/// <summary>Keeps every pair (the plain summary).</summary>
+internal struct AllPairs : IPairFilter
+{
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly void Keep(int column, Vector256<float> similarities, ref Vector256<float> positives, ref Vector256<float> negatives)
     {
-        Sum += terms.Sum;
-        Considered += terms.Considered;
-        NonZero += terms.NonZero;
-        ActivePositives += terms.ActivePositives;
-        ActiveNegatives += terms.ActiveNegatives;
-        Positives += summary.Positives;
-        Negatives += summary.Negatives;
-        PositiveSum += summary.PositiveSum;
-        NegativeSum += summary.NegativeSum;
     }
-
-    /// <summary>The pair statistics the loss output reports.</summary>
-    public PairStatistics Statistics() => new(ActivePositives, ActiveNegatives,
-        Positives > 0 ? PositiveSum / Positives : double.NaN,
-        Negatives > 0 ? NegativeSum / Negatives : double.NaN);
 }

@@ -3,7 +3,7 @@ using Xbm.Configuration;
 namespace Xbm.Miners;
 
 /// <summary>Creates miners from a config section such as <c>miner: {name: pair_margin, negative_margin: 0.5}</c>.</summary>
-public static class MinerRegistry
+public static class MinerFactory
 {
     /// <summary>The miner names.</summary>
     public static IReadOnlyList<string> Names { get; } = new[] { "pair_margin", "multi_similarity", "hardest_negatives" };

@@ -38,7 +38,7 @@ internal struct RowWeight
     /// Prepares the row: the normalised exponential needs the row's shift (from its hardest pair) and the sum of its
     /// exponentials over the side's pairs (one pass).
     /// </summary>
-    public void Prepare(ref PairRow row)
+    public void Prepare(ref QueryRow row)
     {
         if (_kind != Kind.Exponential)
             return;
