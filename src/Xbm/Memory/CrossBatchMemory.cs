@@ -99,21 +99,16 @@ public sealed class CrossBatchMemory : IEmbeddingMemory
     /// <inheritdoc />
     public MemoryState GetState()
     {
-        var state = new MemoryState { Kind = KindName };
-        _rows.SaveTo(state);
+        var state = _rows.NewState(KindName);
         state.Scalars["pointer"] = _pointer;
         state.Scalars["count"] = _count;
-        state.Scalars["capacity"] = Capacity;
         return state;
     }
 
     /// <inheritdoc />
     public void LoadState(MemoryState state)
     {
-        if (state.Kind != KindName)
-            throw new InvalidDataException($"cannot load a '{state.Kind}' memory state into a '{KindName}' memory");
-        if ((long)state.Scalar("capacity") != Capacity)
-            throw new InvalidDataException($"memory state has capacity {(long)state.Scalar("capacity")}, this memory has {Capacity}");
+        _rows.CheckState(state, KindName);
         _rows.LoadFrom(state);
         _pointer = (long)state.Scalar("pointer");
         _count = (long)state.Scalar("count");

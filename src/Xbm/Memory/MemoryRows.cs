@@ -76,8 +76,33 @@ internal sealed class MemoryRows : IDisposable
         Iterations.fill_(Scalars.MinusOne);
     }
 
+    /// <summary>Rows allocated (the memory's capacity).</summary>
+    public long Capacity => Embeddings.shape[0];
+
+    /// <summary>A new checkpoint state of <paramref name="kind"/>: CPU copies of the four tensors and the capacity.</summary>
+    public MemoryState NewState(string kind)
+    {
+        var state = new MemoryState { Kind = kind };
+        SaveTo(state);
+        state.Scalars["capacity"] = Capacity;
+        return state;
+    }
+
+    /// <summary>
+    /// Throws unless <paramref name="state"/> was saved by a memory of <paramref name="kind"/> with this capacity and
+    /// dimension; <paramref name="capacityHint"/> is added to the capacity error.
+    /// </summary>
+    public void CheckState(MemoryState state, string kind, string capacityHint = "")
+    {
+        if (state.Kind != kind)
+            throw new InvalidDataException($"cannot load a '{state.Kind}' memory state into a '{kind}' memory");
+        if ((long)state.Scalar("capacity") != Capacity)
+            throw new InvalidDataException($"memory state has capacity {(long)state.Scalar("capacity")}, this {kind} memory has {Capacity}{capacityHint}");
+        CheckDimension(state);
+    }
+
     /// <summary>Adds CPU copies of the four tensors to <paramref name="state"/>.</summary>
-    public void SaveTo(MemoryState state)
+    private void SaveTo(MemoryState state)
     {
         state.Tensors["embeddings"] = Embeddings.cpu().clone().DetachFromDisposeScope();
         state.Tensors["labels"] = Labels.cpu().clone().DetachFromDisposeScope();

@@ -152,22 +152,16 @@ public sealed class MomentumMemory : IEmbeddingMemory
     /// </summary>
     public MemoryState GetState()
     {
-        var state = new MemoryState { Kind = KindName };
-        _rows.SaveTo(state);
+        var state = _rows.NewState(KindName);
         state.Tensors["row_of_index"] = tensor(_rowOfIndex, dtype: int64).DetachFromDisposeScope();
         state.Scalars["count"] = _count;
-        state.Scalars["capacity"] = Capacity;
         return state;
     }
 
     /// <inheritdoc />
     public void LoadState(MemoryState state)
     {
-        if (state.Kind != KindName)
-            throw new InvalidDataException($"cannot load a '{state.Kind}' memory state into a '{KindName}' memory");
-        if ((long)state.Scalar("capacity") != Capacity)
-            throw new InvalidDataException($"memory state has {(long)state.Scalar("capacity")} slots, this momentum bank has {Capacity} (the dataset size changed?)");
-        _rows.CheckDimension(state);
+        _rows.CheckState(state, KindName, " (one slot per training image: did the dataset change?)");
         long count = (long)state.Scalar("count");
         var table = state.Tensor("row_of_index");
         if (table.numel() != Capacity)

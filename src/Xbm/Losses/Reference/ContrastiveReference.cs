@@ -12,12 +12,8 @@ namespace Xbm.Losses.Reference;
 public static class ContrastiveReference
 {
     /// <summary>The loss of <paramref name="queries"/> against <paramref name="keys"/>; <paramref name="ownKeys"/> as in <see cref="ReferencePairs.Create"/>.</summary>
-    public static Tensor Loss(Tensor queries, Tensor queryLabels, Tensor keys, Tensor keyLabels, Tensor? ownKeys, ContrastiveLossOptions options)
-    {
-        using var scope = NewDisposeScope();
-        var pairs = ReferencePairs.Create(queryLabels, keyLabels, ownKeys);
-        return Loss(queries.matmul(keys.t()), pairs, options).MoveToOuterDisposeScope();
-    }
+    public static Tensor Loss(Tensor queries, Tensor queryLabels, Tensor keys, Tensor keyLabels, Tensor? ownKeys, ContrastiveLossOptions options) =>
+        ReferencePairs.Score(queries, queryLabels, keys, keyLabels, ownKeys, (s, pairs) => Loss(s, pairs, options));
 
     /// <summary>The loss on the similarities <paramref name="s"/> (with gradient) over <paramref name="pairs"/>.</summary>
     public static Tensor Loss(Tensor s, ReferencePairs pairs, ContrastiveLossOptions options)

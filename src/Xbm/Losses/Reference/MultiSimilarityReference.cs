@@ -17,12 +17,8 @@ public static class MultiSimilarityReference
 {
     /// <summary>The loss of <paramref name="queries"/> against <paramref name="keys"/>; <paramref name="ownKeys"/> as in <see cref="ReferencePairs.Create"/>; <paramref name="miningEpsilon"/> is the mining slack ε, or null for no mining.</summary>
     public static Tensor Loss(Tensor queries, Tensor queryLabels, Tensor keys, Tensor keyLabels, Tensor? ownKeys, MultiSimilarityLossOptions options,
-        double? miningEpsilon)
-    {
-        using var scope = NewDisposeScope();
-        var pairs = ReferencePairs.Create(queryLabels, keyLabels, ownKeys);
-        return Loss(queries.matmul(keys.t()), pairs, options, miningEpsilon).MoveToOuterDisposeScope();
-    }
+        double? miningEpsilon) =>
+        ReferencePairs.Score(queries, queryLabels, keys, keyLabels, ownKeys, (s, pairs) => Loss(s, pairs, options, miningEpsilon));
 
     /// <summary>The loss on the similarities <paramref name="s"/> (with gradient) over <paramref name="pairs"/>, mined with slack <paramref name="miningEpsilon"/> (null: not mined).</summary>
     public static Tensor Loss(Tensor s, ReferencePairs pairs, MultiSimilarityLossOptions options, double? miningEpsilon)

@@ -30,6 +30,18 @@ public sealed record ReferencePairs(Tensor Positives, Tensor Negatives)
         return new ReferencePairs(same.logical_and(kept), same.logical_not().logical_and(kept));
     }
 
+    /// <summary>
+    /// The entry point every reference form shares: <paramref name="loss"/> evaluated on S = Q·Kᵀ (with gradient) over
+    /// the valid pairs of <see cref="Create"/>.
+    /// </summary>
+    public static Tensor Score(Tensor queries, Tensor queryLabels, Tensor keys, Tensor keyLabels, Tensor? ownKeys,
+        Func<Tensor, ReferencePairs, Tensor> loss)
+    {
+        using var scope = NewDisposeScope();
+        var pairs = Create(queryLabels, keyLabels, ownKeys);
+        return loss(queries.matmul(keys.t()), pairs).MoveToOuterDisposeScope();
+    }
+
     /// <summary>P ∪ N: every valid pair.</summary>
     public Tensor Valid => Positives.logical_or(Negatives);
 
