@@ -17,6 +17,7 @@ public sealed class ClipLoader
 {
     private readonly ClipEntry[] _clips;
     private readonly ImageTransform _transform;
+    private readonly long[] _labels;
 
     /// <summary>Creates a loader over the clips of <paramref name="set"/>.</summary>
     public ClipLoader(ClipSet set, ClipLoaderOptions? options = null) : this(set.Clips, options) { }
@@ -30,6 +31,7 @@ public sealed class ClipLoader
         if (Options.Segments < 1)
             throw new ArgumentException($"segments must be at least 1, got {Options.Segments}");
         _clips = clips.ToArray();
+        _labels = _clips.Select(c => c.Label).ToArray();
         _transform = new ImageTransform(Options.Transform);
         if (!Options.RepeatShortClips)
         {
@@ -50,6 +52,9 @@ public sealed class ClipLoader
 
     /// <summary>Number of clips.</summary>
     public int Count => _clips.Length;
+
+    /// <summary>The label of each clip, by position.</summary>
+    public IReadOnlyList<long> Labels => _labels;
 
     /// <summary>Side S of the square frames.</summary>
     public int FrameSize => _transform.Size;

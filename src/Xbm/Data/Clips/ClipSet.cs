@@ -20,6 +20,7 @@ public sealed class ClipSet
     {
         Root = root;
         Clips = clips.ToArray();
+        Labels = Clips.Select(c => c.Label).ToArray();
         ClassNames = classNames;
         Warnings = warnings ?? [];
     }
@@ -40,7 +41,7 @@ public sealed class ClipSet
     public int Count => Clips.Count;
 
     /// <summary>The labels, by position.</summary>
-    public IReadOnlyList<long> Labels => Clips.Select(c => c.Label).ToArray();
+    public IReadOnlyList<long> Labels { get; }
 
     /// <summary>Reads <paramref name="path"/>: a CSV file, or a folder of class folders.</summary>
     public static ClipSet Read(string path, ClipSetOptions? options = null)

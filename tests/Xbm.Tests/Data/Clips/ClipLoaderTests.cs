@@ -38,6 +38,7 @@ public sealed class ClipLoaderTests : IDisposable
         var loader = new ClipLoader(ThreeClips(), Options());
         using var batch = loader.Load([2, 0, 1], training: false, seed: 0);
         Assert.Equal([3L, 4L, 3L, 8L, 8L], batch.shape);
+        Assert.Equal([0L, 0L, 1L], loader.Labels);
         var red = RedPerFrame(batch);
         int[][] expected = [SegmentSampling.Indices(21, 4, null), SegmentSampling.Indices(16, 4, null), SegmentSampling.Indices(10, 4, null)];
         for (int r = 0; r < 3; r++)
