@@ -11,8 +11,9 @@ namespace Xbm.Data.Clips;
 /// Decodes video files to JPEG frames (frame_000001.jpg, …) with the <c>ffmpeg</c> command, once: the frames live
 /// in a cache folder named by a hash of the video's full path, size, modification time and the decoding settings,
 /// so a changed video is decoded again. Decoding is atomic: ffmpeg writes into a temporary folder beside the
-/// cache entry, which is renamed into place only when it holds at least one frame; an interrupted decode leaves
-/// no entry (only a .tmp- folder, removed on the next failure-free decode of the same video).
+/// cache entry, which is renamed into place only when it holds at least one frame. A failed decode removes its
+/// temporary folder; a killed process may leave a .tmp- folder behind, which is never taken for an entry (the
+/// next read decodes the video again) and may be deleted by hand.
 /// </summary>
 public sealed class VideoFrameCache
 {
