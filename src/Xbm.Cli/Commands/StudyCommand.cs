@@ -152,7 +152,7 @@ public sealed class StudyCommand : ICliCommand
             var comparison = runner.Run(arms);
             string folder = common.Folder(parse, "arms");
             SaveBars(comparison, Path.Combine(folder, "recall_by_arm.png"), "Recall@1 by arm (mean ± std over seeds)");
-            Finish(runner, comparison, folder, "Study: Recall@1 by arm",
+            Finish(runner, comparison, folder, comparison.Runs.Any(r => r.Metrics.ContainsKey("test/Accuracy")) ? "Study: accuracy by arm" : "Study: Recall@1 by arm",
                 "recall_by_arm.png\n\nArms:\n\n" + string.Concat(arms.Select(a => $"- {a.Name}: {(a.Overrides.Count == 0 ? "(config as is)" : string.Join("; ", a.Overrides))}\n")));
             return 0;
         });

@@ -109,5 +109,10 @@ public sealed class ClassificationEndToEndTests : IDisposable
         var accuracy = TrainingLog.ReadEvaluations(run).Where(e => e.Metric == "Accuracy").ToList();
         Assert.Equal(new long[] { 20, 40 }, accuracy.Select(e => e.Iteration));
         Assert.Equal(accuracy[^1].Value, confusion.Accuracy, 6);
+
+        // xbm report draws the matrix.
+        var report = Xbm.Reporting.RunReport.Write([run], Path.Combine(_folder, "report"), new Xbm.Reporting.ReportOptions { RetrievalGrids = false });
+        Assert.Contains(report.Images, i => Path.GetFileName(i) == "confusion_run_test.png");
+        Assert.True(new FileInfo(Path.Combine(_folder, "report", "confusion_run_test.png")).Length > 1000);
     }
 }
