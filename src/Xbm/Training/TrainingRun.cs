@@ -147,6 +147,9 @@ public sealed class TrainingRun : IDisposable
         {
             if (!forEvaluation)
                 classes.Save(folder);
+            else if (ClassMap.Load(folder) is { } stored && !stored.Labels.SequenceEqual(classes.Labels))
+                throw new ConfigException($"{folder}: the run was trained on the classes {string.Join(", ", stored.Labels)} ({ClassMap.FileName}), "
+                    + $"but its data now has the training classes {string.Join(", ", classes.Labels)}: the classifier's outputs would name the wrong classes");
             classification = new ClassificationEvaluator(evaluator, classes, device, evaluation.BatchSize, folder, evaluation.Retrieval);
             objective = new ClassificationObjective(classes, data.Train.Labels, task.CrossEntropyWeight, task.BatchLossWeight);
         }

@@ -11,7 +11,10 @@ namespace Xbm.Tests.Classification;
 /// task: classification end to end on a folder of real PNG files (train/ and test/ of the same classes, written from
 /// the Fashion-MNIST fixture): decoded on the prefetch thread, half the training images kept, cross-entropy plus a
 /// weighted batch loss plus a FIFO memory, periodic and final evaluation with the accuracy and the confusion matrix.
+/// Runs alone (the global generator's collection), so its model initialisation, and with it the accuracy asserted,
+/// is the same in every run.
 /// </summary>
+[Collection("global generator")]
 public sealed class ClassificationEndToEndTests : IDisposable
 {
     private static readonly long[] Classes = [1, 7, 8]; // Trouser, Sneaker, Bag
@@ -114,5 +117,12 @@ public sealed class ClassificationEndToEndTests : IDisposable
         var report = Xbm.Reporting.RunReport.Write([run], Path.Combine(_folder, "report"), new Xbm.Reporting.ReportOptions { RetrievalGrids = false });
         Assert.Contains(report.Images, i => Path.GetFileName(i) == "confusion_run_test.png");
         Assert.True(new FileInfo(Path.Combine(_folder, "report", "confusion_run_test.png")).Length > 1000);
+
+        // Evaluating the run on data with other training classes is refused: the classifier would name the wrong classes.
+        foreach (string split in new[] { "train", "test" })
+            Directory.Delete(Path.Combine(root, split, "Trouser"), recursive: true);
+        var changed = Assert.Throws<ConfigException>(() => TrainingRun.Create(
+            ConfigLoader.Parse(yaml.Replace("classes_per_batch: 3", "classes_per_batch: 2", StringComparison.Ordinal), "classification.yaml"), run, forEvaluation: true));
+        Assert.Contains("classes.json", changed.Message);
     }
 }

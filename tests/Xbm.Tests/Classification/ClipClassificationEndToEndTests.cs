@@ -11,8 +11,10 @@ namespace Xbm.Tests.Classification;
 /// data.dataset: clips end to end: a moving-fashion clip folder generated from the Fashion-MNIST fixture, a TRN clip
 /// model with a classifier and a FIFO memory of clip embeddings, trained through <see cref="TrainingRun"/> with prefetch;
 /// a run interrupted at its checkpoint and resumed ends with the weights of an uninterrupted run, which needs the
-/// temporal relation's tuple generator restored from the checkpoint.
+/// temporal relation's tuple generator restored from the checkpoint. The comparison needs the global generator
+/// (model initialisation) to itself, hence the collection that runs alone.
 /// </summary>
+[Collection("global generator")]
 public sealed class ClipClassificationEndToEndTests : IDisposable
 {
     private readonly string _folder = TestPaths.NewTemporaryFolder("xbm-clip-e2e");
