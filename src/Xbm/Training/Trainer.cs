@@ -285,7 +285,9 @@ public sealed class Trainer
 
         var queries = _model.forward(images);
         var batch = _loss.Compute(queries, labels, queries, labels, PairMasks.SelfPairs(queries.shape[0], _device));
-        var total = _classification is null ? batch.Loss : _classification.BatchTerm(batch.Loss);
+        var total = batch.Loss;
+        if (_classification is not null) // the classification task weights the batch loss (docs/design.md §1)
+            total = _classification.BatchTerm(total);
         double memoryLoss = double.NaN;
         MemoryStatistics? stats = null;
 
