@@ -13,7 +13,8 @@ namespace Xbm.Cli.Commands;
 /// <summary>
 /// `xbm eval`: evaluates a run's checkpoint with the dataset's protocol (In-Shop queries against the gallery,
 /// VehicleID small/medium/large, SOP/CUB/Cars/Fashion-MNIST test set against itself), optionally with NMI and
-/// Recall@1 per class.
+/// Recall@1 per class. A classification run also prints its classifier's accuracy, the accuracy of each class and
+/// the confusion matrix (written as CSV with --confusion-csv).
 /// </summary>
 public sealed class EvalCommand : ICliCommand
 {
@@ -31,14 +32,18 @@ public sealed class EvalCommand : ICliCommand
         var perClass = new Option<bool>("--per-class") { Description = $"also print Recall@1 per class (the {PerClassRows} lowest when there are more)" };
         var perClassCsv = new Option<FileInfo?>("--per-class-csv") { Description = "write Recall@1 of every class to this CSV (protocol,label,queries,recall_at_1)" };
         var set = new Option<string[]>("--set") { Description = "override a stored key (e.g. data.root=DIR)", DefaultValueFactory = _ => Array.Empty<string>() };
+        var confusionCsv = new Option<FileInfo?>("--confusion-csv") { Description = "classification runs: write the confusion matrix (rows true class, columns predicted) to this CSV" };
 
         var command = new Command("eval", "Evaluate a trained model (Recall@K, R-Precision, MAP@R, NMI) with the dataset's protocol")
-            { checkpoint, split, device, nmi, perClass, perClassCsv, set };
+            { checkpoint, split, device, nmi, perClass, perClassCsv, set, confusionCsv };
         command.SetAction(parse =>
         {
             var csvFile = parse.GetValue(perClassCsv);
             if (csvFile is not null)
                 OutputTarget.EnsureFile(csvFile.FullName, "--per-class-csv");
+            var confusionFile = parse.GetValue(confusionCsv);
+            if (confusionFile is not null)
+                OutputTarget.EnsureFile(confusionFile.FullName, "--confusion-csv");
             using var trained = TrainedRun.Open(parse.GetValue(checkpoint)!.FullName, parse.GetValue(set), parse.GetValue(device));
             trained.Sets(parse.GetValue(split)!); // a split the data lacks is an error before any computation
             var run = trained.Run;
@@ -64,6 +69,20 @@ public sealed class EvalCommand : ICliCommand
                         PrintPerClass(protocol.Name, run.Data.Name, perLabel);
                 }
             });
+            if (run.Classification is { } classification)
+            {
+                var result = classification.Classify(run.Model, parse.GetValue(split)!, Interruption.Token);
+                foreach (var (name, value) in result.Metrics)
+                    metrics[name] = value;
+                PrintClassification(result);
+                if (confusionFile is not null)
+                {
+                    AtomicFile.WriteAllText(confusionFile.FullName, result.ToCsv());
+                    AnsiConsole.MarkupLineInterpolated($"confusion matrix: {confusionFile.FullName}");
+                }
+            }
+            else if (confusionFile is not null)
+                throw new ArgumentException($"--confusion-csv: {trained.RunFolder} is a retrieval run (no classifier)");
             Report.PrintMetrics($"{ConsoleTable.FitPath(chosen)} ({parse.GetValue(split)})", metrics);
             if (csvFile is not null)
             {
@@ -84,6 +103,23 @@ public sealed class EvalCommand : ICliCommand
             : $"{results.QueryCount} queries searched against {results.ReferenceCount} gallery images";
         string excluded = report.ExcludedQueries > 0 ? $"; {report.ExcludedQueries} queries without a same-class reference left out" : "";
         return $"protocol '{protocol.Name}': {searched}, Recall@{string.Join(",", protocol.RecallAt)}{excluded}; k-NN {report.SearchTime.TotalSeconds:F1} s";
+    }
+
+    /// <summary>The classifier's accuracy per class, and the confusion matrix when it is small enough to read.</summary>
+    private static void PrintClassification(ClassificationResult result)
+    {
+        var table = new Table().AddColumn("class").AddColumn(ConsoleTable.Number("items")).AddColumn(ConsoleTable.Number("accuracy %"));
+        for (int c = 0; c < result.Classes; c++)
+            table.AddRow(Markup.Escape(result.Names[c]), result.Support(c).ToString(CultureInfo.InvariantCulture), Report.Percent(result.ClassAccuracy(c)));
+        ConsoleTable.Write($"classifier: accuracy {Report.Percent(result.Accuracy)} % of {result.Total} items, per class", table);
+        if (result.Classes > 12)
+            return;
+        var matrix = new Table().AddColumn("true \\ predicted");
+        foreach (string name in result.Names)
+            matrix.AddColumn(ConsoleTable.Number(name));
+        for (int c = 0; c < result.Classes; c++)
+            matrix.AddRow([Markup.Escape(result.Names[c]), .. Enumerable.Range(0, result.Classes).Select(p => result.Confusion[c, p].ToString(CultureInfo.InvariantCulture))]);
+        ConsoleTable.Write("confusion matrix (rows: true class, columns: predicted)", matrix);
     }
 
     private static void PrintPerClass(string protocol, string dataset, IReadOnlyList<ClassRecall> perLabel)

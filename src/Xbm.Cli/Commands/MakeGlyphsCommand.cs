@@ -17,6 +17,7 @@ public static class MakeGlyphsCommand
     {
         var make = new Command("make", "Generate a dataset");
         make.Add(BuildGlyphs());
+        make.Add(MakeMovingFashionCommand.Build());
         return make;
     }
 

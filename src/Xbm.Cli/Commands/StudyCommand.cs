@@ -152,7 +152,7 @@ public sealed class StudyCommand : ICliCommand
             var comparison = runner.Run(arms);
             string folder = common.Folder(parse, "arms");
             SaveBars(comparison, Path.Combine(folder, "recall_by_arm.png"), "Recall@1 by arm (mean ± std over seeds)");
-            Finish(runner, comparison, folder, "Study: Recall@1 by arm",
+            Finish(runner, comparison, folder, comparison.Runs.Any(r => r.Metrics.ContainsKey("test/Accuracy")) ? "Study: accuracy by arm" : "Study: Recall@1 by arm",
                 "recall_by_arm.png\n\nArms:\n\n" + string.Concat(arms.Select(a => $"- {a.Name}: {(a.Overrides.Count == 0 ? "(config as is)" : string.Join("; ", a.Overrides))}\n")));
             return 0;
         });
@@ -224,14 +224,16 @@ public sealed class StudyCommand : ICliCommand
 
     private static void SaveBars(ArmComparison comparison, string path, string title)
     {
+        // Classification runs are compared on their accuracy, retrieval runs on Recall@1.
+        string metric = comparison.Runs.Any(r => r.Metrics.ContainsKey("test/Accuracy")) ? "Accuracy" : "Recall@1";
         var series = new Dictionary<string, IReadOnlyList<(double, double)>>();
         foreach (string split in new[] { "validation", "test" })
         {
-            var values = comparison.Arms.Select(a => comparison.Summary(a, $"{split}/Recall@1")).Select(s => (100 * s.Mean, 100 * s.Std)).ToList();
+            var values = comparison.Arms.Select(a => comparison.Summary(a, $"{split}/{metric}")).Select(s => (100 * s.Mean, 100 * s.Std)).ToList();
             if (values.Any(v => double.IsFinite(v.Item1)))
                 series[split] = values;
         }
-        BarPlot.Save(path, title, "Recall@1 (%)", comparison.Arms, series);
+        BarPlot.Save(path, metric == "Accuracy" ? title.Replace("Recall@1", "Accuracy", StringComparison.Ordinal) : title, $"{metric} (%)", comparison.Arms, series);
     }
 
     private static void Finish(StudyRunner runner, ArmComparison comparison, string folder, string title, string notes)

@@ -1,9 +1,13 @@
 using Xbm.Configuration;
+using Xbm.Data.Clips;
 using Xbm.Data.Manifest;
 
 namespace Xbm.Data;
 
-/// <summary>Creates a dataset's splits from the config's data section (key "dataset" names the layout).</summary>
+/// <summary>
+/// Creates a dataset's splits from the config's data section (key "dataset" names the layout): fashion_mnist
+/// (<see cref="FashionMnist"/>), clips (<see cref="ClipDatasetFactory"/>) or an image layout (<see cref="DatasetReaderFactory"/>).
+/// </summary>
 public static class DatasetFactory
 {
     /// <summary>Loads the dataset named by data.dataset (fashion_mnist by default); an empty training split is an error.</summary>
@@ -18,6 +22,8 @@ public static class DatasetFactory
     private static DatasetSplits LoadSplits(ConfigSection data)
     {
         string name = data.String("dataset", "fashion_mnist");
+        if (name == "clips")
+            return ClipDatasetFactory.Load(data);
         if (name != "fashion_mnist")
             return DatasetReaderFactory.Load(data);
         var options = FashionMnist.FromSection(data);

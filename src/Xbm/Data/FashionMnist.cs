@@ -84,11 +84,13 @@ public static class FashionMnist
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         FashionMnistData data = Read(options.Root);
+        if (options.Classification)
+            return ClassificationSplits(data, options);
 
         IReadOnlyList<long> validation = ValidationClasses(options);
         long[] train = options.TrainClasses.Except(validation).ToArray();
 
-        TensorImageSet trainSet = Build(data, train, options, options.Augmentation);
+        TensorImageSet trainSet = Build(data, train, options, options.Augmentation, keepFraction: true);
         TensorImageSet testSet = Build(data, options.TestClasses, options, TensorAugmentation.None);
         EvaluationSet? validationSet = validation.Count == 0
             ? null
@@ -100,8 +102,23 @@ public static class FashionMnist
     }
 
     /// <summary>
+    /// The classification split: Train = the official training file's images of the training classes (the share
+    /// <see cref="FashionMnistOptions.TrainFraction"/> of them), Test = the official test file's images of the same
+    /// classes, one protocol "test" (its retrieval metrics are not zero-shot).
+    /// </summary>
+    private static DatasetSplits ClassificationSplits(FashionMnistData data, FashionMnistOptions options)
+    {
+        TensorImageSet trainSet = Build(data, options.TrainClasses, options, options.Augmentation, p => p < data.TrainFileCount, keepFraction: true);
+        TensorImageSet testSet = Build(data, options.TrainClasses, options, TensorAugmentation.None, p => p >= data.TrainFileCount);
+        return new DatasetSplits(Name, trainSet, null, [new EvaluationSet("test", testSet, null, RecallAt)])
+        {
+            ClassNames = ClassNames.Select((name, label) => (name, label)).ToDictionary(p => (long)p.label, p => p.name),
+        };
+    }
+
+    /// <summary>
     /// Reads the options from the configuration's data section. Keys: name (optional, "fashion_mnist"),
-    /// root, train_classes, test_classes, validation_classes (list), validation_fraction, max_per_class, seed,
+    /// protocol (zero_shot | classification), train_fraction, root, train_classes, test_classes, validation_classes (list), validation_fraction, max_per_class, seed,
     /// augmentation: {crop_padding (default 2), flip (default false)}. Unknown keys are errors.
     /// </summary>
     public static FashionMnistOptions FromSection(ConfigSection data)
@@ -113,10 +130,15 @@ public static class FashionMnist
         long? maxPerClass = data.Has("max_per_class") && data.String("max_per_class", "") is not ("null" or "none" or "~")
             ? data.Long("max_per_class", 0, 1, int.MaxValue)
             : null;
+        bool classification = data.Choice("protocol", "zero_shot", "zero_shot", "classification") == "classification";
+        if (classification && data.Has("test_classes"))
+            throw data.Error("test_classes", "protocol: classification tests on the training classes (set train_classes only)");
         var options = new FashionMnistOptions
         {
+            Classification = classification,
+            TrainFraction = data.Double("train_fraction", 1, min: 0, max: 1),
             Root = data.String("root", defaults.Root),
-            TrainClasses = data.LongList("train_classes", defaults.TrainClasses, 0),
+            TrainClasses = data.LongList("train_classes", classification ? [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] : defaults.TrainClasses, 0),
             TestClasses = data.LongList("test_classes", defaults.TestClasses, 0),
             ValidationClasses = data.LongList("validation_classes", defaults.ValidationClasses, 0),
             ValidationFraction = data.OptionalDouble("validation_fraction", 0, 1),
@@ -146,15 +168,15 @@ public static class FashionMnist
         return classes.Take(count).Order().ToArray();
     }
 
-    private static TensorImageSet Build(FashionMnistData data, IReadOnlyList<long> classes, FashionMnistOptions options, TensorAugmentation augmentation)
+    private static TensorImageSet Build(FashionMnistData data, IReadOnlyList<long> classes, FashionMnistOptions options, TensorAugmentation augmentation,
+        Func<int, bool>? include = null, bool keepFraction = false)
     {
-        var wanted = new HashSet<long>(classes);
         var positions = new List<int>();
         foreach (long c in classes.Order())
         {
             var ofClass = new List<int>();
             for (int i = 0; i < data.Labels.Length; i++)
-                if (data.Labels[i] == c)
+                if (data.Labels[i] == c && (include is null || include(i)))
                     ofClass.Add(i);
             if (options.MaxPerClass is int max && ofClass.Count > max)
             {
@@ -164,6 +186,11 @@ public static class FashionMnist
             positions.AddRange(ofClass);
         }
         positions.Sort(); // file order
+        if (keepFraction && options.TrainFraction < 1)
+        {
+            int[] kept = StratifiedFraction.Keep(positions.Select(p => data.Labels[p]).ToArray(), options.TrainFraction, options.Seed);
+            positions = kept.Select(k => positions[k]).ToList();
+        }
         const int pixels = Side * Side;
         var bytes = new byte[positions.Count * pixels];
         for (int r = 0; r < positions.Count; r++)

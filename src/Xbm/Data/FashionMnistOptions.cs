@@ -24,6 +24,15 @@ public sealed record FashionMnistOptions
     /// </summary>
     public double? ValidationFraction { get; init; }
 
+    /// <summary>
+    /// The split: zero-shot (default; classes split, images from both files) or classification (the training
+    /// classes, all ten by default, trained on the official training file and tested on the official test file).
+    /// </summary>
+    public bool Classification { get; init; }
+
+    /// <summary>Share of the training images kept, stratified per class and seeded with <see cref="Seed"/> (1 = all).</summary>
+    public double TrainFraction { get; init; } = 1;
+
     /// <summary>Keep at most this many images per class in every split (a seeded subset, for quick runs); null = all.</summary>
     public int? MaxPerClass { get; init; }
 
@@ -65,7 +74,11 @@ public sealed record FashionMnistOptions
         if (TestClasses.Count == 0)
             yield return ("test_classes", "is empty");
         var overlap = TrainClasses.Intersect(TestClasses).ToArray();
-        if (overlap.Length > 0)
+        if (Classification && ValidationClasses.Count + (ValidationFraction is null ? 0 : 1) > 0)
+            yield return ("protocol", "classification has no validation split (validation_classes, validation_fraction)");
+        if (!(TrainFraction > 0 && TrainFraction <= 1))
+            yield return ("train_fraction", $"{TrainFraction} is not in (0, 1]");
+        if (overlap.Length > 0 && !Classification)
             yield return ("test_classes", $"class {string.Join(", ", overlap)} is also a training class (the split must be zero-shot)");
         foreach (long c in ValidationClasses)
             if (!TrainClasses.Contains(c))

@@ -21,7 +21,8 @@ public interface IImageSet
     int Channels { get; }
 
     /// <summary>
-    /// Loads the images at <paramref name="positions"/> as a float32 N×C×H×W CPU tensor. With
+    /// Loads the images at <paramref name="positions"/> as a float32 N×C×H×W CPU tensor (a clip set,
+    /// <see cref="Clips.ClipImageSet"/>, returns N×T×C×H×W: T frames per clip, for a clip model). With
     /// <paramref name="augment"/> the training augmentation is applied, image r drawing its randomness from a
     /// generator derived from (<paramref name="seed"/>, r) only, so a batch is reproducible whatever the
     /// threading; without it the deterministic test-time preprocessing is applied.

@@ -1,4 +1,5 @@
 using Xbm.Configuration;
+using Xbm.Models.Temporal;
 
 namespace Xbm.Models;
 
@@ -19,7 +20,13 @@ namespace Xbm.Models;
 ///   width: 32                 # small_cnn: channels of the first stage
 ///   channels_last: true       # convolution weights, and so activations, in NHWC layout: same results, faster
 ///   blocks: [2, 2, 2, 3]      # resnet*: blocks per stage instead of the depth's (CNTK's ResNet-18 has [2, 2, 2, 3])
+///   temporal: relation        # clips only (data.dataset: clips): relation (TRN) | average (single-frame baseline)
+///   frame_dimension: 256      # relation: per-frame feature width fed to the relation (0 = the backbone's features)
+///   relation_dimension: 256   # relation: output width of the relation (the embedding head's input)
+///   bottleneck: 256           # relation: width of each scale's g network
+///   subsample: 3              # relation: tuples summed per scale below N
 /// </code>
+/// For the classification task the model also gets a <see cref="ClassifierHead"/> (the caller passes the class count).
 /// </summary>
 public static class ModelFactory
 {
@@ -40,7 +47,15 @@ public static class ModelFactory
     /// loaded, <paramref name="weightsLoaded"/> receives the report. With <paramref name="loadWeights"/> false the
     /// starting weights (model.weights) are neither looked for nor loaded: for a model whose checkpoint is loaded next.
     /// </summary>
-    public static EmbeddingModel Create(ConfigSection model, long? inputChannels = null, Action<LoadReport>? weightsLoaded = null, bool loadWeights = true)
+    /// <param name="model">The model section.</param>
+    /// <param name="inputChannels">The dataset's channels.</param>
+    /// <param name="weightsLoaded">Receives the weight-loading report.</param>
+    /// <param name="loadWeights">Load model.weights (false when a checkpoint is loaded next).</param>
+    /// <param name="classes">Classes of the classifier (the classification task), 0 = no classifier.</param>
+    /// <param name="clipFrames">Frames per clip when the data are clips (then model.temporal is required), null for images.</param>
+    /// <param name="seed">Seed of the temporal relation's tuple choice.</param>
+    public static EmbeddingModel Create(ConfigSection model, long? inputChannels = null, Action<LoadReport>? weightsLoaded = null, bool loadWeights = true,
+        long classes = 0, int? clipFrames = null, ulong seed = 0)
     {
         string name = model.Choice("backbone", "small_cnn", BackboneNames.ToArray());
         long dimension = model.Long("dimension", DefaultDimension(name), min: 1);
@@ -57,6 +72,7 @@ public static class ModelFactory
         bool channelsLast = model.Bool("channels_last", true);
         bool isResNet = name is "resnet18" or "resnet34" or "resnet50";
         IReadOnlyList<long>? blocks = model.Has("blocks") ? model.LongList("blocks", [], min: 1) : null;
+        var clip = ReadTemporal(model, clipFrames, seed);
         model.EnsureAllUsed();
 
         if (blocks is not null && (!isResNet || blocks.Count != 4))
@@ -116,7 +132,9 @@ public static class ModelFactory
             backbone.Dispose();
             throw;
         }
-        var embedding = new EmbeddingModel(backbone, dimension);
+        var embedding = clip is null
+            ? new EmbeddingModel(backbone, dimension, classes)
+            : new EmbeddingModel(new ClipEmbeddingModel(backbone, clipFrames!.Value, dimension, clip), classes);
         try
         {
             if (checkpoint is not null)
@@ -137,6 +155,35 @@ public static class ModelFactory
             embedding.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The clip model's options (model.temporal and the relation keys), or null for images.</summary>
+    private static ClipEmbeddingOptions? ReadTemporal(ConfigSection model, int? clipFrames, ulong seed)
+    {
+        if (clipFrames is null)
+        {
+            if (model.Has("temporal"))
+                throw model.Error("temporal", "applies to clips (data.dataset: clips) only");
+            return null;
+        }
+        string temporal = model.Choice("temporal", "relation", "relation", "average");
+        if (temporal == "average")
+            return new ClipEmbeddingOptions { Consensus = ClipConsensus.Average };
+        if (clipFrames < 2)
+            throw model.Error("temporal", $"relation needs at least 2 frames per clip (data.segments is {clipFrames}); use average");
+        var defaults = new ClipEmbeddingOptions();
+        return new ClipEmbeddingOptions
+        {
+            Consensus = ClipConsensus.Relation,
+            FrameDimension = model.Long("frame_dimension", defaults.FrameDimension, min: 0),
+            RelationDimension = model.Long("relation_dimension", defaults.RelationDimension, min: 1),
+            Relation = new TemporalRelationOptions
+            {
+                Bottleneck = model.Long("bottleneck", defaults.Relation.Bottleneck, min: 1),
+                Subsample = model.Int("subsample", defaults.Relation.Subsample, min: 1),
+                Seed = seed,
+            },
+        };
     }
 
     /// <summary>Creates a backbone by config name (see <see cref="BackboneNames"/>).</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Xbm.Configuration;
 using Xbm.Data;
+using Xbm.Evaluation;
 using Xbm.IO;
 
 namespace Xbm.Reporting;
@@ -47,6 +48,7 @@ public static class RunReport
         ConfigDifferences(page, runs, labels);
         TrainingCurves(context, runs, labels);
         EvaluationCurves(context, runs, labels);
+        ConfusionMatrices(context, runs, labels);
         MemoryCurves(context, runs, labels);
         DriftCurves(context, runs, labels);
         RetrievalGrids(context, runs, labels);
@@ -331,6 +333,37 @@ public static class RunReport
                 ($"{labels[i]} positives", Series(runs[i], "memory_mean_positive_similarity")),
                 ($"{labels[i]} negatives", Series(runs[i], "memory_mean_negative_similarity")),
             }));
+        context.Page.EndGallery();
+    }
+
+    /// <summary>The latest confusion matrix of each classification run (confusion_SPLIT.csv), as a heat map.</summary>
+    private static void ConfusionMatrices(Context context, IReadOnlyList<RunRecord> runs, IReadOnlyList<string> labels)
+    {
+        var found = runs.Select((run, i) => (Label: labels[i], Files: Directory.GetFiles(run.Folder, "confusion_*.csv").Order(StringComparer.Ordinal).ToList()))
+            .Where(r => r.Files.Count > 0).ToList();
+        if (found.Count == 0)
+            return; // retrieval runs have none
+        context.Page.Heading(2, "Confusion matrices", "confusion");
+        context.Page.BeginGallery();
+        foreach (var (label, files) in found)
+            foreach (string csv in files)
+            {
+                string split = Path.GetFileNameWithoutExtension(csv)["confusion_".Length..];
+                ClassificationResult result;
+                try
+                {
+                    result = ClassificationResult.FromCsv(File.ReadAllText(csv), csv);
+                }
+                catch (Exception e) when (e is InvalidDataException or FormatException)
+                {
+                    context.Notes.Add($"{csv}: not drawn ({e.Message})");
+                    continue;
+                }
+                string file = $"confusion_{FileSafe(label)}_{FileSafe(split)}.png";
+                ConfusionPlot.Save(Path.Combine(context.Folder, file), result, $"{label}, {split}");
+                context.AddImage(file, $"confusion matrix of {label} on {split}",
+                    $"the latest {split} evaluation of {label}: rows the true class, columns the predicted one; colour = share of the true class, numbers = counts");
+            }
         context.Page.EndGallery();
     }
 

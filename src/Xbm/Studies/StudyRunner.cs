@@ -124,7 +124,8 @@ public sealed class StudyRunner
         using (var run = TrainingRun.Create(config, folder, _options.Device, start, evaluateWhileTraining: false))
         {
             var result = Wrap is null ? run.Trainer.Run(resume: true, Cancel) : Wrap(label, () => run.Trainer.Run(resume: true, Cancel));
-            IEvaluator evaluator = _options.FullMetrics ? run.Evaluator : run.Evaluator.WithRecallOnly();
+            // A classification run reports its accuracy (and the retrieval metrics its evaluation section asks for).
+            IEvaluator evaluator = (IEvaluator?)run.Classification ?? (_options.FullMetrics ? run.Evaluator : run.Evaluator.WithRecallOnly());
             var splits = _options.Splits.Where(s => s != "validation" || run.Data.Validation is not null).ToArray();
             foreach (string split in splits)
                 foreach (var (name, value) in evaluator.Evaluate(run.Model, split, Cancel))
@@ -153,6 +154,20 @@ public sealed class StudyRunner
         return columns;
     }
 
+    /// <summary>The classification columns present in <paramref name="comparison"/> (Accuracy, MeanClassAccuracy), validation first, as percentages.</summary>
+    public static IReadOnlyList<(string Metric, string Header, Func<double, string> Format)> AccuracyColumns(ArmComparison comparison)
+    {
+        ArgumentNullException.ThrowIfNull(comparison);
+        var present = comparison.Runs.SelectMany(r => r.Metrics.Keys).ToHashSet();
+        Func<double, string> percent = v => (100 * v).ToString("F2", CultureInfo.InvariantCulture);
+        var columns = new List<(string, string, Func<double, string>)>();
+        foreach (string split in new[] { "validation", "test" })
+            foreach (var (metric, header) in new[] { ("Accuracy", "accuracy"), ("MeanClassAccuracy", "mean class accuracy") })
+                if (present.Contains($"{split}/{metric}"))
+                    columns.Add(($"{split}/{metric}", $"{split} {header} %", percent));
+        return columns;
+    }
+
     /// <summary>
     /// Writes summary.md (title, mean ± std table, per-seed table, notes) and summary.csv (one row per run)
     /// into the study folder; returns the markdown.
@@ -161,6 +176,7 @@ public sealed class StudyRunner
     {
         ArgumentNullException.ThrowIfNull(comparison);
         var columns = RecallColumns(comparison, 1, 2).ToList();
+        columns.AddRange(AccuracyColumns(comparison));
         Func<double, string> seconds = v => v.ToString("F0", CultureInfo.InvariantCulture) + " s";
         columns.Add(("train_seconds", "train time", seconds));
         var text = new StringBuilder($"# {title}\n\n");

@@ -14,7 +14,11 @@ namespace Xbm.Training;
 /// <param name="SamplerState">The sampler's saved state.</param>
 /// <param name="MemoryStarted">Whether the memory had started (relevant for the adaptive start).</param>
 /// <param name="SkippedSteps">Steps skipped because of non-finite values so far.</param>
-public sealed record CheckpointInfo(long Iteration, long Seed, string SamplerState, bool MemoryStarted, long SkippedSteps);
+public sealed record CheckpointInfo(long Iteration, long Seed, string SamplerState, bool MemoryStarted, long SkippedSteps)
+{
+    /// <summary>The clip model's temporal relation's training tuple generator state (null without one); written and restored by <see cref="Checkpoint"/>.</summary>
+    public ulong[]? RelationRandomState { get; init; }
+}
 
 /// <summary>
 /// Checkpoints: a folder per iteration (model and memory as .safetensors, optimizer state, trainer.json),
@@ -24,6 +28,9 @@ public sealed record CheckpointInfo(long Iteration, long Seed, string SamplerSta
 public static class Checkpoint
 {
     private const string LatestFile = "latest";
+
+    // A run without a temporal relation writes the trainer.json it always wrote.
+    private static readonly JsonSerializerOptions IgnoreNulls = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
 
     /// <summary>The checkpoints folder of a run.</summary>
     public static string Folder(string runFolder) => Path.Combine(runFolder, "checkpoints");
@@ -44,7 +51,7 @@ public static class Checkpoint
                     optimizer.save_state_dict(Path.Combine(folder, "optimizer.bin"));
                 if (memory is not null)
                     SaveMemory(Path.Combine(folder, "memory.safetensors"), memory);
-                File.WriteAllText(Path.Combine(folder, "trainer.json"), JsonSerializer.Serialize(info));
+                File.WriteAllText(Path.Combine(folder, "trainer.json"), JsonSerializer.Serialize(info with { RelationRandomState = model.Clip?.Relation?.RandomState }, IgnoreNulls));
             });
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -90,6 +97,9 @@ public static class Checkpoint
     {
         var info = ReadInfo(checkpoint);
         LoadModel(checkpoint, model);
+        if (model.Clip?.Relation is { } relation)
+            relation.RandomState = info.RelationRandomState
+                ?? throw new InvalidDataException($"{checkpoint}: the model has a temporal relation but trainer.json has no RelationRandomState");
         if (optimizer is not null)
             using (OptimizerStateLayout.Contiguous(optimizer))
                 optimizer.load_state_dict(Path.Combine(checkpoint, "optimizer.bin"));

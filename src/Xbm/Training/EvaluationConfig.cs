@@ -8,7 +8,8 @@ namespace Xbm.Training;
 /// The owner of a config's <c>evaluation</c> section: <c>every</c> (iterations between evaluations, 0 = only at
 /// the end), <c>on</c> (test | validation: the split periodic evaluations use), <c>recall_at</c> (K values of
 /// Recall@K replacing the dataset protocols' own; absent = the protocols') and <c>batch_size</c> (images per
-/// embedding batch, also for the memory's initialisation). It builds the run's <see cref="DatasetEvaluator"/>,
+/// embedding batch, also for the memory's initialisation) and <c>retrieval</c> (classification runs: also report the
+/// retrieval metrics, default true). It builds the run's <see cref="DatasetEvaluator"/>,
 /// the one place the recall_at override is applied.
 /// </summary>
 public sealed class EvaluationConfig
@@ -22,7 +23,14 @@ public sealed class EvaluationConfig
         On = section.Choice("on", "test", "test", "validation");
         RecallAt = section.Has("recall_at") ? section.LongList("recall_at", Array.Empty<long>(), min: 1).Select(k => (int)k).ToArray() : null;
         BatchSize = section.Int("batch_size", 256, min: 1);
+        Retrieval = section.Bool("retrieval", true);
     }
+
+    /// <summary>
+    /// Report the retrieval metrics (key <c>retrieval</c>, default true). A classification run may switch them off: it
+    /// then reports the classifier's accuracy only, and each evaluation embeds once.
+    /// </summary>
+    public bool Retrieval { get; }
 
     /// <summary>Evaluate every this many iterations (0 = only at the end).</summary>
     public long Every { get; }

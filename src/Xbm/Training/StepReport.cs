@@ -23,4 +23,7 @@ public sealed record StepReport(long Iteration, double LearningRate, double Loss
 
     /// <summary>The memory loss per contributing memory pair; NaN before the memory starts or when no pair contributed.</summary>
     public double MemoryLossPerPair { get; init; } = double.NaN;
+
+    /// <summary>The classification task's cross-entropy (unweighted); NaN for retrieval training.</summary>
+    public double CrossEntropy { get; init; } = double.NaN;
 }

@@ -31,6 +31,7 @@ public sealed class Trainer
     private readonly Func<long, EmbeddingModel, bool>? _startCondition;
     private readonly DriftMonitor? _drift;
     private readonly long[] _labels;
+    private readonly ClassificationObjective? _classification;
 
     /// <summary>Wires a run. The model must already be on <paramref name="device"/>.</summary>
     /// <param name="options">Trainer settings.</param>
@@ -51,10 +52,16 @@ public sealed class Trainer
     /// Drift measurement (docs/design.md §4), or null: recorded before the first step (iteration 0, or the
     /// checkpoint's iteration on resume) and after every step, its samples written to drift.csv and TensorBoard.
     /// </param>
+    /// <param name="classification">
+    /// The classification task's objective (cross-entropy on the model's classifier, a weighted batch loss), or null
+    /// for retrieval training.
+    /// </param>
     public Trainer(TrainOptions options, EmbeddingModel model, IPairLoss loss, IEmbeddingMemory? memory, IImageSet train,
         IBatchSampler sampler, Device device, string runFolder, IEvaluator? evaluator = null, ITrainingObserver? observer = null,
-        Func<long, EmbeddingModel, bool>? startCondition = null, DriftMonitor? drift = null)
+        Func<long, EmbeddingModel, bool>? startCondition = null, DriftMonitor? drift = null, ClassificationObjective? classification = null)
     {
+        if (classification is not null && model.Classifier is null)
+            throw new ArgumentException("the classification objective needs a model with a classifier", nameof(classification));
         if (options.Memory.Enabled != memory is not null)
             throw new ArgumentException(memory is null ? "the options enable the memory but no memory was given" : "a memory was given but the options disable it");
         _options = options;
@@ -70,6 +77,7 @@ public sealed class Trainer
         _startCondition = startCondition;
         _drift = drift;
         _labels = train.Labels.ToArray();
+        _classification = classification;
     }
 
     /// <summary>
@@ -280,6 +288,8 @@ public sealed class Trainer
         using var self = arange(Scalars.Zero, batchSize, Scalars.One, dtype: int64, device: _device);
         var batch = _loss.Compute(queries, labels, queries, labels, self);
         var total = batch.Loss;
+        if (_classification is not null) // the classification task weights the batch loss (docs/design.md §1)
+            total = _classification.BatchTerm(total);
         double memoryLoss = double.NaN;
         MemoryStatistics? stats = null;
 
@@ -295,6 +305,9 @@ public sealed class Trainer
             memoryLoss = fromMemory.Loss.item<float>();
             stats = MemoryStatistics.Measure(_memory, t, fromMemory.Pairs);
         }
+        double crossEntropy = double.NaN;
+        if (_classification is not null)
+            (total, crossEntropy) = _classification.Add(total, _model, queries, positions, _device);
 
         double totalValue = total.item<float>();
         if (!double.IsFinite(totalValue))
@@ -314,6 +327,7 @@ public sealed class Trainer
         {
             BatchLossPerPair = PerPair(batchLoss, batch.Pairs.Positives + batch.Pairs.Negatives, queries.shape[0]),
             MemoryLossPerPair = stats is null ? double.NaN : PerPair(memoryLoss, stats.Positives + stats.Negatives, queries.shape[0]),
+            CrossEntropy = crossEntropy,
         };
     }
 

@@ -69,6 +69,8 @@ public sealed class TrainingLog
         if (double.IsFinite(r.MemoryLossPerPair))
             _tensorBoard.add_scalar("train/memory_loss_per_pair", (float)r.MemoryLossPerPair, step);
         _tensorBoard.add_scalar("train/lr", (float)r.LearningRate, step);
+        if (double.IsFinite(r.CrossEntropy))
+            _tensorBoard.add_scalar("train/cross_entropy", (float)r.CrossEntropy, step);
         if (m is not null)
         {
             _tensorBoard.add_scalar("train/memory_loss", (float)r.MemoryLoss, step);

@@ -1,6 +1,7 @@
 using TorchSharp;
 using Xbm.Configuration;
 using Xbm.Data;
+using Xbm.Data.Clips;
 using Xbm.IO;
 using Xbm.Losses;
 using Xbm.Memory;
@@ -19,8 +20,11 @@ namespace Xbm.Training;
 public sealed class TrainingRun : IDisposable
 {
     private TrainingRun(string folder, TrainOptions options, DatasetSplits data, EmbeddingModel model, IPairLoss loss,
-        IEmbeddingMemory? memory, PKSampler sampler, Device device, Trainer trainer, DatasetEvaluator evaluator, DriftMonitor? drift)
+        IEmbeddingMemory? memory, PKSampler sampler, Device device, Trainer trainer, DatasetEvaluator evaluator, DriftMonitor? drift,
+        ClassMap? classes, ClassificationEvaluator? classification)
     {
+        Classes = classes;
+        Classification = classification;
         Drift = drift;
         Sampler = sampler;
         Folder = folder;
@@ -74,11 +78,17 @@ public sealed class TrainingRun : IDisposable
     /// <summary>The evaluator over the dataset's validation and test protocols.</summary>
     public DatasetEvaluator Evaluator { get; }
 
+    /// <summary>The classes of the classification task (stored as classes.json), or null for retrieval.</summary>
+    public ClassMap? Classes { get; }
+
+    /// <summary>The classification task's evaluator (accuracy, confusion matrix, and the retrieval metrics), or null for retrieval.</summary>
+    public ClassificationEvaluator? Classification { get; }
+
     /// <summary>The keys a configuration may have at its top level; any other is reported before anything is read.</summary>
     public static IReadOnlyList<string> TopLevelKeys { get; } = new[]
     {
         "name", "description", "device", "threads", "seed", "iterations", "on_non_finite", "data", "model", "loss", "miner",
-        "memory", "sampler", "optimizer", "schedule", "evaluation", "checkpoint", "logging", "drift",
+        "memory", "sampler", "optimizer", "schedule", "evaluation", "checkpoint", "logging", "drift", "task", "classification",
     };
 
     /// <summary>Bytes the memory's embedding rows take (Capacity × d × element size).</summary>
@@ -101,11 +111,16 @@ public sealed class TrainingRun : IDisposable
         var evaluation = EvaluationConfig.Read(config.Section("evaluation"));
         var memoryConfig = MemoryConfig.Read(config.Section("memory", ConfigLoader.ShorthandKey("memory")));
         var options = TrainOptions.FromConfig(config, sampling, memoryConfig.Wiring, evaluation);
+        var task = ClassificationConfig.Read(config);
         var data = DatasetFactory.Load(config.Section("data", ConfigLoader.ShorthandKey("data")));
+        var classes = task.Enabled ? ClassMap.Of(data) : null;
+        if (classes is { Count: < 2 })
+            throw new ConfigException($"{config.Source}: task: classification needs at least two training classes, the data has {classes.Count}");
 
         torch.manual_seed(seed); // before the model: its initialisation draws from the global generator
         var model = ModelFactory.Create(config.Section("model", ConfigLoader.ShorthandKey("model")), data.Train.Channels, report => observer?.OnMessage($"weights: {report}"),
-            loadWeights: !forEvaluation); // evaluation loads a checkpoint: the starting weights need not exist any more
+            loadWeights: !forEvaluation, // evaluation loads a checkpoint: the starting weights need not exist any more
+            classes: classes?.Count ?? 0, clipFrames: (data.Train as ClipImageSet)?.Segments, seed: (ulong)seed);
         model.to(device);
         var loss = LossFactory.Create(config.Section("loss"), config.Section("miner"));
         var driftOptions = config.Has("drift") ? DriftMonitorOptions.FromConfig(config.Section("drift"), (ulong)seed) : null;
@@ -126,10 +141,24 @@ public sealed class TrainingRun : IDisposable
             throw;
         }
         StoreConfig(config, folder, options.Iterations, observer, forEvaluation);
+        ClassificationEvaluator? classification = null;
+        ClassificationObjective? objective = null;
+        if (classes is not null)
+        {
+            if (!forEvaluation)
+                classes.Save(folder);
+            else if (ClassMap.Load(folder) is { } stored && !stored.Labels.SequenceEqual(classes.Labels))
+                throw new ConfigException($"{folder}: the run was trained on the classes {string.Join(", ", stored.Labels)} ({ClassMap.FileName}), "
+                    + $"but its data now has the training classes {string.Join(", ", classes.Labels)}: the classifier's outputs would name the wrong classes");
+            classification = new ClassificationEvaluator(evaluator, classes, device, evaluation.BatchSize, folder, evaluation.Retrieval);
+            objective = new ClassificationObjective(classes, data.Train.Labels, task.CrossEntropyWeight, task.BatchLossWeight);
+        }
+        else if (!evaluation.Retrieval)
+            throw new ConfigException($"{config.Source}: evaluation.retrieval: false leaves a retrieval run without metrics (it applies to task: classification)");
         var drift = driftOptions is null ? null : new DriftMonitor(data.Train, driftOptions);
-        var trainer = new Trainer(options, model, loss, memory, data.Train, sampler, device, folder, evaluateWhileTraining ? evaluator : null, observer,
-            AdaptiveStart(options.Memory, drift), drift);
-        return new TrainingRun(folder, options, data, model, loss, memory, sampler, device, trainer, evaluator, drift);
+        var trainer = new Trainer(options, model, loss, memory, data.Train, sampler, device, folder,
+            evaluateWhileTraining ? (IEvaluator?)classification ?? evaluator : null, observer, AdaptiveStart(options.Memory, drift), drift, objective);
+        return new TrainingRun(folder, options, data, model, loss, memory, sampler, device, trainer, evaluator, drift, classes, classification);
     }
 
     /// <summary>Reads the run's own top-level keys (name, description, device, threads, seed) and applies the thread count.</summary>

@@ -16,7 +16,7 @@ public sealed class ExampleConfigTests : IDisposable
     [
         "dataset", "root", "normalization", "image_size", "resize", "mean", "std", "channel_order", "pixel_range", "bounding_box",
         "augmentation", "random_resized_crop", "resize_first", "scale_min", "scale_max", "ratio_min", "ratio_max", "flip",
-        "on_bad_image", "check_files", "workers", "validation_fraction", "recall_at",
+        "on_bad_image", "check_files", "workers", "validation_fraction", "train_fraction", "seed", "recall_at",
     ];
 
     private readonly string _folder = TestPaths.NewTemporaryFolder("xbm-examples");

@@ -17,7 +17,8 @@ namespace Xbm.Data.Manifest;
 /// <c>channel_order</c> (rgb | bgr), <c>pixel_range</c> (1 | 255), <c>bounding_box</c> (crop to boxes),
 /// <c>augmentation</c> (<c>random_resized_crop</c>, <c>resize_first</c>, <c>scale_min</c>, <c>scale_max</c>,
 /// <c>ratio_min</c>, <c>ratio_max</c>, <c>flip</c>), <c>on_bad_image</c> (fail | skip), <c>workers</c>,
-/// <c>check_files</c>, <c>check_images</c> (header check of every image before training), <c>validation_fraction</c>, <c>recall_at</c>, <c>inshop_min_train_images</c>,
+/// <c>check_files</c>, <c>check_images</c> (header check of every image before training), <c>validation_fraction</c>,
+/// <c>train_fraction</c> (share of the training images kept, stratified per class) with <c>seed</c> (its choice), <c>recall_at</c>, <c>inshop_min_train_images</c>,
 /// <c>vehicleid_protocol</c> (dml | reid), <c>vehicleid_repeats</c>, <c>vehicleid_seed</c>.
 /// configs/examples/folder.yaml and csv.yaml show each key with its default and a comment.
 /// </remarks>
@@ -71,6 +72,10 @@ public static class DatasetReaderFactory
         bool checkFiles = data.Bool("check_files", true);
         bool checkImages = data.Bool("check_images", true);
         double validationFraction = data.Double("validation_fraction", 0, min: 0, max: 0.9);
+        double trainFraction = data.Double("train_fraction", 1, min: 0, max: 1);
+        if (trainFraction <= 0)
+            throw data.Error("train_fraction", "must be above 0");
+        ulong seed = (ulong)data.Long("seed", 0, min: 0);
         data.EnsureAllUsed();
 
         DatasetManifest manifest;
@@ -82,7 +87,7 @@ public static class DatasetReaderFactory
         {
             throw data.Error("root", e.Message); // names the config file and the key: data.root
         }
-        return Build(manifest, imageOptions, validationFraction, recallAt, checkFiles, log, checkImages);
+        return Build(manifest, imageOptions, validationFraction, recallAt, checkFiles, log, checkImages, trainFraction, seed);
     }
 
     /// <summary>
@@ -97,8 +102,11 @@ public static class DatasetReaderFactory
     /// <param name="checkFiles">Check that every file exists, and (with <paramref name="checkImages"/>) that its header reads, before training.</param>
     /// <param name="log">Receives notes, warnings and progress lines (default: standard error).</param>
     /// <param name="checkImages">Read every image's header (no pixel decode): all unreadable files are reported at once.</param>
+    /// <param name="trainFraction">Share of the training images kept (after any validation hold-out), stratified per class.</param>
+    /// <param name="seed">Seed of the <paramref name="trainFraction"/> choice.</param>
     public static DatasetSplits Build(DatasetManifest manifest, FileImageSetOptions options, double validationFraction = 0,
-        IReadOnlyList<int>? recallAt = null, bool checkFiles = true, Action<string>? log = null, bool checkImages = true)
+        IReadOnlyList<int>? recallAt = null, bool checkFiles = true, Action<string>? log = null, bool checkImages = true,
+        double trainFraction = 1, ulong seed = 0)
     {
         log ??= Console.Error.WriteLine;
         var progress = new ThrottledProgress(TimeSpan.FromSeconds(5), (done, total) => log($"{manifest.Name}: checking images: {done:N0}/{total:N0}"));
@@ -136,6 +144,12 @@ public static class DatasetReaderFactory
             validation = train.Where(e => heldOut.Contains(e.Label)).ToList();
             train = train.Where(e => !heldOut.Contains(e.Label)).ToList();
             log($"{manifest.Name}: validation = {held} of {classes.Count} training classes ({validation.Count} images), held out of training");
+        }
+        if (trainFraction < 1)
+        {
+            int before = train.Count;
+            train = StratifiedFraction.Keep(train.Select(e => e.Label).ToArray(), trainFraction, seed).Select(i => train[i]).ToList();
+            log($"{manifest.Name}: train_fraction {trainFraction}: {train.Count} of {before} training images kept (stratified per class)");
         }
         var defaultK = recallAt ?? manifest.Protocols.FirstOrDefault()?.RecallAt ?? [1, 2, 4, 8];
         EvaluationSet? validationSet = validation.Count > 0
