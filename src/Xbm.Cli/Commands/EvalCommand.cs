@@ -47,6 +47,8 @@ public sealed class EvalCommand : ICliCommand
             using var trained = TrainedRun.Open(parse.GetValue(checkpoint)!.FullName, parse.GetValue(set), parse.GetValue(device));
             trained.Sets(parse.GetValue(split)!); // a split the data lacks is an error before any computation
             var run = trained.Run;
+            if (confusionFile is not null && run.Classification is null) // before any computation
+                throw new ArgumentException($"--confusion-csv: {trained.RunFolder} is a retrieval run (no classifier)");
             string chosen = trained.Checkpoint;
             bool classes = parse.GetValue(perClass) || csvFile is not null;
             var options = new EvaluationOptions { ComputeNmi = parse.GetValue(nmi), PerClassRecall = classes };
@@ -81,8 +83,6 @@ public sealed class EvalCommand : ICliCommand
                     AnsiConsole.MarkupLineInterpolated($"confusion matrix: {confusionFile.FullName}");
                 }
             }
-            else if (confusionFile is not null)
-                throw new ArgumentException($"--confusion-csv: {trained.RunFolder} is a retrieval run (no classifier)");
             Report.PrintMetrics($"{ConsoleTable.FitPath(chosen)} ({parse.GetValue(split)})", metrics);
             if (csvFile is not null)
             {

@@ -36,7 +36,10 @@ public sealed class MinedPairLoss : IPairLoss
     {
         PairLoss.CheckInputs(queries, queryLabels, keys, keyLabels);
         if (keys.shape[0] == 0)
-            return PairLoss.NoKeys(queries);
+        {
+            PairMasks.CheckOwnKeys(ownKeys, queries.shape[0], 0);
+            return PairLoss.Zero(queries);
+        }
         using var scope = NewDisposeScope();
         if (Miner is IRowMiner rowMiner && Miner is not ChainedMiner { HasRowForm: false }
             && Loss.TryComputeRows(queries, queryLabels, keys, keyLabels, ownKeys, rowMiner) is { } rows)

@@ -29,7 +29,10 @@ public abstract partial class PairLoss : IPairLoss
     {
         CheckInputs(queries, queryLabels, keys, keyLabels);
         if (keys.shape[0] == 0)
-            return NoKeys(queries);
+        {
+            PairMasks.CheckOwnKeys(ownKeys, queries.shape[0], 0);
+            return Zero(queries);
+        }
         using var scope = NewDisposeScope();
         PairLossOutput output;
         if (TryComputeRows(queries, queryLabels, keys, keyLabels, ownKeys, null) is { } rows)
@@ -64,8 +67,11 @@ public abstract partial class PairLoss : IPairLoss
         return new PairLossOutput(loss, statistics);
     }
 
-    /// <summary>The loss against no keys at all (an empty memory): zero, attached to the queries' graph, and no pairs.</summary>
-    internal static PairLossOutput NoKeys(Tensor queries)
+    /// <summary>
+    /// A zero loss attached to the queries' graph, with no pairs: the loss against no keys at all (an empty memory),
+    /// or a loss that is switched off.
+    /// </summary>
+    internal static PairLossOutput Zero(Tensor queries)
     {
         using var noPairs = queries.sum();
         return new PairLossOutput(noPairs.mul(Scalars.Zero), PairStatistics.Empty);

@@ -139,8 +139,8 @@ public sealed class PairMasks : IDisposable
             throw new ArgumentException($"ownKeys must hold one key index per query, shape [{b}], got [{string.Join(", ", ownKeys.shape)}]", nameof(ownKeys));
         if (ownKeys.dtype != ScalarType.Int64)
             throw new ArgumentException($"ownKeys must be int64, got {ownKeys.dtype}", nameof(ownKeys));
-        using var host = ownKeys.detach().cpu().contiguous();
-        var values = host.data<long>().ToArray();
+        using var scope = NewDisposeScope();
+        var values = ownKeys.detach().cpu().contiguous().data<long>().ToArray();
         foreach (long k in values)
             if (k < -1 || k >= m)
                 throw new ArgumentException($"ownKeys must hold key indices in [0, {m}) or -1 for none, got {k}", nameof(ownKeys));

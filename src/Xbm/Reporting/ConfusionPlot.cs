@@ -49,6 +49,6 @@ public static class ConfusionPlot
         plot.Title($"{title}: accuracy {100 * result.Accuracy:F2} %");
         plot.Axes.SetLimits(-0.5, n - 0.5, -0.5, n - 0.5);
         int side = Math.Clamp(300 + 40 * n, 500, 1400);
-        plot.SavePng(path, side + 150, side);
+        PlotFile.SavePng(plot, path, side + 150, side);
     }
 }

@@ -36,6 +36,13 @@ public sealed class ClassMap
     /// <summary>The class index of <paramref name="label"/>, or -1 when it is not a training class.</summary>
     public int IndexOf(long label) => _index.TryGetValue(label, out int i) ? i : -1;
 
+    /// <summary>True when <paramref name="other"/> has the same labels and names, in the same order.</summary>
+    public bool SameAs(ClassMap other) => Labels.SequenceEqual(other.Labels) && Names.SequenceEqual(other.Names);
+
+    /// <summary>The classes as "label name" pairs (the label alone when it is its name).</summary>
+    public override string ToString() =>
+        string.Join(", ", Labels.Zip(Names, (l, n) => n == l.ToString(System.Globalization.CultureInfo.InvariantCulture) ? n : $"{l} {n}"));
+
     /// <summary>The map of a dataset's training split, with its class names.</summary>
     public static ClassMap Of(DatasetSplits data)
     {
@@ -54,6 +61,8 @@ public sealed class ClassMap
         if (!File.Exists(path))
             return null;
         var stored = JsonSerializer.Deserialize<StoredClasses>(File.ReadAllText(path)) ?? throw new InvalidDataException($"{path}: empty");
+        if (stored.Labels is null || stored.Names is null || stored.Labels.Length != stored.Names.Length)
+            throw new InvalidDataException($"{path}: expected as many names as labels");
         return new ClassMap(stored.Labels, stored.Labels.Zip(stored.Names).ToDictionary(p => p.First, p => p.Second));
     }
 

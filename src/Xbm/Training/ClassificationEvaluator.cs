@@ -77,13 +77,8 @@ public sealed class ClassificationEvaluator : IEvaluator
                 using var scope = NewDisposeScope();
                 var embeddings = Embedder.Embed(model, images, _batchSize, _device, null, cancel);
                 long[] predicted;
-                using (no_grad())
-                {
-                    bool wasTraining = classifier.training;
-                    classifier.eval();
+                using (no_grad()) // a linear layer: no train/eval difference
                     predicted = classifier.forward(embeddings.to(_device)).argmax(1).cpu().data<long>().ToArray();
-                    classifier.train(wasTraining);
-                }
                 for (int i = 0; i < predicted.Length; i++)
                 {
                     int truth = _classes.IndexOf(images.Labels[i]);

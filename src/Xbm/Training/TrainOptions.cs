@@ -45,8 +45,6 @@ public sealed record TrainOptions
     /// <summary>Training iterations.</summary>
     public long Iterations { get; init; } = DefaultIterations;
 
-
-
     /// <summary>
     /// Training batches loaded ahead on a background thread (sampler.prefetch, default 2; 0 = load on the training
     /// thread). Batches are identical either way.

@@ -286,7 +286,8 @@ public sealed class Trainer
         var queries = _model.forward(images);
         using var batchSize = queries.shape[0].ToScalar();
         using var self = arange(Scalars.Zero, batchSize, Scalars.One, dtype: int64, device: _device);
-        var batch = _loss.Compute(queries, labels, queries, labels, self);
+        // The classification task can switch the batch pair loss off (batch_loss_weight: 0): it is then not computed.
+        var batch = _classification is { BatchLossWeight: 0 } ? PairLoss.Zero(queries) : _loss.Compute(queries, labels, queries, labels, self);
         var total = batch.Loss;
         if (_classification is not null) // the classification task weights the batch loss (docs/design.md §1)
             total = _classification.BatchTerm(total);
@@ -340,7 +341,7 @@ public sealed class Trainer
         var reducer = _loss switch
         {
             PairLoss own => own.Reducer,
-            MinedPairLoss { Loss: PairLoss inner } => inner.Reducer,
+            MinedPairLoss mined => mined.Loss.Reducer,
             _ => null,
         };
         if (reducer is not Reducers.SumPerQueryReducer || pairs == 0 || !double.IsFinite(loss))

@@ -117,6 +117,9 @@ public sealed class TrainingRun : IDisposable
         if (classes is { Count: < 2 })
             throw new ConfigException($"{config.Source}: task: classification needs at least two training classes, the data has {classes.Count}");
 
+        if (classes is null && !evaluation.Retrieval)
+            throw new ConfigException($"{config.Source}: evaluation.retrieval: false leaves a retrieval run without metrics (it applies to task: classification)");
+
         torch.manual_seed(seed); // before the model: its initialisation draws from the global generator
         var model = ModelFactory.Create(config.Section("model", ConfigLoader.ShorthandKey("model")), data.Train.Channels, report => observer?.OnMessage($"weights: {report}"),
             loadWeights: !forEvaluation, // evaluation loads a checkpoint: the starting weights need not exist any more
@@ -125,40 +128,39 @@ public sealed class TrainingRun : IDisposable
         var loss = LossFactory.Create(config.Section("loss"), config.Section("miner"));
         var driftOptions = config.Has("drift") ? DriftMonitorOptions.FromConfig(config.Section("drift"), (ulong)seed) : null;
         IEmbeddingMemory? memory = null;
-        DatasetEvaluator evaluator;
-        PKSampler sampler;
-        try
+        DriftMonitor? drift = null;
+        try // a late error (a changed configuration on resume, changed classes) must not leak the model or the memory
         {
             memory = memoryConfig.Create(model.Dimension, data.Train.Count, device, options.Iterations, driftOptions?.Deltas);
             config.EnsureAllUsed();
-            evaluator = evaluation.CreateEvaluator(data, device, observer);
-            sampler = sampling.Create(data.Train.Labels, observer is null ? Console.Error.WriteLine : observer.OnMessage);
+            var evaluator = evaluation.CreateEvaluator(data, device, observer);
+            var sampler = sampling.Create(data.Train.Labels, observer is null ? Console.Error.WriteLine : observer.OnMessage);
+            StoreConfig(config, folder, options.Iterations, observer, forEvaluation);
+            ClassificationEvaluator? classification = null;
+            ClassificationObjective? objective = null;
+            if (classes is not null)
+            {
+                // Evaluating or resuming: the classifier's outputs stand for the stored classes, so the data must still have them.
+                if (ClassMap.Load(folder) is { } stored && !stored.SameAs(classes))
+                    throw new ConfigException($"{folder}: the run was trained on the classes {stored} ({ClassMap.FileName}), "
+                        + $"but its data now has the training classes {classes}: the classifier's outputs would name the wrong classes");
+                if (!forEvaluation)
+                    classes.Save(folder);
+                classification = new ClassificationEvaluator(evaluator, classes, device, evaluation.BatchSize, folder, evaluation.Retrieval);
+                objective = new ClassificationObjective(classes, data.Train.Labels, task.CrossEntropyWeight, task.BatchLossWeight);
+            }
+            drift = driftOptions is null ? null : new DriftMonitor(data.Train, driftOptions);
+            var trainer = new Trainer(options, model, loss, memory, data.Train, sampler, device, folder,
+                evaluateWhileTraining ? (IEvaluator?)classification ?? evaluator : null, observer, AdaptiveStart(options.Memory, drift), drift, objective);
+            return new TrainingRun(folder, options, data, model, loss, memory, sampler, device, trainer, evaluator, drift, classes, classification);
         }
         catch
         {
+            drift?.Dispose();
             memory?.Dispose();
             model.Dispose();
             throw;
         }
-        StoreConfig(config, folder, options.Iterations, observer, forEvaluation);
-        ClassificationEvaluator? classification = null;
-        ClassificationObjective? objective = null;
-        if (classes is not null)
-        {
-            if (!forEvaluation)
-                classes.Save(folder);
-            else if (ClassMap.Load(folder) is { } stored && !stored.Labels.SequenceEqual(classes.Labels))
-                throw new ConfigException($"{folder}: the run was trained on the classes {string.Join(", ", stored.Labels)} ({ClassMap.FileName}), "
-                    + $"but its data now has the training classes {string.Join(", ", classes.Labels)}: the classifier's outputs would name the wrong classes");
-            classification = new ClassificationEvaluator(evaluator, classes, device, evaluation.BatchSize, folder, evaluation.Retrieval);
-            objective = new ClassificationObjective(classes, data.Train.Labels, task.CrossEntropyWeight, task.BatchLossWeight);
-        }
-        else if (!evaluation.Retrieval)
-            throw new ConfigException($"{config.Source}: evaluation.retrieval: false leaves a retrieval run without metrics (it applies to task: classification)");
-        var drift = driftOptions is null ? null : new DriftMonitor(data.Train, driftOptions);
-        var trainer = new Trainer(options, model, loss, memory, data.Train, sampler, device, folder,
-            evaluateWhileTraining ? (IEvaluator?)classification ?? evaluator : null, observer, AdaptiveStart(options.Memory, drift), drift, objective);
-        return new TrainingRun(folder, options, data, model, loss, memory, sampler, device, trainer, evaluator, drift, classes, classification);
     }
 
     /// <summary>Reads the run's own top-level keys (name, description, device, threads, seed) and applies the thread count.</summary>

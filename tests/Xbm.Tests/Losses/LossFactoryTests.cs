@@ -46,6 +46,21 @@ public class LossFactoryTests
     }
 
     [Fact]
+    public void OwnKeysAreCheckedAgainstAnEmptyMemoryToo()
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var queries = TorchSharp.torch.randn(3, 4);
+        var labels = TorchSharp.torch.zeros(3, dtype: TorchSharp.torch.int64);
+        var keys = TorchSharp.torch.zeros(0, 4);
+        var keyLabels = TorchSharp.torch.zeros(0, dtype: TorchSharp.torch.int64);
+        var none = TorchSharp.torch.full(3, Xbm.Runtime.Scalars.MinusOne, dtype: TorchSharp.torch.int64);
+        Assert.Equal(0, new ContrastiveLoss().Compute(queries, labels, keys, keyLabels, none).Loss.item<float>());
+        var slot = TorchSharp.torch.zeros(3, dtype: TorchSharp.torch.int64); // slot 0 does not exist in an empty memory
+        var error = Assert.Throws<ArgumentException>(() => new ContrastiveLoss().Compute(queries, labels, keys, keyLabels, slot));
+        Assert.Contains("[0, 0)", error.Message);
+    }
+
+    [Fact]
     public void MultiSimilarityMiningIsTheMinerComposedWithTheLoss()
     {
         // mining: true (the default) composes the multi-similarity miner, with the loss section's epsilon, and the loss.

@@ -66,13 +66,15 @@ public static class MovingFashion
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
         int travel = options.Canvas - FashionMnist.Side;
-        int along = (int)Math.Round((double)f * travel / Math.Max(1, options.Frames - 1));
+        // The reversed directions visit the same positions in the reverse order, so that their sets of frames are equal.
+        int Along(int frame) => (int)Math.Round((double)frame * travel / Math.Max(1, options.Frames - 1));
+        int along = Along(f), back = Along(options.Frames - 1 - f);
         (int x, int y) = direction switch
         {
             "right" => (along, offset),
-            "left" => (travel - along, offset),
+            "left" => (back, offset),
             "down" => (offset, along),
-            "up" => (offset, travel - along),
+            "up" => (offset, back),
             _ => throw new ArgumentException($"unknown direction '{direction}' (expected {string.Join(", ", Directions)})", nameof(direction)),
         };
         int side = options.Canvas;

@@ -64,7 +64,8 @@ public sealed class VideoFrameCache
     private void Decode(string video, string entry, string where)
     {
         Directory.CreateDirectory(Folder);
-        string temporary = Path.Combine(Folder, $".tmp-{Path.GetFileName(entry)}-{Guid.NewGuid():N}");
+        // Only a GUID in the name: ffmpeg's image2 output reads '%' in the path as a pattern (the folder's own '%' are escaped below).
+        string temporary = Path.Combine(Folder, $".tmp-{Guid.NewGuid():N}");
         Directory.CreateDirectory(temporary);
         try
         {
@@ -82,7 +83,7 @@ public sealed class VideoFrameCache
                 start.ArgumentList.Add("-vf");
                 start.ArgumentList.Add("fps=" + fps.ToString("R", CultureInfo.InvariantCulture));
             }
-            foreach (string a in new[] { "-fps_mode", "passthrough", "-an", "-q:v", "2", "-f", "image2", Path.Combine(temporary, FramePattern) })
+            foreach (string a in new[] { "-fps_mode", "passthrough", "-an", "-q:v", "2", "-f", "image2", Path.Combine(temporary.Replace("%", "%%", StringComparison.Ordinal), FramePattern) })
                 start.ArgumentList.Add(a);
             Process process;
             try
@@ -97,11 +98,19 @@ public sealed class VideoFrameCache
             string error;
             using (process)
             {
-                process.StandardInput.Close();
-                var stderr = process.StandardError.ReadToEndAsync();
-                process.StandardOutput.ReadToEnd();
-                process.WaitForExit();
-                error = stderr.GetAwaiter().GetResult().Trim();
+                try
+                {
+                    process.StandardInput.Close();
+                    var stderr = process.StandardError.ReadToEndAsync();
+                    process.StandardOutput.ReadToEnd();
+                    process.WaitForExit();
+                    error = stderr.GetAwaiter().GetResult().Trim();
+                }
+                finally
+                {
+                    if (!process.HasExited)
+                        process.Kill(entireProcessTree: true); // an exception while reading must not leave ffmpeg running
+                }
                 if (process.ExitCode != 0)
                     throw new InvalidDataException($"{where}: cannot decode the video: ffmpeg exited with code {process.ExitCode}{Detail(error)}");
             }

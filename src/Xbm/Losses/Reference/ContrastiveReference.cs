@@ -7,7 +7,7 @@ namespace Xbm.Losses.Reference;
 /// <summary>
 /// The reference form of <see cref="ContrastiveLoss"/>, in autograd on S = Q·Kᵀ. Loss elements are the valid pairs:
 /// ℓ_ik = [k∈P_i ∧ S_ik &lt; m⁺](1 − S_ik) + [k∈N_i ∧ S_ik &gt; m] S_ik (m⁺ = +∞ without a positive margin), reduced
-/// over P ∪ N; with <c>sum_per_query</c>, L = (1/B) Σ_i [ Σ_{k∈P_i} (1 − S_ik) + Σ_{k∈N_i, S_ik &gt; m} S_ik ].
+/// over P ∪ N; with <c>sum_per_query</c>, L = (1/B) Σ_i [ Σ_{k∈P_i, S_ik &lt; m⁺} (1 − S_ik) + Σ_{k∈N_i, S_ik &gt; m} S_ik ].
 /// </summary>
 public static class ContrastiveReference
 {

@@ -19,15 +19,16 @@ public sealed record ReferencePairs(Tensor Positives, Tensor Negatives)
     /// </summary>
     public static ReferencePairs Create(Tensor queryLabels, Tensor keyLabels, Tensor? ownKeys)
     {
-        long b = queryLabels.shape[0], m = keyLabels.shape[0];
-        if (ownKeys is not null && (ownKeys.dim() != 1 || ownKeys.shape[0] != b))
-            throw new ArgumentException($"ownKeys must hold one key index per query ({b}), got [{string.Join(", ", ownKeys.shape)}]", nameof(ownKeys));
+        long m = keyLabels.shape[0];
+        PairMasks.CheckOwnKeys(ownKeys, queryLabels.shape[0], m); // the fast forms' checks: shape, int64, indices in [-1, M)
+        using var scope = NewDisposeScope();
         var same = queryLabels.unsqueeze(1).eq(keyLabels.unsqueeze(0));
         using var keyCount = m.ToScalar();
         var columns = arange(Scalars.Zero, keyCount, Scalars.One, dtype: int64, device: keyLabels.device);
         var own = ownKeys is null ? zeros_like(same) : ownKeys.unsqueeze(1).eq(columns.unsqueeze(0));
         var kept = own.logical_not();
-        return new ReferencePairs(same.logical_and(kept), same.logical_not().logical_and(kept));
+        var positives = same.logical_and(kept).MoveToOuterDisposeScope();
+        return new ReferencePairs(positives, same.logical_not().logical_and(kept).MoveToOuterDisposeScope());
     }
 
     /// <summary>
