@@ -53,18 +53,21 @@ public static class Checkpoint
                     SaveMemory(Path.Combine(folder, "memory.safetensors"), memory);
                 File.WriteAllText(Path.Combine(folder, "trainer.json"), JsonSerializer.Serialize(info with { RelationRandomState = model.Clip?.Relation?.RandomState }, IgnoreNulls));
             });
+            // The pointer is part of the checkpoint: until it is replaced, "latest" names the previous one, still whole.
+            AtomicFile.WriteAllText(Path.Combine(Folder(runFolder), LatestFile), name);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            string kept = Latest(runFolder) is { } last
-                ? $"the last good checkpoint (iteration {ReadInfo(last).Iteration}) is intact"
-                : "no earlier checkpoint exists";
-            throw new IOException($"{target}: cannot write the checkpoint of iteration {info.Iteration} ({e.Message}); {kept}", e);
+            throw new IOException($"{target}: cannot write the checkpoint of iteration {info.Iteration} ({e.Message}); {Kept(runFolder)}", e);
         }
-        AtomicFile.WriteAllText(Path.Combine(Folder(runFolder), LatestFile), name);
         Prune(runFolder, keep, name);
         return target;
     }
+
+    /// <summary>What a failed write leaves of a run: "the last good checkpoint (iteration N) is intact", or that there is none.</summary>
+    public static string Kept(string runFolder) => Latest(runFolder) is { } last
+        ? $"the last good checkpoint (iteration {ReadInfo(last).Iteration}) is intact"
+        : "no earlier checkpoint exists";
 
     /// <summary>The newest complete checkpoint folder of a run, or null.</summary>
     public static string? Latest(string runFolder)

@@ -31,10 +31,12 @@ public sealed class TrainingLog
     private readonly string _evaluationsPath;
     private readonly string? _driftPath;
     private readonly SummaryWriter? _tensorBoard;
+    private readonly string _runFolder;
 
     /// <summary>Opens (or, when resuming at <paramref name="resumeIteration"/>, trims) the logs of a run; <paramref name="drift"/> adds drift.csv.</summary>
     public TrainingLog(string runFolder, bool tensorBoard, long resumeIteration, bool drift = false)
     {
+        _runFolder = runFolder;
         _metricsPath = Path.Combine(runFolder, "metrics.csv");
         _evaluationsPath = Path.Combine(runFolder, "evaluations.csv");
         PrepareCsv(_metricsPath, string.Join(',', MetricColumns), resumeIteration, LegacyMetricColumns);
@@ -58,7 +60,7 @@ public sealed class TrainingLog
             m?.Count, m?.OldestAge, m?.Positives, m?.Negatives, m?.MeanPositiveSimilarity, m?.MeanNegativeSimilarity, r.ImagesPerSecond,
             r.BatchLossPerPair, r.MemoryLossPerPair,
         };
-        File.AppendAllText(_metricsPath, string.Join(',', values.Select(Format)) + "\n");
+        Append(_metricsPath, string.Join(',', values.Select(Format)) + "\n");
         if (_tensorBoard is null)
             return;
         int step = (int)r.Iteration;
@@ -85,6 +87,19 @@ public sealed class TrainingLog
         }
     }
 
+    // A failed append (a full disk) says what it could not write and that the last checkpoint is whole.
+    private void Append(string path, string text)
+    {
+        try
+        {
+            File.AppendAllText(path, text);
+        }
+        catch (IOException e)
+        {
+            throw new IOException($"{path}: cannot append to the log ({e.Message}); {Checkpoint.Kept(_runFolder)}", e);
+        }
+    }
+
     /// <summary>Appends an evaluation.</summary>
     public void Evaluation(long iteration, string split, IReadOnlyDictionary<string, double> metrics)
     {
@@ -94,7 +109,7 @@ public sealed class TrainingLog
             text.Append(iteration).Append(',').Append(split).Append(',').Append(name).Append(',').Append(Format(value)).Append('\n');
             _tensorBoard?.add_scalar($"{split}/{name}", (float)value, (int)iteration);
         }
-        File.AppendAllText(_evaluationsPath, text.ToString());
+        Append(_evaluationsPath, text.ToString());
     }
 
     /// <summary>The drift file of a run folder.</summary>
@@ -108,7 +123,7 @@ public sealed class TrainingLog
             return;
         if (_driftPath is null)
             throw new InvalidOperationException("this log was opened without drift");
-        File.AppendAllText(_driftPath, string.Concat(samples.Select(s => $"{s.Iteration},{s.Delta},{Format(s.Drift)}\n")));
+        Append(_driftPath, string.Concat(samples.Select(s => $"{s.Iteration},{s.Delta},{Format(s.Drift)}\n")));
         foreach (var s in samples)
             _tensorBoard?.add_scalar($"drift/dt{s.Delta}", (float)s.Drift, (int)s.Iteration);
     }
