@@ -9,31 +9,25 @@ internal static class ClipFolderLayout
 
     public static ClipSet Read(string root, ClipSetOptions options)
     {
-        var top = Directory.GetDirectories(root).OrderBy(d => d, StringComparer.Ordinal).ToList();
-        bool splitMode = top.Count > 0 && top.All(d => DatasetSplitNames.Parse(Path.GetFileName(d)) is not null);
+        var (classFolders, _) = ClassFolders.Find(root);
         var found = new List<(DatasetSplit? Split, string Class, string Path, bool Video)>();
         var emptyClasses = new List<string>();
         var otherFiles = new List<string>();
-        foreach (string dir in top)
+        foreach (var (split, classDir) in classFolders)
         {
-            DatasetSplit? split = splitMode ? DatasetSplitNames.Parse(Path.GetFileName(dir)) : null;
-            var classDirs = splitMode ? Directory.GetDirectories(dir).OrderBy(d => d, StringComparer.Ordinal).ToList() : [dir];
-            foreach (string classDir in classDirs)
+            int before = found.Count;
+            string name = Path.GetFileName(classDir);
+            foreach (string clip in Directory.GetDirectories(classDir).OrderBy(Path.GetFileName, NaturalFileNameComparer.Instance))
+                found.Add((split, name, clip, false));
+            foreach (string file in Directory.GetFiles(classDir).OrderBy(Path.GetFileName, NaturalFileNameComparer.Instance))
             {
-                int before = found.Count;
-                string name = Path.GetFileName(classDir);
-                foreach (string clip in Directory.GetDirectories(classDir).OrderBy(Path.GetFileName, NaturalFileNameComparer.Instance))
-                    found.Add((split, name, clip, false));
-                foreach (string file in Directory.GetFiles(classDir).OrderBy(Path.GetFileName, NaturalFileNameComparer.Instance))
-                {
-                    if (ClipSetOptions.VideoExtensions.Contains(Path.GetExtension(file)))
-                        found.Add((split, name, file, true));
-                    else if (!Path.GetFileName(file).StartsWith('.'))
-                        otherFiles.Add(file);
-                }
-                if (found.Count == before)
-                    emptyClasses.Add(classDir);
+                if (ClipSetOptions.VideoExtensions.Contains(Path.GetExtension(file)))
+                    found.Add((split, name, file, true));
+                else if (!Path.GetFileName(file).StartsWith('.'))
+                    otherFiles.Add(file);
             }
+            if (found.Count == before)
+                emptyClasses.Add(classDir);
         }
         if (found.Count == 0)
             throw new InvalidDataException($"{root}: no clips found (expected {Layout})");

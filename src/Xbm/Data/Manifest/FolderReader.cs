@@ -34,30 +34,24 @@ public sealed class FolderReader : IDatasetReader
         if (!Directory.Exists(root))
             throw new DirectoryNotFoundException($"{Name}: root folder not found: {root}");
         root = Path.GetFullPath(root);
-        var top = Directory.GetDirectories(root).OrderBy(d => d, StringComparer.Ordinal).ToList();
-        bool splitMode = top.Count > 0 && top.All(d => DatasetSplitNames.Parse(Path.GetFileName(d)) is not null);
+        var (classFolders, splitMode) = ClassFolders.Find(root);
 
         // (split or null, class name, image path)
         var found = new List<(DatasetSplit? Split, string Class, string Path)>();
         var emptyClasses = new List<string>();
         var otherFiles = new List<string>();
-        foreach (string dir in top)
+        foreach (var (split, classDir) in classFolders)
         {
-            DatasetSplit? split = splitMode ? DatasetSplitNames.Parse(Path.GetFileName(dir)) : null;
-            var classDirs = splitMode ? Directory.GetDirectories(dir).OrderBy(d => d, StringComparer.Ordinal).ToList() : [dir];
-            foreach (string classDir in classDirs)
+            int before = found.Count;
+            foreach (string file in Directory.EnumerateFiles(classDir, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
             {
-                int before = found.Count;
-                foreach (string file in Directory.EnumerateFiles(classDir, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-                {
-                    if (ImageExtensions.Contains(Path.GetExtension(file)))
-                        found.Add((split, Path.GetFileName(classDir), file));
-                    else if (!Path.GetFileName(file).StartsWith('.')) // hidden files (.DS_Store) are not worth a warning
-                        otherFiles.Add(file);
-                }
-                if (found.Count == before)
-                    emptyClasses.Add(classDir);
+                if (ImageExtensions.Contains(Path.GetExtension(file)))
+                    found.Add((split, Path.GetFileName(classDir), file));
+                else if (!Path.GetFileName(file).StartsWith('.')) // hidden files (.DS_Store) are not worth a warning
+                    otherFiles.Add(file);
             }
+            if (found.Count == before)
+                emptyClasses.Add(classDir);
         }
         if (found.Count == 0)
             throw new InvalidDataException($"{root}: no images found (expected {Layout})");
