@@ -56,6 +56,7 @@ public sealed class EvalCommand : ICliCommand
             var csv = new StringBuilder("protocol,label,queries,recall_at_1\n");
             ITrainingObserver progress = new ConsoleProgress("eval", 0);
             run.Evaluator.Progress = (what, done, total) => progress.OnProgress($"embedding {what}", done, total);
+            var tally = run.Classification?.Start(run.Model, parse.GetValue(split)!); // classifies the same embeddings
             run.Evaluator.EvaluateSets(run.Model, parse.GetValue(split)!, options, Interruption.Token, (protocol, count, report) =>
             {
                 AnsiConsole.MarkupLineInterpolated($"{Describe(protocol, report)}");
@@ -70,10 +71,10 @@ public sealed class EvalCommand : ICliCommand
                     if (parse.GetValue(perClass))
                         PrintPerClass(protocol.Name, run.Data.Name, perLabel);
                 }
-            });
-            if (run.Classification is { } classification)
+            }, tally is null ? null : tally.Add);
+            if (tally is not null)
             {
-                var result = classification.Classify(run.Model, parse.GetValue(split)!, Interruption.Token);
+                var result = tally.Result();
                 foreach (var (name, value) in result.Metrics)
                     metrics[name] = value;
                 PrintClassification(result);

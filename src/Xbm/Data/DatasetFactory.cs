@@ -10,22 +10,26 @@ namespace Xbm.Data;
 /// </summary>
 public static class DatasetFactory
 {
-    /// <summary>Loads the dataset named by data.dataset (fashion_mnist by default); an empty training split is an error.</summary>
-    public static DatasetSplits Load(ConfigSection data)
+    /// <summary>
+    /// Loads the dataset named by data.dataset (fashion_mnist by default); an empty training split is an error.
+    /// <paramref name="classification"/> (task: classification) makes data.validation_fraction hold out items of
+    /// every class rather than whole classes (<see cref="TrainingShares"/>).
+    /// </summary>
+    public static DatasetSplits Load(ConfigSection data, bool classification = false)
     {
-        var splits = LoadSplits(data);
+        var splits = LoadSplits(data, classification);
         if (splits.Train.Count == 0)
             throw new ConfigException($"{data.Source}: data: the training split has no images");
         return splits;
     }
 
-    private static DatasetSplits LoadSplits(ConfigSection data)
+    private static DatasetSplits LoadSplits(ConfigSection data, bool classification)
     {
         string name = data.String("dataset", "fashion_mnist");
         if (name == "clips")
-            return ClipDatasetFactory.Load(data);
+            return ClipDatasetFactory.Load(data, null, classification);
         if (name != "fashion_mnist")
-            return DatasetReaderFactory.Load(data);
+            return DatasetReaderFactory.Load(data, null, classification);
         var options = FashionMnist.FromSection(data);
         try
         {

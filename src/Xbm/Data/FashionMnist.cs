@@ -103,14 +103,26 @@ public static class FashionMnist
 
     /// <summary>
     /// The classification split: Train = the official training file's images of the training classes (the share
-    /// <see cref="FashionMnistOptions.TrainFraction"/> of them), Test = the official test file's images of the same
-    /// classes, one protocol "test" (its retrieval metrics are not zero-shot).
+    /// <see cref="FashionMnistOptions.TrainFraction"/> of them), Validation (with
+    /// <see cref="FashionMnistOptions.ValidationFraction"/>) = a further stratified share of the training file's
+    /// images of the same classes, held out of training (<see cref="StratifiedFraction.Split"/>), Test = the official
+    /// test file's images of the same classes, one protocol "test" (its retrieval metrics are not zero-shot).
     /// </summary>
     private static DatasetSplits ClassificationSplits(FashionMnistData data, FashionMnistOptions options)
     {
-        TensorImageSet trainSet = Build(data, options.TrainClasses, options, options.Augmentation, p => p < data.TrainFileCount, keepFraction: true);
+        var pool = Positions(data, options.TrainClasses, options, p => p < data.TrainFileCount);
+        EvaluationSet? validationSet = null;
+        TensorImageSet trainSet;
+        if (options.ValidationFraction is double held)
+        {
+            var (train, validation) = StratifiedFraction.Split(pool.Select(p => data.Labels[p]).ToArray(), options.TrainFraction, held, options.Seed);
+            trainSet = Build(data, train.Select(k => pool[k]).ToList(), options, options.Augmentation);
+            validationSet = new EvaluationSet("validation", Build(data, validation.Select(k => pool[k]).ToList(), options, TensorAugmentation.None), null, RecallAt);
+        }
+        else
+            trainSet = Build(data, options.TrainClasses, options, options.Augmentation, p => p < data.TrainFileCount, keepFraction: true);
         TensorImageSet testSet = Build(data, options.TrainClasses, options, TensorAugmentation.None, p => p >= data.TrainFileCount);
-        return new DatasetSplits(Name, trainSet, null, [new EvaluationSet("test", testSet, null, RecallAt)])
+        return new DatasetSplits(Name, trainSet, validationSet, [new EvaluationSet("test", testSet, null, RecallAt)])
         {
             ClassNames = ClassNames.Select((name, label) => (name, label)).ToDictionary(p => (long)p.label, p => p.name),
         };
@@ -136,7 +148,8 @@ public static class FashionMnist
         var options = new FashionMnistOptions
         {
             Classification = classification,
-            TrainFraction = data.Double("train_fraction", 1, min: 0, max: 1),
+            // With a validation share (classification), training defaults to the rest of the training file.
+            TrainFraction = data.Double("train_fraction", classification && data.Has("validation_fraction") ? 1 - data.Double("validation_fraction", 0, 0, 1) : 1, min: 0, max: 1),
             Root = data.String("root", defaults.Root),
             TrainClasses = data.LongList("train_classes", classification ? [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] : defaults.TrainClasses, 0),
             TestClasses = data.LongList("test_classes", defaults.TestClasses, 0),
@@ -171,6 +184,18 @@ public static class FashionMnist
     private static TensorImageSet Build(FashionMnistData data, IReadOnlyList<long> classes, FashionMnistOptions options, TensorAugmentation augmentation,
         Func<int, bool>? include = null, bool keepFraction = false)
     {
+        var positions = Positions(data, classes, options, include);
+        if (keepFraction && options.TrainFraction < 1)
+        {
+            int[] kept = StratifiedFraction.Keep(positions.Select(p => data.Labels[p]).ToArray(), options.TrainFraction, options.Seed);
+            positions = kept.Select(k => positions[k]).ToList();
+        }
+        return Build(data, positions, options, augmentation);
+    }
+
+    /// <summary>The positions (file order) of the images of <paramref name="classes"/> that <paramref name="include"/> accepts, at most MaxPerClass per class.</summary>
+    private static List<int> Positions(FashionMnistData data, IReadOnlyList<long> classes, FashionMnistOptions options, Func<int, bool>? include)
+    {
         var positions = new List<int>();
         foreach (long c in classes.Order())
         {
@@ -186,11 +211,11 @@ public static class FashionMnist
             positions.AddRange(ofClass);
         }
         positions.Sort(); // file order
-        if (keepFraction && options.TrainFraction < 1)
-        {
-            int[] kept = StratifiedFraction.Keep(positions.Select(p => data.Labels[p]).ToArray(), options.TrainFraction, options.Seed);
-            positions = kept.Select(k => positions[k]).ToList();
-        }
+        return positions;
+    }
+
+    private static TensorImageSet Build(FashionMnistData data, List<int> positions, FashionMnistOptions options, TensorAugmentation augmentation)
+    {
         const int pixels = Side * Side;
         var bytes = new byte[positions.Count * pixels];
         for (int r = 0; r < positions.Count; r++)

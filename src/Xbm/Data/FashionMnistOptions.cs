@@ -20,7 +20,9 @@ public sealed record FashionMnistOptions
 
     /// <summary>
     /// Alternative to <see cref="ValidationClasses"/>: hold out this share of the training classes (rounded,
-    /// at least one, at least one left for training), chosen with <see cref="Seed"/>. Null = not used.
+    /// at least one, at least one left for training), chosen with <see cref="Seed"/>. With
+    /// <see cref="Classification"/>, this share of each training class's images in the training file instead
+    /// (the classes stay the same; <see cref="TrainFraction"/> + this ≤ 1). Null = not used.
     /// </summary>
     public double? ValidationFraction { get; init; }
 
@@ -74,8 +76,10 @@ public sealed record FashionMnistOptions
         if (TestClasses.Count == 0)
             yield return ("test_classes", "is empty");
         var overlap = TrainClasses.Intersect(TestClasses).ToArray();
-        if (Classification && ValidationClasses.Count + (ValidationFraction is null ? 0 : 1) > 0)
-            yield return ("protocol", "classification has no validation split (validation_classes, validation_fraction)");
+        if (Classification && ValidationClasses.Count > 0)
+            yield return ("validation_classes", "protocol: classification validates on held-out images of the training classes (set validation_fraction)");
+        if (Classification && ValidationFraction is double held && TrainFraction + held > 1 + 1e-9)
+            yield return ("train_fraction", $"{TrainFraction} + validation_fraction {held} exceed 1 (the validation images are held out of the training file)");
         if (!(TrainFraction > 0 && TrainFraction <= 1))
             yield return ("train_fraction", $"{TrainFraction} is not in (0, 1]");
         if (overlap.Length > 0 && !Classification)
@@ -91,7 +95,7 @@ public sealed record FashionMnistOptions
                 yield return ("validation_fraction", "set validation_classes or validation_fraction, not both");
             if (!(f > 0 && f < 1))
                 yield return ("validation_fraction", $"{f} is not in (0, 1)");
-            else if (TrainClasses.Count < 2)
+            else if (TrainClasses.Count < 2 && !Classification)
                 yield return ("validation_fraction", "needs at least two training classes");
         }
         if (MaxPerClass is < 1)

@@ -100,5 +100,5 @@ public sealed class ClassificationResult
         name.Contains(',') || name.Contains('"') ? "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : name;
 
     private static List<string> Fields(string line, string source) =>
-        Data.Manifest.CsvReader.Split(line.TrimEnd('\r'), message => new InvalidDataException($"{source}: {message}"));
+        Data.Manifest.LabeledCsv.Split(line.TrimEnd('\r'), message => new InvalidDataException($"{source}: {message}"));
 }

@@ -18,24 +18,31 @@ public sealed class EmbeddingModel : nn.Module<Tensor, Tensor>
     private readonly ClipEmbeddingModel? clip;
     private readonly ClassifierHead? classifier;
 
-    /// <summary>Wraps <paramref name="backbone"/> with a head to <paramref name="dimension"/> dimensions, and a classifier to <paramref name="classes"/> logits when it is above 0.</summary>
-    public EmbeddingModel(Backbone backbone, long dimension, long classes = 0) : base(nameof(EmbeddingModel))
+    /// <summary>
+    /// Wraps <paramref name="backbone"/> with a head to <paramref name="dimension"/> dimensions, and a classifier to
+    /// <paramref name="classes"/> logits when it is above 0 (cosine with scale <paramref name="classifierScale"/> when
+    /// that is above 0, see <see cref="ClassifierHead"/>).
+    /// </summary>
+    public EmbeddingModel(Backbone backbone, long dimension, long classes = 0, double classifierScale = 0) : base(nameof(EmbeddingModel))
     {
         this.backbone = backbone;
         head = new EmbeddingHead(backbone.FeatureDimension, dimension);
         Dimension = dimension;
         if (classes > 0)
-            classifier = new ClassifierHead(dimension, classes);
+            classifier = new ClassifierHead(dimension, classes, classifierScale);
         RegisterComponents();
     }
 
-    /// <summary>Wraps the clip model <paramref name="clip"/> (parameters "clip.*"), with a classifier to <paramref name="classes"/> logits when it is above 0.</summary>
-    public EmbeddingModel(ClipEmbeddingModel clip, long classes = 0) : base(nameof(EmbeddingModel))
+    /// <summary>
+    /// Wraps the clip model <paramref name="clip"/> (parameters "clip.*"), with a classifier to
+    /// <paramref name="classes"/> logits when it is above 0 (cosine with scale <paramref name="classifierScale"/> when above 0).
+    /// </summary>
+    public EmbeddingModel(ClipEmbeddingModel clip, long classes = 0, double classifierScale = 0) : base(nameof(EmbeddingModel))
     {
         this.clip = clip;
         Dimension = clip.Dimension;
         if (classes > 0)
-            classifier = new ClassifierHead(clip.Dimension, classes);
+            classifier = new ClassifierHead(clip.Dimension, classes, classifierScale);
         RegisterComponents();
     }
 

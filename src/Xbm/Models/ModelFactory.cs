@@ -54,8 +54,9 @@ public static class ModelFactory
     /// <param name="classes">Classes of the classifier (the classification task), 0 = no classifier.</param>
     /// <param name="clipFrames">Frames per clip when the data are clips (then model.temporal is required), null for images.</param>
     /// <param name="seed">Seed of the temporal relation's tuple choice.</param>
+    /// <param name="classifierScale">The classifier's cosine scale, 0 for a linear classifier (<see cref="ClassifierHead"/>).</param>
     public static EmbeddingModel Create(ConfigSection model, long? inputChannels = null, Action<LoadReport>? weightsLoaded = null, bool loadWeights = true,
-        long classes = 0, int? clipFrames = null, ulong seed = 0)
+        long classes = 0, int? clipFrames = null, ulong seed = 0, double classifierScale = 0)
     {
         string name = model.Choice("backbone", "small_cnn", BackboneNames.ToArray());
         long dimension = model.Long("dimension", DefaultDimension(name), min: 1);
@@ -133,8 +134,8 @@ public static class ModelFactory
             throw;
         }
         var embedding = clip is null
-            ? new EmbeddingModel(backbone, dimension, classes)
-            : new EmbeddingModel(new ClipEmbeddingModel(backbone, clipFrames!.Value, dimension, clip), classes);
+            ? new EmbeddingModel(backbone, dimension, classes, classifierScale)
+            : new EmbeddingModel(new ClipEmbeddingModel(backbone, clipFrames!.Value, dimension, clip), classes, classifierScale);
         try
         {
             if (checkpoint is not null)

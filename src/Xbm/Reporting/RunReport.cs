@@ -249,6 +249,9 @@ public static class RunReport
         context.Page.BeginGallery();
         bool any = context.Plot("loss.png", "Training loss", "loss",
             runs.Select((r, i) => (labels[i], Series(r, "loss"))), "total loss per logged iteration");
+        var crossEntropy = runs.Select((r, i) => (labels[i], Series(r, "cross_entropy"))).Where(s => s.Item2.Count > 0).ToList();
+        if (crossEntropy.Count > 0)
+            context.Plot("cross_entropy.png", "Cross-entropy", "cross-entropy", crossEntropy, "the classifier's cross-entropy on the batch (task: classification)");
         if (runs.Any(r => r.HasMemory))
         {
             context.Plot("batch_loss.png", "Batch loss", "loss", runs.Select((r, i) => (labels[i], Series(r, "batch_loss"))), "loss of the queries against the mini-batch");

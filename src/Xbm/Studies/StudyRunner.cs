@@ -125,7 +125,9 @@ public sealed class StudyRunner
         {
             var result = Wrap is null ? run.Trainer.Run(resume: true, Cancel) : Wrap(label, () => run.Trainer.Run(resume: true, Cancel));
             // A classification run reports its accuracy (and the retrieval metrics its evaluation section asks for).
-            IEvaluator evaluator = (IEvaluator?)run.Classification ?? (_options.FullMetrics ? run.Evaluator : run.Evaluator.WithRecallOnly());
+            IEvaluator evaluator = run.Classification is { } classification
+                ? (_options.FullMetrics ? classification : classification.WithRecallOnly())
+                : (_options.FullMetrics ? run.Evaluator : run.Evaluator.WithRecallOnly());
             var splits = _options.Splits.Where(s => s != "validation" || run.Data.Validation is not null).ToArray();
             foreach (string split in splits)
                 foreach (var (name, value) in evaluator.Evaluate(run.Model, split, Cancel))

@@ -45,14 +45,23 @@ public sealed class ClassificationEvaluator : IEvaluator
     /// <summary>The file of a split's latest confusion matrix in a run folder.</summary>
     public static string ConfusionFile(string runFolder, string split) => Path.Combine(runFolder, $"confusion_{split}.csv");
 
+    /// <summary>This evaluator with its retrieval metrics reduced to Recall@K (<see cref="DatasetEvaluator.WithRecallOnly"/>), for studies.</summary>
+    public ClassificationEvaluator WithRecallOnly() => new(_retrieval.WithRecallOnly(), _classes, _device, _batchSize, _runFolder, RetrievalMetrics);
+
     /// <inheritdoc />
     public IReadOnlyDictionary<string, double> Evaluate(EmbeddingModel model, string split) => Evaluate(model, split, CancellationToken.None);
 
-    /// <inheritdoc />
+    /// <summary>
+    /// The retrieval metrics (when <see cref="RetrievalMetrics"/>) and the classifier's Accuracy and
+    /// MeanClassAccuracy on <paramref name="split"/>; each set is embedded once for both.
+    /// </summary>
     public IReadOnlyDictionary<string, double> Evaluate(EmbeddingModel model, string split, CancellationToken cancel)
     {
-        var metrics = RetrievalMetrics ? new Dictionary<string, double>(_retrieval.Evaluate(model, split, cancel)) : new Dictionary<string, double>();
-        var result = Classify(model, split, cancel);
+        var tally = Start(model, split);
+        var metrics = RetrievalMetrics
+            ? new Dictionary<string, double>(_retrieval.Evaluate(model, split, cancel, tally.Add))
+            : Classified(model, split, cancel, tally);
+        var result = tally.Result();
         foreach (var (name, value) in result.Metrics)
             metrics[name] = value;
         if (_runFolder is not null)
@@ -66,28 +75,74 @@ public sealed class ClassificationEvaluator : IEvaluator
     /// </summary>
     public ClassificationResult Classify(EmbeddingModel model, string split, CancellationToken cancel = default)
     {
+        var tally = Start(model, split);
+        Classified(model, split, cancel, tally);
+        return tally.Result();
+    }
+
+    /// <summary>
+    /// A confusion tally for <paramref name="split"/>: hand it each protocol's embeddings (<see cref="Tally.Add"/>,
+    /// e.g. from <see cref="DatasetEvaluator.EvaluateSets(EmbeddingModel, string, EvaluationOptions, CancellationToken, Action{EvaluationSet, int, EvaluationReport}, Action{EvaluationSet, Tensor, Tensor?}?)"/>)
+    /// and read the <see cref="Tally.Result"/>.
+    /// </summary>
+    public Tally Start(EmbeddingModel model, string split)
+    {
         ArgumentNullException.ThrowIfNull(model);
         var classifier = model.Classifier ?? throw new InvalidOperationException("the model has no classifier (trained with task: retrieval?)");
-        var confusion = new long[_classes.Count, _classes.Count];
-        foreach (var set in _retrieval.Sets(split))
-            foreach (var images in new[] { set.Queries, set.Gallery })
+        return new Tally(classifier, _classes, _device, split);
+    }
+
+    private Dictionary<string, double> Classified(EmbeddingModel model, string split, CancellationToken cancel, Tally tally)
+    {
+        _retrieval.EmbedSets(model, split, cancel, (set, _, queries, gallery) => tally.Add(set, queries, gallery));
+        return new Dictionary<string, double>();
+    }
+
+    /// <summary>Counts the classifier's predictions on embedded sets into a confusion matrix (true class × predicted class).</summary>
+    public sealed class Tally
+    {
+        private readonly ClassifierHead _classifier;
+        private readonly ClassMap _classes;
+        private readonly Device _device;
+        private readonly string _split;
+        private readonly long[,] _confusion;
+
+        internal Tally(ClassifierHead classifier, ClassMap classes, Device device, string split)
+        {
+            _classifier = classifier;
+            _classes = classes;
+            _device = device;
+            _split = split;
+            _confusion = new long[classes.Count, classes.Count];
+        }
+
+        /// <summary>Classifies a protocol's query embeddings and, when there is one, its gallery's.</summary>
+        public void Add(EvaluationSet set, Tensor queries, Tensor? gallery)
+        {
+            ArgumentNullException.ThrowIfNull(set);
+            ArgumentNullException.ThrowIfNull(queries);
+            Count(set, set.Queries, queries);
+            if (set.Gallery is not null && gallery is not null)
+                Count(set, set.Gallery, gallery);
+        }
+
+        /// <summary>The matrix counted so far, with the class names.</summary>
+        public ClassificationResult Result() => new((long[,])_confusion.Clone(), _classes.Names);
+
+        private void Count(EvaluationSet set, IImageSet images, Tensor embeddings)
+        {
+            long[] predicted;
+            using (NewDisposeScope())
+            using (no_grad()) // a linear layer: no train/eval difference
+                predicted = _classifier.forward(embeddings.to(_device)).argmax(1).cpu().data<long>().ToArray();
+            for (int i = 0; i < predicted.Length; i++)
             {
-                if (images is null)
-                    continue;
-                using var scope = NewDisposeScope();
-                var embeddings = Embedder.Embed(model, images, _batchSize, _device, null, cancel);
-                long[] predicted;
-                using (no_grad()) // a linear layer: no train/eval difference
-                    predicted = classifier.forward(embeddings.to(_device)).argmax(1).cpu().data<long>().ToArray();
-                for (int i = 0; i < predicted.Length; i++)
-                {
-                    int truth = _classes.IndexOf(images.Labels[i]);
-                    if (truth < 0)
-                        throw new InvalidDataException($"{split} {set.Name}: item {i} has label {images.Labels[i]}, which is not a training class; "
-                            + "the classification task needs test classes that are training classes (data.protocol: classification, or train/ and test/ folders of the same classes)");
-                    confusion[truth, predicted[i]]++;
-                }
+                int truth = _classes.IndexOf(images.Labels[i]);
+                if (truth < 0)
+                    throw new InvalidDataException($"{_split} {set.Name}: item {i} has label {images.Labels[i]}, which is not a training class; "
+                        + "the classification task needs test classes that are training classes (data.protocol: classification, or train/ and test/ folders of the same classes)");
+                _confusion[truth, predicted[i]]++;
             }
-        return new ClassificationResult(confusion, _classes.Names);
+        }
     }
 }

@@ -68,20 +68,25 @@ public sealed class DatasetEvaluator : IEvaluator
     public IReadOnlyDictionary<string, double> Evaluate(EmbeddingModel model, string split) => Evaluate(model, split, CancellationToken.None);
 
     /// <inheritdoc />
-    public IReadOnlyDictionary<string, double> Evaluate(EmbeddingModel model, string split, CancellationToken cancel)
+    public IReadOnlyDictionary<string, double> Evaluate(EmbeddingModel model, string split, CancellationToken cancel) => Evaluate(model, split, cancel, null);
+
+    /// <summary>
+    /// As <see cref="Evaluate(EmbeddingModel, string, CancellationToken)"/>, also handing each protocol's embeddings
+    /// (queries, and the gallery or null) to <paramref name="embedded"/>, so that a second use of them (a classifier)
+    /// does not embed the sets again. The tensors are disposed after the call.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> Evaluate(EmbeddingModel model, string split, CancellationToken cancel, Action<EvaluationSet, Tensor, Tensor?>? embedded)
     {
         var metrics = new Dictionary<string, double>();
         if (RecallOnly)
         {
-            var sets = Sets(split);
-            foreach (var set in sets)
+            EmbedSets(model, split, cancel, (set, count, queries, gallery) =>
             {
-                using var scope = NewDisposeScope();
-                var (queries, gallery) = Embed(model, split, set, cancel);
-                string prefix = sets.Count > 1 ? set.Name + "/" : "";
+                embedded?.Invoke(set, queries, gallery);
+                string prefix = count > 1 ? set.Name + "/" : "";
                 foreach (var (name, value) in Recall(queries, gallery, split, set, cancel))
                     metrics[prefix + name] = value;
-            }
+            });
             return metrics;
         }
         EvaluateSets(model, split, new EvaluationOptions { ComputeNmi = ComputeNmi }, cancel, (set, count, report) =>
@@ -89,7 +94,7 @@ public sealed class DatasetEvaluator : IEvaluator
             string prefix = count > 1 ? set.Name + "/" : "";
             foreach (var (name, value) in report.Metrics)
                 metrics[prefix + name] = value;
-        });
+        }, embedded);
         return metrics;
     }
 
@@ -100,17 +105,39 @@ public sealed class DatasetEvaluator : IEvaluator
     public void EvaluateSets(EmbeddingModel model, string split, EvaluationOptions options, Action<EvaluationSet, int, EvaluationReport> use) =>
         EvaluateSets(model, split, options, CancellationToken.None, use);
 
-    /// <summary>As <see cref="EvaluateSets(EmbeddingModel, string, EvaluationOptions, Action{EvaluationSet, int, EvaluationReport})"/>, stopping between batches when <paramref name="cancel"/> is signalled.</summary>
-    public void EvaluateSets(EmbeddingModel model, string split, EvaluationOptions options, CancellationToken cancel, Action<EvaluationSet, int, EvaluationReport> use)
+    /// <summary>
+    /// As <see cref="EvaluateSets(EmbeddingModel, string, EvaluationOptions, Action{EvaluationSet, int, EvaluationReport})"/>,
+    /// stopping between batches when <paramref name="cancel"/> is signalled, and handing each protocol's embeddings
+    /// to <paramref name="embedded"/> (when given) before its metrics are computed.
+    /// </summary>
+    public void EvaluateSets(EmbeddingModel model, string split, EvaluationOptions options, CancellationToken cancel,
+        Action<EvaluationSet, int, EvaluationReport> use, Action<EvaluationSet, Tensor, Tensor?>? embedded = null)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(use);
+        EmbedSets(model, split, cancel, (set, count, queries, gallery) =>
+        {
+            embedded?.Invoke(set, queries, gallery);
+            var search = options with { Knn = options.Knn with { Progress = Report(split, set, " k-NN search"), Cancel = cancel } };
+            using var report = RetrievalEvaluator.Evaluate(queries, set.Queries.Labels, gallery, set.Gallery?.Labels, set.RecallAt, search);
+            use(set, count, report);
+        });
+    }
+
+    /// <summary>
+    /// Embeds every protocol of <paramref name="split"/> once and hands (protocol, number of protocols, queries,
+    /// gallery or null) to <paramref name="use"/>; the embeddings are disposed after the call.
+    /// </summary>
+    public void EmbedSets(EmbeddingModel model, string split, CancellationToken cancel, Action<EvaluationSet, int, Tensor, Tensor?> use)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(use);
         var sets = Sets(split);
         foreach (var set in sets)
         {
             using var scope = NewDisposeScope();
             var (queries, gallery) = Embed(model, split, set, cancel);
-            var search = options with { Knn = options.Knn with { Progress = Report(split, set, " k-NN search"), Cancel = cancel } };
-            using var report = RetrievalEvaluator.Evaluate(queries, set.Queries.Labels, gallery, set.Gallery?.Labels, set.RecallAt, search);
-            use(set, sets.Count, report);
+            use(set, sets.Count, queries, gallery);
         }
     }
 

@@ -14,18 +14,19 @@ public sealed class TrainingLog
 {
     /// <summary>
     /// Columns of metrics.csv. The per-pair losses (the loss over the contributing pairs' count, empty unless the
-    /// reduction is sum_per_query) come last, so readers of the earlier 14 columns keep working.
+    /// reduction is sum_per_query) and the classifier's cross-entropy (empty unless task: classification) come last,
+    /// so readers of the earlier columns keep working.
     /// </summary>
     public static readonly string[] MetricColumns =
     {
         "iteration", "lr", "loss", "batch_loss", "memory_loss", "batch_positives", "batch_negatives",
         "memory_count", "memory_oldest_age", "memory_positives", "memory_negatives",
         "memory_mean_positive_similarity", "memory_mean_negative_similarity", "images_per_second",
-        "batch_loss_per_pair", "memory_loss_per_pair",
+        "batch_loss_per_pair", "memory_loss_per_pair", "cross_entropy",
     };
 
-    /// <summary>The column count of metrics.csv before the per-pair losses: such rows are kept (padded) on resume.</summary>
-    private const int LegacyMetricColumns = 14;
+    /// <summary>The column counts of metrics.csv before the per-pair losses and before the cross-entropy: such rows are kept (padded) on resume.</summary>
+    private static readonly int[] LegacyMetricColumns = [14, 16];
 
     private readonly string _metricsPath;
     private readonly string _evaluationsPath;
@@ -58,7 +59,7 @@ public sealed class TrainingLog
         {
             r.Iteration, r.LearningRate, r.Loss, r.BatchLoss, r.MemoryLoss, r.BatchPairs.Positives, r.BatchPairs.Negatives,
             m?.Count, m?.OldestAge, m?.Positives, m?.Negatives, m?.MeanPositiveSimilarity, m?.MeanNegativeSimilarity, r.ImagesPerSecond,
-            r.BatchLossPerPair, r.MemoryLossPerPair,
+            r.BatchLossPerPair, r.MemoryLossPerPair, r.CrossEntropy,
         };
         Append(_metricsPath, string.Join(',', values.Select(Format)) + "\n");
         if (_tensorBoard is null)
@@ -161,7 +162,7 @@ public sealed class TrainingLog
         return rows;
     }
 
-    private static void PrepareCsv(string path, string header, long keepUpTo, int legacyColumns = -1)
+    private static void PrepareCsv(string path, string header, long keepUpTo, params int[] legacyColumns)
     {
         if (!File.Exists(path) || keepUpTo <= 0)
         {
@@ -173,7 +174,7 @@ public sealed class TrainingLog
         int columns = header.Split(',').Length;
         var lines = File.ReadLines(path).ToList();
         int written = lines.Count == 0 ? columns : lines[0].Split(',').Length;
-        int complete = written == legacyColumns ? legacyColumns : columns;
+        int complete = legacyColumns.Contains(written) ? written : columns;
         var kept = lines.Skip(1)
             .Select(l => l.Split(','))
             .Where(f => f.Length == complete && long.TryParse(f[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out long it) && it <= keepUpTo)

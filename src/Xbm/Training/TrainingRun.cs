@@ -112,7 +112,7 @@ public sealed class TrainingRun : IDisposable
         var memoryConfig = MemoryConfig.Read(config.Section("memory", ConfigLoader.ShorthandKey("memory")));
         var options = TrainOptions.FromConfig(config, sampling, memoryConfig.Wiring, evaluation);
         var task = ClassificationConfig.Read(config);
-        var data = DatasetFactory.Load(config.Section("data", ConfigLoader.ShorthandKey("data")));
+        var data = DatasetFactory.Load(config.Section("data", ConfigLoader.ShorthandKey("data")), task.Enabled);
         var classes = task.Enabled ? ClassMap.Of(data) : null;
         if (classes is { Count: < 2 })
             throw new ConfigException($"{config.Source}: task: classification needs at least two training classes, the data has {classes.Count}");
@@ -123,7 +123,7 @@ public sealed class TrainingRun : IDisposable
         torch.manual_seed(seed); // before the model: its initialisation draws from the global generator
         var model = ModelFactory.Create(config.Section("model", ConfigLoader.ShorthandKey("model")), data.Train.Channels, report => observer?.OnMessage($"weights: {report}"),
             loadWeights: !forEvaluation, // evaluation loads a checkpoint: the starting weights need not exist any more
-            classes: classes?.Count ?? 0, clipFrames: (data.Train as ClipImageSet)?.Segments, seed: (ulong)seed);
+            classes: classes?.Count ?? 0, clipFrames: (data.Train as ClipImageSet)?.Segments, seed: (ulong)seed, classifierScale: task.ClassifierScale);
         model.to(device);
         var loss = LossFactory.Create(config.Section("loss"), config.Section("miner"));
         var driftOptions = config.Has("drift") ? DriftMonitorOptions.FromConfig(config.Section("drift"), (ulong)seed) : null;

@@ -29,5 +29,6 @@ public sealed class ClipClassificationCliTests(TinyRuns runs)
         string reported = CliRunner.Succeeds("report", run, "--no-grid");
         Assert.Contains("report:", reported);
         Assert.True(File.Exists(Path.Combine(run, "report", "confusion_run_test.png")), reported);
+        Assert.True(File.Exists(Path.Combine(run, "report", "cross_entropy.png")), reported); // the classifier's loss curve
     }
 }

@@ -25,7 +25,7 @@ internal static class SyntheticRuns
             {
                 t, 3e-4, active ? loss + 40 : loss, loss, active ? 40.0 : null, 12, 100,
                 active ? Math.Min(1000, (t - 40) * 16) : null, active ? t - 50 : null, active ? 30 : null, active ? 900 + t : null,
-                active ? 0.7 : null, active ? 0.1 + t / 10000.0 : null, 500.0, loss / 112, active ? 40.0 / 930 : null,
+                active ? 0.7 : null, active ? 0.1 + t / 10000.0 : null, 500.0, loss / 112, active ? 40.0 / 930 : null, null, // no cross-entropy: a retrieval run
             };
             metrics.Append(string.Join(',', cells.Select(c => c is IFormattable f ? f.ToString(null, CultureInfo.InvariantCulture) : ""))).Append('\n');
         }

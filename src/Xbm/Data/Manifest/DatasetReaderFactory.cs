@@ -44,7 +44,10 @@ public static class DatasetReaderFactory
     };
 
     /// <summary>Reads, validates and wraps the dataset a config's data section describes. Calls <see cref="ConfigSection.EnsureAllUsed"/>.</summary>
-    public static DatasetSplits Load(ConfigSection data, Action<string>? log = null)
+    /// <param name="data">The data section.</param>
+    /// <param name="log">Receives notes and warnings (default: standard error).</param>
+    /// <param name="classification">task: classification: validation_fraction holds out items of every class (<see cref="TrainingShares"/>).</param>
+    public static DatasetSplits Load(ConfigSection data, Action<string>? log = null, bool classification = false)
     {
         log ??= Console.Error.WriteLine;
         string name = data.RequiredString("dataset");
@@ -71,10 +74,7 @@ public static class DatasetReaderFactory
         };
         bool checkFiles = data.Bool("check_files", true);
         bool checkImages = data.Bool("check_images", true);
-        double validationFraction = data.Double("validation_fraction", 0, min: 0, max: 0.9);
-        double trainFraction = data.Double("train_fraction", 1, min: 0, max: 1);
-        if (trainFraction <= 0)
-            throw data.Error("train_fraction", "must be above 0");
+        var shares = TrainingShares.Read(data, classification);
         ulong seed = (ulong)data.Long("seed", 0, min: 0);
         data.EnsureAllUsed();
 
@@ -87,27 +87,27 @@ public static class DatasetReaderFactory
         {
             throw data.Error("root", e.Message); // names the config file and the key: data.root
         }
-        return Build(manifest, imageOptions, validationFraction, recallAt, checkFiles, log, checkImages, trainFraction, seed);
+        return Build(manifest, imageOptions, shares, recallAt, checkFiles, log, checkImages, seed);
     }
 
     /// <summary>
     /// Validates <paramref name="manifest"/> and builds the splits: train; validation from the manifest's
-    /// validation part or, with <paramref name="validationFraction"/> &gt; 0, the last classes (in label order) of
-    /// train held out; one evaluation set per protocol. Missing files are errors unless the policy skips them.
+    /// validation part or, with a validation share in <paramref name="shares"/>, the last classes (in label order) of
+    /// train held out (or, by items, a stratified share of each class); one evaluation set per protocol. Missing
+    /// files are errors unless the policy skips them.
     /// </summary>
     /// <param name="manifest">The dataset.</param>
     /// <param name="options">Image set options (the bad-image policy decides whether missing or unreadable files are errors).</param>
-    /// <param name="validationFraction">Share of the training classes held out for validation when the layout has no validation part.</param>
+    /// <param name="shares">The training and validation shares (default: all of train, no hold-out); the validation share applies when the layout has no validation part.</param>
     /// <param name="recallAt">The K of Recall@K, or null for the protocols' own.</param>
     /// <param name="checkFiles">Check that every file exists, and (with <paramref name="checkImages"/>) that its header reads, before training.</param>
     /// <param name="log">Receives notes, warnings and progress lines (default: standard error).</param>
     /// <param name="checkImages">Read every image's header (no pixel decode): all unreadable files are reported at once.</param>
-    /// <param name="trainFraction">Share of the training images kept (after any validation hold-out), stratified per class.</param>
-    /// <param name="seed">Seed of the <paramref name="trainFraction"/> choice.</param>
-    public static DatasetSplits Build(DatasetManifest manifest, FileImageSetOptions options, double validationFraction = 0,
-        IReadOnlyList<int>? recallAt = null, bool checkFiles = true, Action<string>? log = null, bool checkImages = true,
-        double trainFraction = 1, ulong seed = 0)
+    /// <param name="seed">Seed of the stratified choices.</param>
+    public static DatasetSplits Build(DatasetManifest manifest, FileImageSetOptions options, TrainingShares? shares = null,
+        IReadOnlyList<int>? recallAt = null, bool checkFiles = true, Action<string>? log = null, bool checkImages = true, ulong seed = 0)
     {
+        shares ??= new TrainingShares(1, 0, false);
         log ??= Console.Error.WriteLine;
         var progress = new ThrottledProgress(TimeSpan.FromSeconds(5), (done, total) => log($"{manifest.Name}: checking images: {done:N0}/{total:N0}"));
         var report = ManifestValidator.Validate(manifest, new ManifestValidationOptions
@@ -134,22 +134,34 @@ public static class DatasetReaderFactory
 
         var train = manifest.Entries.Where(e => e.Split == DatasetSplit.Train).ToList();
         var validation = manifest.Entries.Where(e => e.Split == DatasetSplit.Validation).ToList();
-        if (validation.Count == 0 && validationFraction > 0)
-        {
-            var classes = train.Select(e => e.Label).Distinct().Order().ToList();
-            int held = Math.Clamp((int)Math.Round(classes.Count * validationFraction, MidpointRounding.AwayFromZero), 1, classes.Count - 1);
-            if (classes.Count < 2)
-                throw new InvalidDataException($"dataset '{manifest.Name}': cannot hold out validation classes from {classes.Count} training class(es)");
-            var heldOut = classes.Skip(classes.Count - held).ToHashSet();
-            validation = train.Where(e => heldOut.Contains(e.Label)).ToList();
-            train = train.Where(e => !heldOut.Contains(e.Label)).ToList();
-            log($"{manifest.Name}: validation = {held} of {classes.Count} training classes ({validation.Count} images), held out of training");
-        }
-        if (trainFraction < 1)
+        if (validation.Count == 0 && shares.ValidationFraction > 0 && shares.ByItems)
         {
             int before = train.Count;
-            train = StratifiedFraction.Keep(train.Select(e => e.Label).ToArray(), trainFraction, seed).Select(i => train[i]).ToList();
-            log($"{manifest.Name}: train_fraction {trainFraction}: {train.Count} of {before} training images kept (stratified per class)");
+            var (kept, held) = StratifiedFraction.Split(train.Select(e => e.Label).ToArray(), shares.TrainFraction, shares.ValidationFraction, seed);
+            validation = held.Select(i => train[i]).ToList();
+            train = kept.Select(i => train[i]).ToList();
+            log($"{manifest.Name}: validation = {validation.Count} of {before} training images (validation_fraction {shares.ValidationFraction}, stratified per class), "
+                + $"training = {train.Count} (train_fraction {shares.TrainFraction})");
+        }
+        else
+        {
+            if (validation.Count == 0 && shares.ValidationFraction > 0)
+            {
+                var classes = train.Select(e => e.Label).Distinct().Order().ToList();
+                int held = Math.Clamp((int)Math.Round(classes.Count * shares.ValidationFraction, MidpointRounding.AwayFromZero), 1, classes.Count - 1);
+                if (classes.Count < 2)
+                    throw new InvalidDataException($"dataset '{manifest.Name}': cannot hold out validation classes from {classes.Count} training class(es)");
+                var heldOut = classes.Skip(classes.Count - held).ToHashSet();
+                validation = train.Where(e => heldOut.Contains(e.Label)).ToList();
+                train = train.Where(e => !heldOut.Contains(e.Label)).ToList();
+                log($"{manifest.Name}: validation = {held} of {classes.Count} training classes ({validation.Count} images), held out of training");
+            }
+            if (shares.TrainFraction < 1)
+            {
+                int before = train.Count;
+                train = StratifiedFraction.Keep(train.Select(e => e.Label).ToArray(), shares.TrainFraction, seed).Select(i => train[i]).ToList();
+                log($"{manifest.Name}: train_fraction {shares.TrainFraction}: {train.Count} of {before} training images kept (stratified per class)");
+            }
         }
         var defaultK = recallAt ?? manifest.Protocols.FirstOrDefault()?.RecallAt ?? [1, 2, 4, 8];
         EvaluationSet? validationSet = validation.Count > 0
