@@ -137,6 +137,11 @@ public sealed class PthWeightsTests(ITestOutputHelper output) : IDisposable
         e = Assert.Throws<InvalidDataException>(() => WeightLoader.Load(model, empty));
         Assert.StartsWith($"{empty}: not a PyTorch checkpoint", e.Message);
 
+        string plain = Path.Combine(dir, "five.pkl.pth");
+        File.WriteAllBytes(plain, [0x80, 0x02, (byte)'K', 5, (byte)'.']); // pickle.dumps(5, protocol=2)
+        e = Assert.Throws<InvalidDataException>(() => WeightLoader.Load(model, plain));
+        Assert.Equal($"{plain}: not a PyTorch checkpoint (a pickle, but without torch.save's magic number)", e.Message);
+
         // A legacy file whose object is a pickled nn.Module (torch.save(model)), hand-assembled: magic, protocol,
         // system info, then __main__.Net() and an empty storage list.
         string module = Path.Combine(dir, "module.pth");

@@ -33,7 +33,7 @@ internal static class LegacyTorchFile
         try
         {
             object? magic = new PickleReader(input, path, NoPersistentIds(path)).Load();
-            if (!(magic is long m && m == (long)Magic) && !(magic is BigInteger b && b == Magic))
+            if (magic is not BigInteger b || b != Magic) // the magic number exceeds a long, so the reader gives a BigInteger
                 throw new InvalidDataException($"{path}: not a PyTorch checkpoint (a pickle, but without torch.save's magic number)");
             object? protocol = new PickleReader(input, path, NoPersistentIds(path)).Load();
             if (protocol is not long p || p != ProtocolVersion)
