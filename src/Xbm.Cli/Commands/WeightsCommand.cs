@@ -2,13 +2,15 @@ using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
 using Xbm.IO;
+using Xbm.IO.PyTorch;
 using Xbm.Models;
 
 namespace Xbm.Cli.Commands;
 
 /// <summary>
-/// <c>xbm weights inspect FILE [--model resnet50]</c>: the tensors of a .safetensors file (name, dtype, shape,
-/// size), the total count and the metadata; with <c>--model</c> also what loading it into that backbone would
+/// <c>xbm weights inspect FILE [--model resnet50]</c>: the tensors of a .safetensors file or a PyTorch .pth/.pt
+/// state dict (name, dtype, shape, size), the total count and the metadata (for .pth: the torch.save format and
+/// where the state dict was found); with <c>--model</c> also what loading it into that backbone would
 /// do (loaded, missing, unexpected, ignored classifier keys, mismatched shapes). Exit code 1 when the file
 /// would not load strictly into the model.
 /// <c>xbm weights import resnet18-imagenet|--onnx FILE --out FILE.safetensors</c>: converts an ONNX ResNet-18/34
@@ -19,10 +21,10 @@ public sealed class WeightsCommand : ICliCommand
     /// <inheritdoc />
     public Command Build()
     {
-        var file = new Argument<string>("file") { Description = "A .safetensors file (e.g. converted torchvision weights, see docs/weights.md)" };
+        var file = new Argument<string>("file") { Description = "A .safetensors file or a PyTorch .pth/.pt state dict (e.g. torchvision weights, see docs/weights.md)" };
         var model = new Option<string?>("--model") { Description = $"Also check loading into this backbone ({string.Join(", ", ModelFactory.BackboneNames)})" };
         model.AcceptOnlyFromAmong(ModelFactory.BackboneNames.ToArray());
-        var inspect = new Command("inspect", "List the tensors and metadata of a .safetensors file; with --model, the load report against that backbone");
+        var inspect = new Command("inspect", "List the tensors and metadata of a .safetensors or .pth/.pt file; with --model, the load report against that backbone");
         inspect.Add(file);
         inspect.Add(model);
         inspect.SetAction(parse => Inspect(parse.GetValue(file)!, parse.GetValue(model), AnsiConsole.Console));
@@ -37,7 +39,7 @@ public sealed class WeightsCommand : ICliCommand
         import.Add(output);
         import.SetAction(parse => Import(parse.GetValue(model2), parse.GetValue(onnx), parse.GetValue(output)!, AnsiConsole.Console));
 
-        var weights = new Command("weights", "Inspect weight files (.safetensors) and import ONNX ResNets");
+        var weights = new Command("weights", "Inspect weight files (.safetensors, .pth/.pt) and import ONNX ResNets");
         weights.Add(inspect);
         weights.Add(import);
         return weights;
@@ -46,24 +48,43 @@ public sealed class WeightsCommand : ICliCommand
     /// <summary>Prints the inspection to <paramref name="console"/>; returns the exit code.</summary>
     internal static int Inspect(string path, string? model, IAnsiConsole console)
     {
-        var (entries, metadata) = SafeTensors.Inspect(path);
+        var rows = new List<(string Name, string DType, long[] Shape, long Bytes)>();
+        IReadOnlyDictionary<string, string> metadata;
+        string? origin = null;
+        if (PyTorchCheckpoint.IsPyTorchFile(path))
+        {
+            using var state = PyTorchCheckpoint.Load(path);
+            foreach (var (name, t) in state.Tensors)
+                rows.Add((name, DTypeName(t.dtype), t.shape, t.numel() * t.ElementSize));
+            metadata = new Dictionary<string, string>();
+            origin = $"PyTorch {state.Format} format, state dict from {state.Origin}";
+        }
+        else
+        {
+            var (entries, meta) = SafeTensors.Inspect(path);
+            rows.AddRange(entries.Select(e => (e.Name, SafeTensors.DTypeName(e.DType), e.Shape, e.End - e.Begin)));
+            metadata = meta;
+        }
         long total = 0, withoutBuffers = 0, bytes = 0;
         var table = new Table().Border(TableBorder.Simple)
             .AddColumn("name").AddColumn("dtype").AddColumn("shape").AddColumn(new TableColumn("elements").RightAligned());
-        foreach (var e in entries.OrderBy(e => e.Name, StringComparer.Ordinal))
+        foreach (var e in rows.OrderBy(e => e.Name, StringComparer.Ordinal))
         {
             long count = e.Shape.Aggregate(1L, (a, b) => a * b);
             total += count;
-            bytes += e.End - e.Begin;
+            bytes += e.Bytes;
             if (!IsBatchNormBuffer(e.Name))
                 withoutBuffers += count;
-            table.AddRow(Markup.Escape(e.Name), SafeTensors.DTypeName(e.DType),
-                Markup.Escape($"[{string.Join(", ", e.Shape)}]"), count.ToString("N0", CultureInfo.InvariantCulture));
+            table.AddRow(Markup.Escape(e.Name), e.DType, Markup.Escape($"[{string.Join(", ", e.Shape)}]"), count.ToString("N0", CultureInfo.InvariantCulture));
         }
         console.Write(table);
         console.MarkupLineInterpolated(CultureInfo.InvariantCulture,
-            $"[bold]{path}[/]: {entries.Count} tensors, {total:N0} elements ({withoutBuffers:N0} without BatchNorm running statistics and counters), {bytes:N0} bytes of data");
-        if (metadata.Count > 0)
+            $"[bold]{path}[/]: {rows.Count} tensors, {total:N0} elements ({withoutBuffers:N0} without BatchNorm running statistics and counters), {bytes:N0} bytes of data");
+        if (origin is not null)
+        {
+            console.MarkupLineInterpolated($"{origin}");
+        }
+        else if (metadata.Count > 0)
         {
             var meta = new Table().Border(TableBorder.Simple).AddColumn("metadata").AddColumn("value");
             foreach (var (k, v) in metadata.OrderBy(p => p.Key, StringComparer.Ordinal))
@@ -75,6 +96,18 @@ public sealed class WeightsCommand : ICliCommand
             console.MarkupLine("no metadata");
         }
         return model is null ? 0 : Report(path, model, BlocksOf(metadata, model), console);
+    }
+
+    private static string DTypeName(TorchSharp.torch.ScalarType type)
+    {
+        try
+        {
+            return SafeTensors.DTypeName(type);
+        }
+        catch (NotSupportedException)
+        {
+            return type.ToString();
+        }
     }
 
     /// <summary>Converts <paramref name="onnx"/> (or the package file of <paramref name="model"/>) to <paramref name="output"/>; returns the exit code.</summary>

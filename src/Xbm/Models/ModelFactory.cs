@@ -13,7 +13,8 @@ namespace Xbm.Models;
 ///   freeze_bn: false          # BatchNorm layers stay in eval mode while training
 ///   freeze_bn_affine: false   # also no gradient for the BatchNorm scale and shift (needs freeze_bn)
 ///   frozen_stages: 0          # freeze the stem and the next stages: 1 = stem only, …
-///   weights: weights/resnet50.safetensors   # ImageNet weights for the backbone (docs/weights.md), or a run
+///   weights: weights/resnet50.safetensors   # ImageNet weights for the backbone (.safetensors, or a PyTorch .pth/.pt
+///                                           # state dict in either torch.save format; docs/weights.md), or a run
 ///                                           # folder / checkpoint folder of this tool: its model (backbone and head)
 ///   strict: true              # fail on missing or unexpected keys (classifier heads are always ignored)
 ///   transform_input: true     # googlenet, bn_inception: take ImageNet-normalised RGB

@@ -1,5 +1,6 @@
 using TorchSharp;
 using Xbm.IO;
+using Xbm.IO.PyTorch;
 using static TorchSharp.torch;
 
 namespace Xbm.Models;
@@ -18,9 +19,10 @@ public sealed record WeightLoadOptions
 }
 
 /// <summary>
-/// Loads a .safetensors state dict into a module by name (parameters and buffers, e.g. a torchvision
-/// checkpoint converted with the recipe in docs/weights.md), with a <see cref="LoadReport"/>; and saves a
-/// module's state dict so that loading it back is bit-exact.
+/// Loads a state dict into a module by name (parameters and buffers), with a <see cref="LoadReport"/>: a
+/// .safetensors file (e.g. a torchvision checkpoint converted with the recipe in docs/weights.md) or a PyTorch
+/// .pth/.pt file as torch.save writes it (<see cref="PyTorchCheckpoint"/>); and saves a module's state dict so
+/// that loading it back is bit-exact.
 /// </summary>
 public static class WeightLoader
 {
@@ -29,24 +31,36 @@ public static class WeightLoader
         SafeTensors.Save(path, module.state_dict(), metadata);
 
     /// <summary>
-    /// Compares the file's header with the model without reading or copying any tensor data (for
-    /// <c>xbm weights inspect --model</c>): the report of what <see cref="Load(nn.Module, string, WeightLoadOptions?)"/> would do.
+    /// Compares the file with the model without copying anything (for <c>xbm weights inspect --model</c>): the
+    /// report of what <see cref="Load(nn.Module, string, WeightLoadOptions?)"/> would do. A .safetensors file is
+    /// judged by its header; a PyTorch file has to be read whole.
     /// </summary>
     public static LoadReport Check(nn.Module module, string path, WeightLoadOptions? options = null)
     {
+        if (PyTorchCheckpoint.IsPyTorchFile(path))
+        {
+            using var state = PyTorchCheckpoint.Load(path);
+            var shapes = state.Tensors.ToDictionary(p => p.Key, p => (p.Value.shape, p.Value.dtype), StringComparer.Ordinal);
+            return Compare(module.state_dict(), shapes, path, options ?? new WeightLoadOptions());
+        }
         var (entries, _) = SafeTensors.Inspect(path);
         var files = entries.ToDictionary(e => e.Name, e => (e.Shape, e.DType), StringComparer.Ordinal);
         return Compare(module.state_dict(), files, path, options ?? new WeightLoadOptions());
     }
 
     /// <summary>
-    /// Loads the tensors of <paramref name="path"/> into <paramref name="module"/>. Throws
+    /// Loads the tensors of <paramref name="path"/> (.safetensors, or .pth/.pt in either torch.save format) into <paramref name="module"/>. Throws
     /// <see cref="InvalidDataException"/> naming the file and the keys when a shape does not fit, or, when
     /// strict, when keys are missing or unexpected. Nothing is copied unless the whole file is acceptable.
     /// </summary>
     public static LoadReport Load(nn.Module module, string path, WeightLoadOptions? options = null)
     {
         options ??= new WeightLoadOptions();
+        if (PyTorchCheckpoint.IsPyTorchFile(path))
+        {
+            using var state = PyTorchCheckpoint.Load(path);
+            return Load(module, state.Tensors, path, options);
+        }
         var report = Check(module, path, options);
         ThrowOnProblems(report, options);
         var (tensors, _) = SafeTensors.Load(path);
