@@ -3,8 +3,8 @@ namespace Xbm.Inference;
 /// <summary>How <see cref="ImageEmbedder.Load"/> opens a model.</summary>
 public sealed record EmbedderOptions
 {
-    /// <summary>Images per forward pass (default 32).</summary>
-    public int BatchSize { get; init; } = 32;
+    /// <summary>Images per forward pass; null: the run's evaluation batch size, or 32 for an ONNX model.</summary>
+    public int? BatchSize { get; init; }
 
     /// <summary>ONNX Runtime: intra-op threads (0: ONNX Runtime's default, one per core).</summary>
     public int Threads { get; init; }

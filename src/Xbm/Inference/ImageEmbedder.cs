@@ -51,7 +51,7 @@ public sealed class ImageEmbedder : IDisposable
     {
         ArgumentNullException.ThrowIfNull(path);
         options ??= new EmbedderOptions();
-        if (options.BatchSize < 1)
+        if (options.BatchSize is < 1)
             throw new ArgumentException($"batch size must be at least 1, got {options.BatchSize}", nameof(options));
         string full = Path.GetFullPath(path);
         if (File.Exists(full))
@@ -59,7 +59,7 @@ public sealed class ImageEmbedder : IDisposable
             if (!full.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
                 throw new ArgumentException($"{full}: expected an .onnx model written by `xbm export`, or a run folder");
             var onnx = OnnxBackend.Open(full, options.Threads);
-            return new ImageEmbedder(onnx, onnx.Preprocessing, full, FileHash(full), null, options.BatchSize);
+            return new ImageEmbedder(onnx, onnx.Preprocessing, full, FileHash(full), null, options.BatchSize ?? 32);
         }
         if (!Directory.Exists(full))
             throw new FileNotFoundException($"{full}: no such run folder or .onnx file", full);
@@ -68,7 +68,7 @@ public sealed class ImageEmbedder : IDisposable
         {
             var preprocessing = ImagePreprocessing.From(trained.PreprocessLike);
             return new ImageEmbedder(new TorchBackend(trained), preprocessing, trained.Checkpoint, Training.Checkpoint.WeightsHash(trained.Checkpoint),
-                trained.Run.Data.ClassNames, options.BatchSize);
+                trained.Run.Data.ClassNames, options.BatchSize ?? trained.Run.Options.EmbedBatchSize);
         }
         catch
         {
