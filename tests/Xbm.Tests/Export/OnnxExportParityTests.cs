@@ -38,7 +38,6 @@ public sealed class OnnxExportParityTests(ITestOutputHelper output) : IDisposabl
     public void AChannelsLastModelExportsToTheSameNchwGraph(string backbone)
     {
         using var model = OnnxParityFixture.Model(backbone, seed: 3, channelsLast: true);
-        using var nchw = OnnxParityFixture.Model(backbone, seed: 3);
         byte[] bytes = OnnxExporter.ToBytes(model, OnnxParityFixture.Preprocessing(backbone));
         using var session = OnnxParityFixture.Session(bytes);
 
@@ -48,8 +47,13 @@ public sealed class OnnxExportParityTests(ITestOutputHelper output) : IDisposabl
         output.WriteLine($"{backbone} channels-last: max abs error random {random:E2}, real images {real:E2}");
         Assert.InRange(random, 0, Tolerance);
         Assert.InRange(real, 0, Tolerance);
-        // The weights are written in NCHW order whatever their layout: the same file as from the NCHW twin.
-        Assert.Equal(OnnxExporter.ToBytes(nchw, OnnxParityFixture.Preprocessing(backbone)), bytes);
+        // The weights are written in NCHW order whatever their layout: the same file as from the NCHW twin (the small
+        // backbones; the large ones take seconds to build twice).
+        if (backbone is "small_cnn" or "resnet18" or "googlenet")
+        {
+            using var nchw = OnnxParityFixture.Model(backbone, seed: 3);
+            Assert.Equal(OnnxExporter.ToBytes(nchw, OnnxParityFixture.Preprocessing(backbone)), bytes);
+        }
     }
 
     [Theory]

@@ -126,13 +126,11 @@ internal static class OnnxParityFixture
         using var noGrad = no_grad();
         foreach (var bn in model.modules().OfType<BatchNorm2d>())
         {
+            using var scope = NewDisposeScope();
             int n = (int)bn.Features;
             float[] Draw(double low, double high) => Enumerable.Range(0, n).Select(_ => (float)(low + (high - low) * random.NextDouble())).ToArray();
             foreach (var (target, values) in new[] { (bn.Weight, Draw(0.5, 1.5)), (bn.Bias, Draw(-0.2, 0.2)), (bn.RunningMean, Draw(-0.2, 0.2)), (bn.RunningVar, Draw(0.5, 1.5)) })
-            {
-                using var source = tensor(values);
-                target.copy_(source);
-            }
+                target.copy_(tensor(values));
         }
     }
 }
