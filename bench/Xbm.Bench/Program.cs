@@ -18,6 +18,7 @@ Func<string[], int>? mode = args.Length == 0 ? null : args[0] switch
     "loader" => LoaderVersusTraining.Run,
     "memory-kinds" => MemoryKindBenchmark.Run,
     "loss-step" => LossStepRatios.Run,
+    "onnx" => OnnxVersusTorch.Run,
     _ => null,
 };
 if (mode is not null)

@@ -10,14 +10,17 @@ namespace Xbm.Cli.Commands;
 /// <summary>
 /// `xbm embed`: embeds a split of a run's dataset, or any images (<c>--images DIR|LIST.txt</c>), with a checkpoint
 /// and writes vectors.npy (float32 N×d), labels.npy (int64) and paths.txt next to it, readable by NumPy
-/// (<c>numpy.load</c>), plus index.json recording the checkpoint and a hash of its weights for `xbm search`.
+/// (<c>numpy.load</c>), plus index.json recording the checkpoint and a hash of its weights for `xbm search`. With
+/// <c>--onnx MODEL.onnx</c> (written by `xbm export`) the images run on ONNX Runtime, preprocessed as the model's
+/// metadata says; the vectors equal the checkpoint's to float rounding.
 /// </summary>
 public sealed class EmbedCommand : ICliCommand
 {
     /// <inheritdoc />
     public Command Build()
     {
-        var checkpoint = new Option<DirectoryInfo>("--checkpoint") { Description = "a run folder (its latest checkpoint) or a checkpoint folder", Required = true };
+        var checkpoint = new Option<DirectoryInfo?>("--checkpoint") { Description = "a run folder (its latest checkpoint) or a checkpoint folder" };
+        var onnx = new Option<FileInfo?>("--onnx") { Description = "an ONNX model written by `xbm export`, run on ONNX Runtime (needs --images)" };
         var split = new Option<string>("--split") { Description = "test, validation or train", DefaultValueFactory = _ => "test" };
         split.AcceptOnlyFromAmong("test", "validation", "train");
         var protocol = new Option<string?>("--protocol") { Description = "test protocol to embed when the dataset has several (VehicleID: small, medium, large); default the first" };
@@ -33,7 +36,7 @@ public sealed class EmbedCommand : ICliCommand
         };
 
         var command = new Command("embed", "Embed a dataset split, or a folder or list of images, with a trained model: vectors.npy, labels.npy, paths.txt")
-            { checkpoint, split, protocol, part, dataRoot, set, device, output, images };
+            { checkpoint, onnx, split, protocol, part, dataRoot, set, device, output, images };
         command.SetAction(parse =>
         {
             var files = EmbeddingFiles.For(parse.GetValue(output)!.FullName); // refuses a name not ending in .npy before any work
@@ -44,7 +47,20 @@ public sealed class EmbedCommand : ICliCommand
                 foreach (var (option, name) in new (Option, string)[] { (split, "--split"), (protocol, "--protocol"), (part, "--part") })
                     if (parse.GetResult(option) is { Implicit: false })
                         throw new ArgumentException($"{name} chooses a split of the run's dataset; it cannot be combined with --images");
+            var onnxModel = parse.GetValue(onnx);
+            if ((parse.GetValue(checkpoint) is null) == (onnxModel is null))
+                throw new ArgumentException("give the model with --checkpoint RUN or --onnx MODEL.onnx (one of them)");
+            if (onnxModel is not null)
+            {
+                if (given is null)
+                    throw new ArgumentException("--onnx embeds image files: give them with --images DIR|LIST.txt");
+                foreach (var (option, name) in new (Option, string)[] { (dataRoot, "--data-root"), (set, "--set"), (device, "--device") })
+                    if (parse.GetResult(option) is { Implicit: false })
+                        throw new ArgumentException($"{name} applies to a run (--checkpoint); an ONNX model carries its preprocessing and runs on the CPU");
+            }
             var inputs = given is null ? null : ImageInputs.Read(given); // list errors before the model loads
+            if (onnxModel is not null)
+                return EmbedWithOnnx(onnxModel.FullName, inputs!, files);
             var overrides = Overrides(parse.GetValue(set)!, parse.GetValue(dataRoot));
             using var trained = TrainedRun.Open(parse.GetValue(checkpoint)!.FullName, overrides, parse.GetValue(device));
             if (inputs is not null)
@@ -79,6 +95,20 @@ public sealed class EmbedCommand : ICliCommand
         files.Write(vectors, inputs.Items.Select(i => i.Label).ToList(), paths, Info(trained, vectors, names.Count == 0 ? null : names));
         int unknown = inputs.Items.Count(i => i.Label < 0);
         AnsiConsole.MarkupLineInterpolated($"embedded {vectors.shape[0]} images ({inputs.ClassNames.Count} class folders, {unknown} without a class; {vectors.shape[1]} dimensions) with {trained.Checkpoint}");
+        AnsiConsole.MarkupLineInterpolated($"wrote {files.VectorsPath}, {files.LabelsPath}, {files.PathsPath}, {files.InfoPath}");
+        return 0;
+    }
+
+    private static int EmbedWithOnnx(string model, ImageInputs inputs, EmbeddingFiles files)
+    {
+        using var embedder = Inference.ImageEmbedder.Load(model);
+        var paths = inputs.Items.Select(i => i.Path).ToList();
+        var vectors = embedder.EmbedFiles(paths, inputs.Items.Select(i => i.Source).ToList());
+        var names = inputs.ClassNames.Select((name, label) => (name, label)).ToDictionary(p => (long)p.label, p => p.name);
+        var info = new IndexInfo(embedder.Source, embedder.ModelHash, vectors.Dimension, vectors.Count, names.Count == 0 ? null : names);
+        files.Write(vectors, inputs.Items.Select(i => i.Label).ToList(), paths, info);
+        int unknown = inputs.Items.Count(i => i.Label < 0);
+        AnsiConsole.MarkupLineInterpolated($"embedded {vectors.Count} images ({inputs.ClassNames.Count} class folders, {unknown} without a class; {vectors.Dimension} dimensions) with {embedder.Source} on ONNX Runtime");
         AnsiConsole.MarkupLineInterpolated($"wrote {files.VectorsPath}, {files.LabelsPath}, {files.PathsPath}, {files.InfoPath}");
         return 0;
     }

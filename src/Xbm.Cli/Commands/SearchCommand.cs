@@ -5,6 +5,7 @@ using Spectre.Console;
 using Xbm.Data;
 using Xbm.Data.Images;
 using Xbm.Evaluation;
+using Xbm.Inference;
 using Xbm.IO;
 using Xbm.Reporting;
 using static TorchSharp.torch;
@@ -12,15 +13,17 @@ using static TorchSharp.torch;
 namespace Xbm.Cli.Commands;
 
 /// <summary>
-/// `xbm search`: embeds query images with a run's model (test-time preprocessing of the run's dataset) and prints
-/// their nearest items of an index written by `xbm embed`, found with the exact chunked k-NN.
+/// `xbm search`: embeds query images with a run's model (test-time preprocessing of the run's dataset) or an exported
+/// ONNX model and prints their nearest items of an index written by `xbm embed`, found with the exact chunked k-NN;
+/// through the C# inference API (<see cref="ImageEmbedder"/>, <see cref="EmbeddingIndex"/>).
 /// </summary>
 public sealed class SearchCommand : ICliCommand
 {
     /// <inheritdoc />
     public Command Build()
     {
-        var checkpoint = new Option<DirectoryInfo>("--checkpoint") { Description = "a run folder (its latest checkpoint) or a checkpoint folder", Required = true };
+        var checkpoint = new Option<DirectoryInfo?>("--checkpoint") { Description = "a run folder (its latest checkpoint) or a checkpoint folder" };
+        var onnx = new Option<FileInfo?>("--onnx") { Description = "or an ONNX model written by `xbm export` (run on ONNX Runtime)" };
         var index = new Option<FileInfo>("--index") { Description = "vectors .npy written by `xbm embed` (its labels and paths files next to it)", Required = true };
         var query = new Option<string?>("--query")
         {
@@ -34,7 +37,7 @@ public sealed class SearchCommand : ICliCommand
         var device = new Option<string?>("--device") { Description = "cpu, cuda, cuda:N or auto" };
 
         var command = new Command("search", "Find the nearest items of query images (or of an item of the index) in an embedded index")
-            { checkpoint, index, query, queries, k, output, dataRoot, set, device };
+            { checkpoint, onnx, index, query, queries, k, output, dataRoot, set, device };
         command.SetAction(parse =>
         {
             string? single = parse.GetValue(query);
@@ -44,6 +47,14 @@ public sealed class SearchCommand : ICliCommand
             int neighbours = parse.GetValue(k);
             if (neighbours < 1)
                 throw new ArgumentException($"--k must be at least 1, got {neighbours}");
+            if ((parse.GetValue(checkpoint) is null) == (parse.GetValue(onnx) is null))
+                throw new ArgumentException("give the model with --checkpoint RUN or --onnx MODEL.onnx (one of them)");
+            string model = parse.GetValue(checkpoint)?.FullName ?? parse.GetValue(onnx)!.FullName;
+            string modelOption = parse.GetValue(onnx) is null ? "--checkpoint" : "--onnx";
+            if (parse.GetValue(onnx) is not null)
+                foreach (var (option, name) in new (Option, string)[] { (dataRoot, "--data-root"), (set, "--set"), (device, "--device") })
+                    if (parse.GetResult(option) is { Implicit: false })
+                        throw new ArgumentException($"{name} applies to a run (--checkpoint); an ONNX model carries its preprocessing and runs on the CPU");
             var target = parse.GetValue(output);
             if (target is not null)
                 OutputTarget.EnsureFile(target.FullName, "--out");
@@ -52,10 +63,11 @@ public sealed class SearchCommand : ICliCommand
             var files = EmbeddingFiles.For(parse.GetValue(index)!.FullName);
             if (single is not null && !single.StartsWith("row:", StringComparison.Ordinal) && !File.Exists(single) && !File.Exists(files.VectorsPath))
                 throw new FileNotFoundException($"query image not found: {Path.GetFullPath(single)}", single);
-            var (vectors, labels, itemPaths) = files.Read();
-            using var ownedVectors = vectors;
-            if (vectors.shape[0] == 0)
+            using var indexed = EmbeddingIndex.Load(files.VectorsPath);
+            if (indexed.Count == 0)
                 throw new InvalidDataException($"{files.VectorsPath}: the index is empty");
+            var labels = indexed.Labels;
+            var itemPaths = indexed.Paths!;
             var info = files.ReadInfo();
             int? row = single is null ? null : IndexRow(single, itemPaths);
             var paths = row is not null ? new[] { itemPaths[row.Value] }
@@ -64,39 +76,35 @@ public sealed class SearchCommand : ICliCommand
                 foreach (string path in paths.Where(p => !File.Exists(p)))
                     throw new FileNotFoundException($"query image not found: {path} (nor a path of {files.PathsPath}; use row:N for an item by row)", path);
 
-            using var trained = TrainedRun.Open(parse.GetValue(checkpoint)!.FullName, EmbedCommand.Overrides(parse.GetValue(set)!, parse.GetValue(dataRoot)), parse.GetValue(device));
-            var run = trained.Run;
+            using var embedder = ImageEmbedder.Load(model, new EmbedderOptions
+            {
+                Device = parse.GetValue(device),
+                Overrides = EmbedCommand.Overrides(parse.GetValue(set)!, parse.GetValue(dataRoot)),
+            });
             if (info is null)
-                AnsiConsole.MarkupLineInterpolated($"[yellow]warning:[/] {files.InfoPath} is missing (an index from an older `xbm embed`), so it cannot be checked that {trained.Checkpoint} embedded this index");
+                AnsiConsole.MarkupLineInterpolated($"[yellow]warning:[/] {files.InfoPath} is missing (an index from an older `xbm embed`), so it cannot be checked that {embedder.Source} embedded this index");
             else
-                CheckSameModel(info, files.InfoPath, trained.Checkpoint);
-            if (vectors.shape[1] != run.Model.Dimension)
-                throw new InvalidDataException($"{files.VectorsPath}: holds {vectors.shape[1]}-dimensional vectors but {trained.Checkpoint} embeds to {run.Model.Dimension}; embed the index with this run");
-            var classNames = info?.ClassNames ?? run.Data.ClassNames;
+                CheckSameModel(info, files.InfoPath, embedder.Source, embedder.ModelHash, modelOption);
+            if (indexed.Dimension != embedder.Dimension)
+                throw new InvalidDataException($"{files.VectorsPath}: holds {indexed.Dimension}-dimensional vectors but {embedder.Source} embeds to {embedder.Dimension}; embed the index with this model");
+            var classNames = info?.ClassNames ?? embedder.ClassNames;
 
-            using var embedded = row is { } r0 ? ItemVector(vectors, r0)
-                : FileEmbedder.Embed(run.Model, trained.PreprocessLike, paths, run.Options.EmbedBatchSize, run.Device);
-            long available = vectors.shape[0] - (row is null ? 0 : 1);
+            var embedded = row is { } r0 ? new EmbeddingMatrix(indexed.Vector(r0), 1, indexed.Dimension) : embedder.EmbedFiles(paths);
+            long available = indexed.Count - (row is null ? 0 : 1);
             if (available == 0)
                 throw new InvalidDataException($"{files.VectorsPath}: the index holds only the query item itself");
             int depth = (int)Math.Min(neighbours, available);
-            int searched = (int)Math.Min(depth + (row is null ? 0 : 1), vectors.shape[0]);
-            using var knn = Knn.Search(embedded, vectors, searched);
-            var found = knn.Indices.data<long>().ToArray();
-            var similarities = knn.Similarities.data<float>().ToArray();
             // Per query: its neighbours best first, without the query item itself when it is an item of the index.
-            var results = Enumerable.Range(0, paths.Length).Select(q => Enumerable.Range(0, searched)
-                .Select(j => (Item: found[q * searched + j], Similarity: similarities[q * searched + j]))
-                .Where(n => row is null || n.Item != row.Value).Take(depth).ToArray()).ToArray();
+            var results = indexed.Search(embedded, depth, row is null ? null : [row]);
             string QueryName(int q) => row is { } r ? $"row:{r} ({paths[q]})" : paths[q];
 
             if (target is not null)
             {
                 var csv = new StringBuilder("query,rank,index,similarity,label,path\n");
                 for (int q = 0; q < paths.Length; q++)
-                    for (int r = 0; r < results[q].Length; r++)
+                    for (int r = 0; r < results[q].Count; r++)
                     {
-                        var (item, similarity) = results[q][r];
+                        var (item, similarity) = (results[q][r].Index, results[q][r].Similarity);
                         csv.Append(Csv(paths[q])).Append(',').Append(r + 1).Append(',').Append(item).Append(',')
                             .Append(similarity.ToString("R", CultureInfo.InvariantCulture)).Append(',')
                             .Append(labels[item]).Append(',').Append(Csv(itemPaths[item])).Append('\n');
@@ -110,9 +118,9 @@ public sealed class SearchCommand : ICliCommand
                 AnsiConsole.MarkupLineInterpolated($"query: {QueryName(q)}");
                 var table = new Table().AddColumn(ConsoleTable.Number("rank"))
                     .AddColumn(ConsoleTable.Number("similarity")).AddColumn(new TableColumn("label").RightAligned()).AddColumn("path");
-                for (int r = 0; r < results[q].Length; r++)
+                for (int r = 0; r < results[q].Count; r++)
                 {
-                    var (item, similarity) = results[q][r];
+                    var (item, similarity) = (results[q][r].Index, results[q][r].Similarity);
                     table.AddRow((r + 1).ToString(CultureInfo.InvariantCulture), similarity.ToString("F4", CultureInfo.InvariantCulture),
                         Markup.Escape(LabelNames.Format(classNames, labels[item])), Markup.Escape(itemPaths[item]));
                 }
@@ -157,18 +165,11 @@ public sealed class SearchCommand : ICliCommand
     }
 
     /// <summary>Refuses a checkpoint whose weights differ from the ones that embedded the index.</summary>
-    internal static void CheckSameModel(IndexInfo info, string infoPath, string checkpoint)
+    internal static void CheckSameModel(IndexInfo info, string infoPath, string checkpoint, string hash, string option = "--checkpoint")
     {
-        string hash = Training.Checkpoint.WeightsHash(checkpoint);
         if (!string.Equals(hash, info.WeightsSha256, StringComparison.OrdinalIgnoreCase))
             throw new InvalidDataException($"{infoPath}: the index was embedded with {info.Checkpoint} (weights sha256 {Short(info.WeightsSha256)}), "
-                + $"but --checkpoint is {checkpoint} (weights sha256 {Short(hash)}); search with the checkpoint that embedded it, or embed the index again with this one");
-    }
-
-    private static TorchSharp.torch.Tensor ItemVector(TorchSharp.torch.Tensor vectors, int row)
-    {
-        using var view = vectors.narrow(0, row, 1);
-        return view.clone();
+                + $"but {option} is {checkpoint} (weights sha256 {Short(hash)}); search with the model that embedded it, or embed the index again with this one");
     }
 
     private static string Short(string hash) => hash.Length > 12 ? hash[..12] : hash;

@@ -51,6 +51,18 @@ public sealed class BatchNorm2d : nn.Module<Tensor, Tensor>
     /// <summary>Weight of the current batch in the running statistics.</summary>
     public double Momentum { get; }
 
+    /// <summary>The scale γ (for the ONNX export).</summary>
+    internal Tensor Weight => weight;
+
+    /// <summary>The shift β (for the ONNX export).</summary>
+    internal Tensor Bias => bias;
+
+    /// <summary>The running mean (for the ONNX export).</summary>
+    internal Tensor RunningMean => running_mean;
+
+    /// <summary>The running variance (for the ONNX export).</summary>
+    internal Tensor RunningVar => running_var;
+
     /// <inheritdoc />
     public override Tensor forward(Tensor input)
     {

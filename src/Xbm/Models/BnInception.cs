@@ -22,9 +22,10 @@ namespace Xbm.Models;
 public sealed class BnInception : Backbone
 {
     /// <summary>One block: name, input channels, 1×1, 3×3 reduce, 3×3, double 3×3 reduce, double 3×3, pool kind, pool projection.</summary>
-    private sealed record BlockSpec(string Name, long In, long C1, long C3Reduce, long C3, long DoubleReduce, long Double, PoolKind Pool, long PoolProjection);
+    internal sealed record BlockSpec(string Name, long In, long C1, long C3Reduce, long C3, long DoubleReduce, long Double, PoolKind Pool, long PoolProjection);
 
-    private enum PoolKind { Average, Max, Reduction }
+    /// <summary>The pooling branch of a block: average or max pooling and a projection, or a stride-2 max pool (a reduction block).</summary>
+    internal enum PoolKind { Average, Max, Reduction }
 
     private static readonly BlockSpec[] Blocks =
     [
@@ -53,6 +54,9 @@ public sealed class BnInception : Backbone
             return functional.relu(b);
         }
     }
+
+    /// <summary>The blocks in order (for the ONNX export).</summary>
+    internal static IReadOnlyList<BlockSpec> BlockSpecs => Blocks;
 
     private readonly Dictionary<string, Unit> units = new(StringComparer.Ordinal);
     private readonly GlobalPooling pool;
@@ -151,6 +155,9 @@ public sealed class BnInception : Backbone
         register_module(name + "_bn", bn);
         units.Add(name, new Unit(conv, bn));
     }
+
+    /// <summary>The convolution and BatchNorm of the unit <paramref name="name"/> (for the ONNX export).</summary>
+    internal (Conv2d Conv, BatchNorm2d Bn) UnitModules(string name) => (units[name].Conv, units[name].Bn);
 
     private Tensor Run(string name, Tensor input) => units[name].Forward(input);
 

@@ -39,7 +39,21 @@ public sealed record EmbeddingFiles(string VectorsPath, string LabelsPath, strin
     {
         if (vectors.dim() != 2)
             throw new ArgumentException($"vectors must be N×d, got [{string.Join(", ", vectors.shape)}]", nameof(vectors));
-        long count = vectors.shape[0];
+        WriteCompanions(vectors.shape[0], labels, paths, info);
+        using var floats = vectors.to(ScalarType.Float32);
+        Npy.Write(VectorsPath, floats);
+    }
+
+    /// <summary>Writes the files from embeddings held as floats (<see cref="Inference.ImageEmbedder"/>'s), without libtorch.</summary>
+    public void Write(Inference.EmbeddingMatrix vectors, IReadOnlyList<long> labels, IReadOnlyList<string> paths, IndexInfo? info = null)
+    {
+        ArgumentNullException.ThrowIfNull(vectors);
+        WriteCompanions(vectors.Count, labels, paths, info);
+        Npy.Write(VectorsPath, vectors.Values, vectors.Count, vectors.Dimension);
+    }
+
+    private void WriteCompanions(long count, IReadOnlyList<long> labels, IReadOnlyList<string> paths, IndexInfo? info)
+    {
         if (labels.Count != count || paths.Count != count)
             throw new ArgumentException($"{count} vectors but {labels.Count} labels and {paths.Count} paths");
         var bad = paths.Select((p, i) => (p, i)).FirstOrDefault(x => x.p.Contains('\n') || x.p.Contains('\r'));
@@ -54,8 +68,6 @@ public sealed record EmbeddingFiles(string VectorsPath, string LabelsPath, strin
             info.Write(InfoPath);
         else if (File.Exists(InfoPath))
             File.Delete(InfoPath); // a stale record would describe another model
-        using var floats = vectors.to(ScalarType.Float32);
-        Npy.Write(VectorsPath, floats);
     }
 
     /// <summary>The record of the model that embedded the index, or null for an index written without one.</summary>

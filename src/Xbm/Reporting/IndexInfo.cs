@@ -8,8 +8,8 @@ namespace Xbm.Reporting;
 /// What `xbm embed` records beside an index (index.json): the checkpoint that embedded it and a SHA-256 of that
 /// checkpoint's weights, so `xbm search` can refuse another model, plus the class names of the labels.
 /// </summary>
-/// <param name="Checkpoint">The checkpoint folder the vectors were embedded with.</param>
-/// <param name="WeightsSha256">SHA-256 (hex) of the checkpoint's model.safetensors.</param>
+/// <param name="Checkpoint">The checkpoint folder the vectors were embedded with, or the .onnx model (`xbm embed --onnx`).</param>
+/// <param name="WeightsSha256">SHA-256 (hex) of the checkpoint's model.safetensors, or of the .onnx file.</param>
 /// <param name="Dimension">The vectors' dimension.</param>
 /// <param name="Count">The number of vectors.</param>
 /// <param name="ClassNames">Class names by label, or null.</param>

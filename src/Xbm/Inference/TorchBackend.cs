@@ -1,0 +1,42 @@
+using Xbm.Reporting;
+using static TorchSharp.torch;
+
+namespace Xbm.Inference;
+
+/// <summary>A trained run's model on TorchSharp, in eval mode without gradients, on the run's device.</summary>
+internal sealed class TorchBackend : IEmbeddingBackend
+{
+    /// <summary>Wraps an opened run (the backend owns it).</summary>
+    public TorchBackend(TrainedRun trained)
+    {
+        Trained = trained;
+        Trained.Run.Model.eval();
+    }
+
+    /// <summary>The run.</summary>
+    public TrainedRun Trained { get; }
+
+    /// <inheritdoc />
+    public int Dimension => (int)Trained.Run.Model.Dimension;
+
+    /// <inheritdoc />
+    public float[] Run(float[] images, int count, int channels, int height, int width)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var batch = tensor(images, new long[] { count, channels, height, width });
+        return Embed(batch);
+    }
+
+    /// <summary>Embeds an N×C×H×W tensor (any device); returns N×d floats.</summary>
+    public float[] Embed(Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var output = Trained.Run.Model.forward(images.to(Trained.Run.Device)).to(ScalarType.Float32).cpu().contiguous();
+        return output.data<float>().ToArray();
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => Trained.Dispose();
+}
