@@ -19,7 +19,7 @@ public sealed class ExportCommand : ICliCommand
     {
         var checkpoint = new Option<DirectoryInfo>("--checkpoint") { Description = "a run folder (its latest checkpoint) or a checkpoint folder", Required = true };
         var output = new Option<FileInfo>("--out") { Description = "the ONNX model to write (.onnx)", Required = true };
-        var dataRoot = new Option<DirectoryInfo?>("--data-root") { Description = "dataset folder (overrides the stored data.root; the preprocessing comes from the run's dataset)" };
+        var dataRoot = new Option<DirectoryInfo?>("--data-root") { Description = "dataset folder (overrides the stored data.root; needed only for runs trained before inference.json, whose preprocessing comes from their dataset)" };
         var set = new Option<string[]>("--set") { Description = "override a stored key (e.g. data.root=DIR), repeatable", DefaultValueFactory = _ => Array.Empty<string>() };
 
         var command = new Command("export", "Export a run's embedding model to ONNX (opset 17, dynamic batch), with its preprocessing in the metadata")
@@ -30,15 +30,15 @@ public sealed class ExportCommand : ICliCommand
             if (!target.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
                 throw new ArgumentException($"--out {target}: give a file name ending in .onnx");
             OutputTarget.EnsureFile(target, "--out");
-            using var trained = TrainedRun.Open(parse.GetValue(checkpoint)!.FullName, EmbedCommand.Overrides(parse.GetValue(set)!, parse.GetValue(dataRoot)), "cpu");
-            var preprocessing = ImagePreprocessing.From(trained.PreprocessLike);
+            using var trained = RunModel.Open(parse.GetValue(checkpoint)!.FullName, EmbedCommand.Overrides(parse.GetValue(set)!, parse.GetValue(dataRoot)), "cpu");
+            var preprocessing = trained.Preprocessing;
             var metadata = new Dictionary<string, string>
             {
                 ["xbm.checkpoint"] = trained.Checkpoint,
                 ["xbm.weights_sha256"] = Training.Checkpoint.WeightsHash(trained.Checkpoint),
             };
-            OnnxExporter.Export(trained.Run.Model, preprocessing, target, metadata);
-            AnsiConsole.MarkupLineInterpolated($"exported {trained.Run.Model.Backbone.GetType().Name} ({trained.Run.Model.Dimension} dimensions) from {trained.Checkpoint}");
+            OnnxExporter.Export(trained.Model, preprocessing, target, metadata);
+            AnsiConsole.MarkupLineInterpolated($"exported {trained.Model.Backbone.GetType().Name} ({trained.Model.Dimension} dimensions) from {trained.Checkpoint}");
             AnsiConsole.MarkupLineInterpolated($"input [[batch, {preprocessing.Channels}, {preprocessing.Height}, {preprocessing.Width}]] {preprocessing.ChannelOrder}, mean {string.Join(", ", preprocessing.Mean)}, std {string.Join(", ", preprocessing.Std)}");
             AnsiConsole.MarkupLineInterpolated($"wrote {target} ({new FileInfo(target).Length / 1024.0 / 1024.0:F1} MiB)");
             return 0;

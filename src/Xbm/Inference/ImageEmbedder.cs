@@ -63,16 +63,15 @@ public sealed class ImageEmbedder : IDisposable
         }
         if (!Directory.Exists(full))
             throw new FileNotFoundException($"{full}: no such run folder or .onnx file", full);
-        var trained = TrainedRun.Open(full, options.Overrides, options.Device);
+        var run = RunModel.Open(full, options.Overrides, options.Device);
         try
         {
-            var preprocessing = ImagePreprocessing.From(trained.PreprocessLike);
-            return new ImageEmbedder(new TorchBackend(trained), preprocessing, trained.Checkpoint, Training.Checkpoint.WeightsHash(trained.Checkpoint),
-                trained.Run.Data.ClassNames, options.BatchSize ?? trained.Run.Options.EmbedBatchSize);
+            return new ImageEmbedder(new TorchBackend(run), run.Preprocessing, run.Checkpoint, Training.Checkpoint.WeightsHash(run.Checkpoint),
+                run.ClassNames, options.BatchSize ?? run.BatchSize);
         }
         catch
         {
-            trained.Dispose();
+            run.Dispose();
             throw;
         }
     }

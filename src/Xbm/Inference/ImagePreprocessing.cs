@@ -46,6 +46,9 @@ public sealed record ImagePreprocessing
     /// <summary>Floats per preprocessed image (C × H × W).</summary>
     public int InputLength => Channels * Height * Width;
 
+    /// <summary>Whether <see cref="From"/> can describe the images of <paramref name="like"/> (image files, or in-memory images of 1 or 3 channels).</summary>
+    public static bool Supports(IImageSet like) => like is FileImageSet || like is TensorImageSet { Channels: 1 or 3 };
+
     /// <summary>The test-time preprocessing of the images of <paramref name="like"/> (a file set or an in-memory set).</summary>
     public static ImagePreprocessing From(IImageSet like)
     {

@@ -1,4 +1,3 @@
-using Xbm.Reporting;
 using static TorchSharp.torch;
 
 namespace Xbm.Inference;
@@ -6,18 +5,18 @@ namespace Xbm.Inference;
 /// <summary>A trained run's model on TorchSharp, in eval mode without gradients, on the run's device.</summary>
 internal sealed class TorchBackend : IEmbeddingBackend
 {
-    /// <summary>Wraps an opened run (the backend owns it).</summary>
-    public TorchBackend(TrainedRun trained)
+    /// <summary>Wraps an opened run model (the backend owns it).</summary>
+    public TorchBackend(RunModel trained)
     {
         Trained = trained;
-        Trained.Run.Model.eval();
+        Trained.Model.eval();
     }
 
-    /// <summary>The run.</summary>
-    public TrainedRun Trained { get; }
+    /// <summary>The run's model.</summary>
+    public RunModel Trained { get; }
 
     /// <inheritdoc />
-    public int Dimension => (int)Trained.Run.Model.Dimension;
+    public int Dimension => (int)Trained.Model.Dimension;
 
     /// <inheritdoc />
     public float[] Run(float[] images, int count, int channels, int height, int width)
@@ -33,7 +32,7 @@ internal sealed class TorchBackend : IEmbeddingBackend
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var output = Trained.Run.Model.forward(images.to(Trained.Run.Device)).to(ScalarType.Float32).cpu().contiguous();
+        var output = Trained.Model.forward(images.to(Trained.Device)).to(ScalarType.Float32).cpu().contiguous();
         return output.data<float>().ToArray();
     }
 

@@ -33,10 +33,7 @@ public sealed class TrainedRun : IDisposable
         if (!Directory.Exists(runOrCheckpoint))
             throw new DirectoryNotFoundException($"{runOrCheckpoint}: no such run or checkpoint folder");
         var (config, runFolder) = TrainingRun.OpenStored(runOrCheckpoint, overrides);
-        string folder = Path.GetFullPath(runOrCheckpoint);
-        string checkpoint = File.Exists(Path.Combine(folder, "trainer.json")) ? folder
-            : Training.Checkpoint.Latest(runFolder) ?? throw new FileNotFoundException(
-                $"{runFolder}: the run has no checkpoint yet ({Path.Combine(Training.Checkpoint.Folder(runFolder), "latest")} is missing)", Path.Combine(Training.Checkpoint.Folder(runFolder), "latest"));
+        string checkpoint = CheckpointOf(runOrCheckpoint, runFolder);
         var run = TrainingRun.Create(config, runFolder, device, forEvaluation: true);
         try
         {
@@ -49,6 +46,15 @@ public sealed class TrainedRun : IDisposable
             run.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The checkpoint folder <paramref name="runOrCheckpoint"/> names: itself when it is one, else the run's latest.</summary>
+    public static string CheckpointOf(string runOrCheckpoint, string runFolder)
+    {
+        string folder = Path.GetFullPath(runOrCheckpoint);
+        return File.Exists(Path.Combine(folder, "trainer.json")) ? folder
+            : Training.Checkpoint.Latest(runFolder) ?? throw new FileNotFoundException(
+                $"{runFolder}: the run has no checkpoint yet ({Path.Combine(Training.Checkpoint.Folder(runFolder), "latest")} is missing)", Path.Combine(Training.Checkpoint.Folder(runFolder), "latest"));
     }
 
     /// <summary>

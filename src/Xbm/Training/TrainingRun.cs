@@ -136,6 +136,8 @@ public sealed class TrainingRun : IDisposable
             var evaluator = evaluation.CreateEvaluator(data, device, observer);
             var sampler = sampling.Create(data.Train.Labels, observer is null ? Console.Error.WriteLine : observer.OnMessage);
             StoreConfig(config, folder, options.Iterations, observer, forEvaluation);
+            if (!forEvaluation)
+                Inference.InferenceInfo.Of(data)?.Save(folder); // what inference needs besides the checkpoint: the model then opens without its data
             ClassificationEvaluator? classification = null;
             ClassificationObjective? objective = null;
             if (classes is not null)

@@ -9,6 +9,7 @@ namespace Xbm.Tests.Export;
 /// inputs and on real image files, as one batch of 3 and as batches of 1 from the same file (dynamic batch), for a
 /// model in NCHW, one trained channels-last, and one with frozen BatchNorm (eval-mode statistics while training).
 /// </summary>
+[Collection("global generator")] // seeds the global generator: the byte comparison of two exports needs the same weights
 public sealed class OnnxExportParityTests(ITestOutputHelper output) : IDisposable
 {
     private const double Tolerance = 1e-5;

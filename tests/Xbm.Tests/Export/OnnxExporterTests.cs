@@ -7,6 +7,7 @@ using Xbm.Models.Temporal;
 namespace Xbm.Tests.Export;
 
 /// <summary>What the exporter writes besides the numbers: the file structure, the metadata, the refusals.</summary>
+[Collection("global generator")] // seeds the global generator
 public sealed class OnnxExporterTests : IDisposable
 {
     private readonly string folder = TestPaths.NewTemporaryFolder("xbm-onnx-export");

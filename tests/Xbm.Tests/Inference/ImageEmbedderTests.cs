@@ -36,6 +36,49 @@ public sealed class ImageEmbedderTests(TinyRuns runs)
     }
 
     [Fact]
+    public void ARunOpensWithoutItsDatasetFromItsInferenceInfo()
+    {
+        var files = Directory.GetFiles(Path.Combine(TinyRuns.FolderDataset, "train"), "*.*", SearchOption.AllDirectories)
+            .Where(p => !p.EndsWith(".txt", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+        using var original = ImageEmbedder.Load(runs.Files);
+        var reference = original.EmbedFiles(files);
+
+        // A copy of the run whose dataset is gone: the model, preprocessing and class names come from the run folder.
+        string scratch = runs.Scratch("no-data");
+        string copy = Copy(runs.Files, Path.Combine(scratch, "run"));
+        string gone = Path.Combine(scratch, "gone");
+        string config = Path.Combine(copy, "config.yaml");
+        File.WriteAllText(config, File.ReadAllText(config).Replace(TinyRuns.FolderDataset, gone, StringComparison.Ordinal));
+        Assert.True(File.Exists(Path.Combine(copy, InferenceInfo.FileName)));
+        using (var model = RunModel.Open(copy))
+            Assert.False(model.NeededData);
+        using (var moved = ImageEmbedder.Load(copy))
+        {
+            Assert.Equal(original.Preprocessing.ToMetadata(), moved.Preprocessing.ToMetadata());
+            Assert.Equal("ant", moved.ClassNames![0]);
+            Assert.Equal(reference.Values, moved.EmbedFiles(files).Values);
+        }
+        string onnx = Path.Combine(scratch, "model.onnx");
+        CliRunner.Succeeds("export", "--checkpoint", copy, "--out", onnx); // export needs no data either
+
+        // Without inference.json (a run trained before it existed) the run is rebuilt with its data, which must be there.
+        File.Delete(Path.Combine(copy, InferenceInfo.FileName));
+        var e = Assert.ThrowsAny<Exception>(() => ImageEmbedder.Load(copy));
+        Assert.Contains(gone, e.Message);
+    }
+
+    private static string Copy(string from, string to)
+    {
+        foreach (string file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        return to;
+    }
+
+    [Fact]
     public void BadPathsAreNamed()
     {
         string folder = runs.Scratch("embedder-errors");
