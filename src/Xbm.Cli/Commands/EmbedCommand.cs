@@ -59,12 +59,10 @@ public sealed class EmbedCommand : ICliCommand
                         throw new ArgumentException($"{name} applies to a run (--checkpoint); an ONNX model carries its preprocessing and runs on the CPU");
             }
             var inputs = given is null ? null : ImageInputs.Read(given); // list errors before the model loads
-            if (onnxModel is not null)
-                return EmbedWithOnnx(onnxModel.FullName, inputs!, files);
             var overrides = Overrides(parse.GetValue(set)!, parse.GetValue(dataRoot));
+            if (inputs is not null) // image files: the inference API, on ONNX Runtime or on the run's model (which needs no dataset)
+                return EmbedImages(onnxModel?.FullName ?? parse.GetValue(checkpoint)!.FullName, new Inference.EmbedderOptions { Overrides = overrides, Device = parse.GetValue(device) }, inputs, files);
             using var trained = TrainedRun.Open(parse.GetValue(checkpoint)!.FullName, overrides, parse.GetValue(device));
-            if (inputs is not null)
-                return EmbedImages(trained, inputs, files);
             var sets = trained.Sets(parse.GetValue(split)!);
             string? wanted = parse.GetValue(protocol);
             var chosen = wanted is null ? sets[0] : sets.FirstOrDefault(s => s.Name == wanted)
@@ -85,30 +83,17 @@ public sealed class EmbedCommand : ICliCommand
         return command;
     }
 
-    private static int EmbedImages(TrainedRun trained, ImageInputs inputs, EmbeddingFiles files)
+    private static int EmbedImages(string model, Inference.EmbedderOptions options, ImageInputs inputs, EmbeddingFiles files)
     {
-        var run = trained.Run;
-        var paths = inputs.Items.Select(i => i.Path).ToList();
-        using var vectors = FileEmbedder.Embed(run.Model, trained.PreprocessLike, paths, run.Options.EmbedBatchSize, run.Device,
-            inputs.Items.Select(i => i.Source).ToList());
-        var names = inputs.ClassNames.Select((name, label) => (name, label)).ToDictionary(p => (long)p.label, p => p.name);
-        files.Write(vectors, inputs.Items.Select(i => i.Label).ToList(), paths, Info(trained, vectors, names.Count == 0 ? null : names));
-        int unknown = inputs.Items.Count(i => i.Label < 0);
-        AnsiConsole.MarkupLineInterpolated($"embedded {vectors.shape[0]} images ({inputs.ClassNames.Count} class folders, {unknown} without a class; {vectors.shape[1]} dimensions) with {trained.Checkpoint}");
-        AnsiConsole.MarkupLineInterpolated($"wrote {files.VectorsPath}, {files.LabelsPath}, {files.PathsPath}, {files.InfoPath}");
-        return 0;
-    }
-
-    private static int EmbedWithOnnx(string model, ImageInputs inputs, EmbeddingFiles files)
-    {
-        using var embedder = Inference.ImageEmbedder.Load(model);
+        using var embedder = Inference.ImageEmbedder.Load(model, options);
         var paths = inputs.Items.Select(i => i.Path).ToList();
         var vectors = embedder.EmbedFiles(paths, inputs.Items.Select(i => i.Source).ToList());
         var names = inputs.ClassNames.Select((name, label) => (name, label)).ToDictionary(p => (long)p.label, p => p.name);
         var info = new IndexInfo(embedder.Source, embedder.ModelHash, vectors.Dimension, vectors.Count, names.Count == 0 ? null : names);
         files.Write(vectors, inputs.Items.Select(i => i.Label).ToList(), paths, info);
         int unknown = inputs.Items.Count(i => i.Label < 0);
-        AnsiConsole.MarkupLineInterpolated($"embedded {vectors.Count} images ({inputs.ClassNames.Count} class folders, {unknown} without a class; {vectors.Dimension} dimensions) with {embedder.Source} on ONNX Runtime");
+        string runtime = embedder.IsOnnx ? " on ONNX Runtime" : "";
+        AnsiConsole.MarkupLineInterpolated($"embedded {vectors.Count} images ({inputs.ClassNames.Count} class folders, {unknown} without a class; {vectors.Dimension} dimensions) with {embedder.Source}{runtime}");
         AnsiConsole.MarkupLineInterpolated($"wrote {files.VectorsPath}, {files.LabelsPath}, {files.PathsPath}, {files.InfoPath}");
         return 0;
     }
