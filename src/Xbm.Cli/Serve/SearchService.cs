@@ -50,6 +50,8 @@ public sealed class SearchService : IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        if (!Directory.Exists(options.Index) && !options.Index.EndsWith(".npy", StringComparison.OrdinalIgnoreCase))
+            throw new FileNotFoundException($"--index {options.Index}: no such folder (give the folder `xbm embed --out DIR/vectors.npy` wrote, or its .npy file)", options.Index);
         var files = EmbeddingFiles.For(options.VectorsPath);
         var info = files.ReadInfo();
         var index = EmbeddingIndex.Load(files.VectorsPath);

@@ -7,6 +7,7 @@
   const pageSize = 60;
   let offset = 0;
   let total = 0;
+  let maxUploadBytes = Infinity;
 
   function text(tag, value, cls) {
     const el = document.createElement(tag);
@@ -140,6 +141,7 @@
     event.preventDefault();
     const file = $("file").files[0];
     if (!file) { showError("choose an image file first"); return; }
+    if (file.size > maxUploadBytes) { showError(file.name + " is larger than the service's limit of " + maxUploadBytes + " bytes"); return; }
     searchUpload(file);
   });
   $("prev").addEventListener("click", () => browse(Math.max(0, offset - pageSize)).catch((e) => showError(e.message)));
@@ -148,6 +150,7 @@
   (async function start() {
     try {
       const health = await getJson("/api/health");
+      maxUploadBytes = health.maxUploadBytes;
       $("health").textContent = health.items + " items, " + health.dimension + " dimensions, model " + health.model + " (" + health.backend + ")";
       const params = new URLSearchParams(window.location.search);
       if (params.has("k")) $("k").value = params.get("k");
