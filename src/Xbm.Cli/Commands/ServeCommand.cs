@@ -59,6 +59,7 @@ public sealed class ServeCommand : ICliCommand
 
     private static async Task<int> Serve(ServeOptions options)
     {
+        Interruption.Describe("stopping the service after the requests in flight");
         await using var host = await ServeHost.StartAsync(options, Interruption.Token);
         var health = host.Service.Health();
         AnsiConsole.MarkupLineInterpolated($"serving {health.Items} items ({health.Dimension} dimensions) of {host.Service.VectorsPath} with {health.Model} on {health.Backend}");

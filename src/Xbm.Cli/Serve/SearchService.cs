@@ -16,7 +16,7 @@ namespace Xbm.Cli.Serve;
 /// </summary>
 public sealed class SearchService : IDisposable
 {
-    private const int CachedThumbnails = 4096;
+    private const int CachedThumbnails = 1024;
     private readonly ImageEmbedder embedder;
     private readonly EmbeddingIndex index;
     private readonly ServeOptions options;
