@@ -143,7 +143,7 @@ public sealed class SearchService : IDisposable
 
     /// <summary>
     /// A PNG thumbnail (longer side at most <see cref="ServeOptions.ThumbnailSide"/>) of item <paramref name="id"/>'s
-    /// image, the path the index recorded; a missing or unreadable file is a 404.
+    /// image, the path the index recorded; a missing, unreadable or oversized file is a 404 (the message names the item, not the path).
     /// </summary>
     public byte[] Thumbnail(int id)
     {
@@ -159,7 +159,14 @@ public sealed class SearchService : IDisposable
         {
             throw new ApiError(404, "id", $"item {id}: its image cannot be read");
         }
-        ImageLimits.Check(encoded, options.MaxPixels, "id");
+        try
+        {
+            ImageLimits.Check(encoded, options.MaxPixels, "image");
+        }
+        catch (ApiError e)
+        {
+            throw new ApiError(404, "id", $"item {id}: its image cannot be shown ({e.Message})");
+        }
         RgbImage image;
         try
         {

@@ -127,6 +127,18 @@ public sealed class ServeApiTests(ServeFixture serve)
             var small = ImageDecoder.Decode(service.Thumbnail(0), "thumbnail");
             Assert.Equal((160, 80), (small.Width, small.Height));
 
+            // An indexed image that is gone, or is not an image, is a 404 that names the item, not the path.
+            string gone = Path.Combine(folder, "gone.png"), text = Path.Combine(folder, "text.png");
+            await File.WriteAllTextAsync(text, "not an image");
+            EmbeddingFiles.For(Path.Combine(folder, "vectors.npy")).Write(new EmbeddingMatrix(new float[16], 2, 8), [-1L, -1L], [gone, text]);
+            using (var broken = SearchService.Open(ServeFixture.Options(serve.OnnxModel, folder)))
+                foreach (int id in new[] { 0, 1 })
+                {
+                    var e404 = Assert.Throws<ApiError>(() => broken.Thumbnail(id));
+                    Assert.Equal(404, e404.Status);
+                    Assert.DoesNotContain(folder, e404.Message);
+                }
+
             // An index of another dimension is refused.
             EmbeddingFiles.For(Path.Combine(folder, "vectors.npy")).Write(new EmbeddingMatrix([1f, 0f], 1, 2), [-1L], [path]);
             var e = Assert.Throws<InvalidDataException>(() => SearchService.Open(ServeFixture.Options(serve.OnnxModel, folder)));

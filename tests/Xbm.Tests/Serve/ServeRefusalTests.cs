@@ -41,6 +41,14 @@ public sealed class ServeRefusalTests(ServeFixture serve)
         // Just above the upload limit, within the request limit: the form reader's limit answers.
         var justAbove = new byte[10 * 1024 * 1024 + 10];
         await ServeHttp.Refused(await Client.PostAsync(Search, ServeHttp.Upload(justAbove)), 413, "image");
+        // Chunked, without a Content-Length: the limit holds while the body is read.
+        var chunked = new MultipartFormDataContent();
+        var part = new StreamContent(new MemoryStream(justAbove));
+        part.Headers.ContentType = new MediaTypeHeaderValue("image/png");
+        chunked.Add(part, "image", "query.png");
+        using var streamed = new HttpRequestMessage(HttpMethod.Post, Search) { Content = chunked };
+        streamed.Headers.TransferEncodingChunked = true;
+        await ServeHttp.Refused(await Client.SendAsync(streamed), 413, "image");
     }
 
     [Fact]
