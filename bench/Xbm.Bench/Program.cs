@@ -19,6 +19,7 @@ Func<string[], int>? mode = args.Length == 0 ? null : args[0] switch
     "memory-kinds" => MemoryKindBenchmark.Run,
     "loss-step" => LossStepRatios.Run,
     "onnx" => OnnxVersusTorch.Run,
+    "serve" => ServeLoad.Run,
     _ => null,
 };
 if (mode is not null)
@@ -26,7 +27,7 @@ if (mode is not null)
 
 // Runs every benchmark class of this assembly (pick with --filter, e.g. --filter '*MemoryLoss*'; '*' for all).
 // In-process toolchain, so the TorchSharp native-load fix of this build applies (see BenchConfig).
-var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, BenchConfig.Create()).ToList();
+var summaries = BenchmarkSwitcher.FromAssembly(typeof(BenchConfig).Assembly).Run(args, BenchConfig.Create()).ToList();
 
 // Post-run summary: the ratio of each benchmark to the bare product of its class (docs/design.md §7).
 foreach (var summary in summaries)

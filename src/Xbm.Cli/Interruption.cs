@@ -15,6 +15,7 @@ public sealed class Interruption : IDisposable
     private readonly PosixSignalRegistration[] _registrations;
     private int _signals;
     private volatile Func<string?>? _savedState;
+    private volatile string? _stopping;
 
     private Interruption()
     {
@@ -34,6 +35,13 @@ public sealed class Interruption : IDisposable
 
     /// <summary>Starts handling the signals for one run of the tool; dispose to stop.</summary>
     public static Interruption Install() => _current = new Interruption();
+
+    /// <summary>What the first signal stops, said in its message (a command that does not train: "stopping the service").</summary>
+    public static void Describe(string stopping)
+    {
+        if (_current is { } current)
+            current._stopping = stopping;
+    }
 
     /// <summary>
     /// While <paramref name="savedState"/> returns a checkpoint folder (the trainer's state is on disk), a signal
@@ -67,7 +75,7 @@ public sealed class Interruption : IDisposable
             Console.Error.WriteLine(new Xbm.Training.TrainingInterruptedException(iteration, checkpoint).Message);
             Environment.Exit(ExitCode);
         }
-        Console.Error.WriteLine($"{context.Signal}: stopping after the current step and writing a checkpoint (Ctrl-C again exits at once)");
+        Console.Error.WriteLine($"{context.Signal}: {_stopping ?? "stopping after the current step and writing a checkpoint"} (Ctrl-C again exits at once)");
         _source.Cancel();
     }
 

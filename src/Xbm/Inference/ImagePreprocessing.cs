@@ -7,7 +7,7 @@ namespace Xbm.Inference;
 
 /// <summary>
 /// The test-time preprocessing of a run's images (docs/design.md §6), self-contained so that it can travel in an ONNX
-/// model's metadata: the input size, channels and channel order, pixel range, mean and std. <see cref="Load"/> turns
+/// model's metadata: the input size, channels and channel order, pixel range, mean and std. <see cref="Load(string)"/> turns
 /// an image file into exactly the pixels the run's own test-time preprocessing gives (it uses the same decoder and
 /// transform code), without libtorch.
 /// </summary>
@@ -91,9 +91,20 @@ public sealed record ImagePreprocessing
     /// Loads one image file as C×H×W floats (<see cref="InputLength"/>). Errors name the file: not an image, or
     /// (fixed-size input) the wrong size.
     /// </summary>
-    public float[] Load(string path)
+    public float[] Load(string path) => Apply(ImageDecoder.Decode(path), path);
+
+    /// <summary>
+    /// Preprocesses encoded image bytes (an upload) like <see cref="Load(string)"/>; errors are
+    /// <see cref="InvalidDataException"/>s naming <paramref name="source"/>.
+    /// </summary>
+    public float[] Load(byte[] encoded, string source)
     {
-        var image = ImageDecoder.Decode(path);
+        ArgumentNullException.ThrowIfNull(encoded);
+        return Apply(ImageDecoder.Decode(encoded, source), source);
+    }
+
+    private float[] Apply(RgbImage image, string path)
+    {
         if (Kind == PreprocessingKind.ResizeCrop)
             return Transform().Apply(image, null, augment: false, random: null);
         if (image.Width != Width || image.Height != Height)
