@@ -89,6 +89,13 @@ public sealed class ClassificationValidationTests : IDisposable
         var retrieval = DatasetReaderFactory.Load(Data(yaml), _ => { });
         Assert.Single(retrieval.Validation!.Queries.Labels.Distinct()); // a whole class held out (a quarter of 3, at least one)
         Assert.Empty(retrieval.Validation.Queries.Labels.Intersect(retrieval.Train.Labels));
+
+        // A layout with its own validation part and validation_fraction too: an error, not a silently smaller training split.
+        string own = Path.Combine(root, "validation", Path.GetFileName(Directory.GetDirectories(Path.Combine(root, "train"))[0]));
+        Directory.CreateDirectory(own);
+        File.Copy(Directory.GetFiles(Directory.GetDirectories(Path.Combine(root, "test"))[0])[0], Path.Combine(own, "v.png"));
+        var both = Assert.Throws<InvalidDataException>(() => DatasetReaderFactory.Load(Data(yaml), _ => { }, classification: true));
+        Assert.Contains("already has a validation part (1 images): remove data.validation_fraction", both.Message);
     }
 
     [Fact]

@@ -134,6 +134,9 @@ public static class DatasetReaderFactory
 
         var train = manifest.Entries.Where(e => e.Split == DatasetSplit.Train).ToList();
         var validation = manifest.Entries.Where(e => e.Split == DatasetSplit.Validation).ToList();
+        if (validation.Count > 0 && shares.ValidationFraction > 0 && shares.ByItems)
+            throw new InvalidDataException($"dataset '{manifest.Name}' already has a validation part ({validation.Count} images): "
+                + "remove data.validation_fraction, or the layout's validation split");
         if (validation.Count == 0 && shares.ValidationFraction > 0 && shares.ByItems)
         {
             int before = train.Count;
