@@ -1,7 +1,6 @@
 using Xbm.Configuration;
 using Xbm.Models;
 using Xbm.Reporting;
-using Xbm.Runtime;
 using Xbm.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -82,8 +81,7 @@ public sealed class RunModel : IDisposable
         }
 
         string checkpoint = TrainedRun.CheckpointOf(runOrCheckpoint, runFolder);
-        var selected = DeviceSelector.Select(device ?? config.String("device", "cpu"));
-        set_num_threads(config.Int("threads", TrainingRun.DefaultThreads, min: 1, max: 1024));
+        var selected = TrainingRun.ReadDevice(config, device);
         int batchSize = EvaluationConfig.Read(config.Section("evaluation")).BatchSize;
         var task = ClassificationConfig.Read(config);
         var classes = task.Enabled

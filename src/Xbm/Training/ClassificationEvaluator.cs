@@ -58,9 +58,12 @@ public sealed class ClassificationEvaluator : IEvaluator
     public IReadOnlyDictionary<string, double> Evaluate(EmbeddingModel model, string split, CancellationToken cancel)
     {
         var tally = Start(model, split);
-        var metrics = RetrievalMetrics
-            ? new Dictionary<string, double>(_retrieval.Evaluate(model, split, cancel, tally.Add))
-            : Classified(model, split, cancel, tally);
+        var metrics = new Dictionary<string, double>();
+        if (RetrievalMetrics)
+            foreach (var (name, value) in _retrieval.Evaluate(model, split, cancel, tally.Add))
+                metrics[name] = value;
+        else
+            ClassifyAll(model, split, cancel, tally);
         var result = tally.Result();
         foreach (var (name, value) in result.Metrics)
             metrics[name] = value;
@@ -76,7 +79,7 @@ public sealed class ClassificationEvaluator : IEvaluator
     public ClassificationResult Classify(EmbeddingModel model, string split, CancellationToken cancel = default)
     {
         var tally = Start(model, split);
-        Classified(model, split, cancel, tally);
+        ClassifyAll(model, split, cancel, tally);
         return tally.Result();
     }
 
@@ -92,11 +95,8 @@ public sealed class ClassificationEvaluator : IEvaluator
         return new Tally(classifier, _classes, _device, split);
     }
 
-    private Dictionary<string, double> Classified(EmbeddingModel model, string split, CancellationToken cancel, Tally tally)
-    {
+    private void ClassifyAll(EmbeddingModel model, string split, CancellationToken cancel, Tally tally) =>
         _retrieval.EmbedSets(model, split, cancel, (set, _, queries, gallery) => tally.Add(set, queries, gallery));
-        return new Dictionary<string, double>();
-    }
 
     /// <summary>Counts the classifier's predictions on embedded sets into a confusion matrix (true class × predicted class).</summary>
     public sealed class Tally

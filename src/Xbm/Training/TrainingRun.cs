@@ -170,12 +170,21 @@ public sealed class TrainingRun : IDisposable
     {
         config.String("name", "");
         config.String("description", "");
+        return (ReadDevice(config, deviceOverride), config.Long("seed", 0, min: 0));
+    }
+
+    /// <summary>
+    /// The run's device (<paramref name="deviceOverride"/>, else the config's <c>device</c>, cpu by default) and its
+    /// <c>threads</c>, which this sets as libtorch's intra-op thread count.
+    /// </summary>
+    public static Device ReadDevice(ConfigSection config, string? deviceOverride)
+    {
+        ArgumentNullException.ThrowIfNull(config);
         // The config's device is read (and so known) even when the command line overrides it.
         string configured = config.String("device", "cpu");
         var device = DeviceSelector.Select(deviceOverride ?? configured);
-        int threads = config.Int("threads", DefaultThreads, min: 1, max: 1024);
-        torch.set_num_threads(threads);
-        return (device, config.Long("seed", 0, min: 0));
+        torch.set_num_threads(config.Int("threads", DefaultThreads, min: 1, max: 1024));
+        return device;
     }
 
     /// <summary>
