@@ -9,7 +9,7 @@ namespace Xbm.Cli.Commands;
 /// <summary>
 /// `xbm train`: trains one configuration; re-running with the same --out resumes from the last checkpoint, also
 /// with a larger --set iterations=N to continue a finished run (any other change is refused, naming the keys).
-/// Under <c>mpirun -np N</c> the N processes train one run data-parallel (docs/design.md §9); rank 0 writes it.
+/// Under <c>mpirun -np N</c> the N processes train one run data-parallel (docs/design.md §10); rank 0 writes it.
 /// </summary>
 public sealed class TrainCommand : ICliCommand
 {

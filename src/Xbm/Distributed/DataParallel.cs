@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Xbm.Distributed;
 
 /// <summary>
-/// Tensor-level collectives of data-parallel training (docs/design.md §9): gathering the ranks' embedding rows in rank
+/// Tensor-level collectives of data-parallel training (docs/design.md §10): gathering the ranks' embedding rows in rank
 /// order, summing and averaging gradients, and broadcasting the model state. CPU tensors of float32 (labels int64).
 /// </summary>
 public static class DataParallel

@@ -1,6 +1,6 @@
 namespace Xbm.Distributed;
 
-/// <summary>How a run is spread over processes (docs/design.md §9).</summary>
+/// <summary>How a run is spread over processes (docs/design.md §10).</summary>
 /// <param name="Collective">The ranks' transport; <see cref="SingleProcess"/> trains in one process as before.</param>
 /// <param name="TraceFolder">
 /// Diagnostics, or null: every rank writes its per-step loss, memory hash, gradients and parameters there

@@ -1,7 +1,7 @@
 namespace Xbm.Distributed;
 
 /// <summary>
-/// The collective operations data-parallel training needs (docs/design.md §9): every rank calls each operation in
+/// The collective operations data-parallel training needs (docs/design.md §10): every rank calls each operation in
 /// the same order with buffers of the same length. The trainer only sees this interface, never the transport.
 /// </summary>
 public interface ICollective : IDisposable

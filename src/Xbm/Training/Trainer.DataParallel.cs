@@ -10,10 +10,10 @@ using static TorchSharp.torch;
 
 namespace Xbm.Training;
 
-/// <summary>The data-parallel step of docs/design.md §9.</summary>
+/// <summary>The data-parallel step of docs/design.md §10.</summary>
 public sealed partial class Trainer
 {
-    /// <summary>Refuses what the data-parallel step does not reproduce exactly (docs/design.md §9).</summary>
+    /// <summary>Refuses what the data-parallel step does not reproduce exactly (docs/design.md §10).</summary>
     private static void CheckDataParallel(IPairLoss loss, Func<long, EmbeddingModel, bool>? startCondition, DriftMonitor? drift, ClassificationObjective? classification)
     {
         var reducer = loss switch
@@ -32,7 +32,7 @@ public sealed partial class Trainer
     }
 
     /// <summary>
-    /// One data-parallel step (docs/design.md §9). Every rank loads the same whole batch (same sampler state and
+    /// One data-parallel step (docs/design.md §10). Every rank loads the same whole batch (same sampler state and
     /// augmentation seed) and embeds its contiguous slice; the slices are gathered in rank order into the global
     /// batch, which is enqueued whole, so every rank's memory is the same. Each rank's queries are scored against the
     /// global batch and the memory; the gradients that reach other ranks' rows through the keys are summed over the

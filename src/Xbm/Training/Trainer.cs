@@ -60,7 +60,7 @@ public sealed partial class Trainer
     /// for retrieval training.
     /// </param>
     /// <param name="distributed">
-    /// Data-parallel training over several processes (docs/design.md §9), or null for one process. Only rank 0
+    /// Data-parallel training over several processes (docs/design.md §10), or null for one process. Only rank 0
     /// writes the run folder.
     /// </param>
     public Trainer(TrainOptions options, EmbeddingModel model, IPairLoss loss, IEmbeddingMemory? memory, IImageSet train,

@@ -103,7 +103,7 @@ public sealed class TrainingRun : IDisposable
     /// <param name="forEvaluation">Build for evaluation only: the stored configuration must exist and is not rewritten.</param>
     /// <param name="evaluateWhileTraining">False leaves the trainer without evaluator (benchmarks, studies that evaluate themselves).</param>
     /// <param name="distributed">
-    /// Data-parallel training (docs/design.md §9), or null for one process; ranks other than 0 read the run folder
+    /// Data-parallel training (docs/design.md §10), or null for one process; ranks other than 0 read the run folder
     /// (to resume) but never write it.
     /// </param>
     public static TrainingRun Create(ConfigSection config, string folder, string? deviceOverride = null, ITrainingObserver? observer = null,

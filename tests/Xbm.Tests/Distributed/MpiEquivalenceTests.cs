@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 namespace Xbm.Tests.Distributed;
 
 /// <summary>
-/// docs/design.md §9 end to end: two ranks under mpirun, each with half of every batch, against one process with
+/// docs/design.md §10 end to end: two ranks under mpirun, each with half of every batch, against one process with
 /// the whole batch, compared step by step through the --trace-steps files.
 /// </summary>
 public sealed class MpiEquivalenceTests(ITestOutputHelper output) : IDisposable
