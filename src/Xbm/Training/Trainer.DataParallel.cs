@@ -92,7 +92,7 @@ public sealed partial class Trainer
         var gradients = autograd.grad(new[] { total }, new[] { queries, keys }, retain_graph: true, allow_unused: true);
         var ownGradient = gradients[0] ?? zeros_like(queries);
         if (gradients[1] is { } keyGradient)
-            ownGradient = ownGradient.add(DataParallel.SumOverRanks(collective, keyGradient).narrow(0, offset, share));
+            ownGradient = ownGradient.add(DataParallel.SumOverRanks(collective, keyGradient).narrow(0, offset, share), Scalars.One);
         queries.backward(new[] { ownGradient });
         DataParallel.AverageGradients(collective, _model.parameters());
         double gradientNorm = _options.Optimizer.GradientClip is double clip
