@@ -27,7 +27,7 @@ public sealed class TrainCommand : ICliCommand
             DefaultValueFactory = _ => "auto",
         };
         distributed.AcceptOnlyFromAmong("auto", "mpi", "none");
-        var trace = new Option<DirectoryInfo?>("--trace-steps") { Description = "diagnostics: every rank writes its per-step loss, memory hash, gradients and parameters to this folder" };
+        var trace = new Option<DirectoryInfo?>("--trace-steps") { Description = "diagnostics: every rank writes its per-step loss, memory hash, step time, traffic, gradients and parameters to this folder" };
 
         var command = new Command("train", "Train an embedding model (with or without cross-batch memory)") { config, set, output, device, fresh, distributed, trace };
         command.SetAction(parse =>
@@ -36,8 +36,10 @@ public sealed class TrainCommand : ICliCommand
             var root = ConfigLoader.Load(file.FullName, parse.GetValue(set));
             string folder = parse.GetValue(output)?.FullName ?? Path.Combine("runs", Path.GetFileNameWithoutExtension(file.Name));
             string mode = parse.GetValue(distributed)!;
-            using var collective = mode == "mpi" || (mode == "auto" && MpiCollective.LaunchedByMpirun) ? new MpiCollective() : (ICollective)SingleProcess.Instance;
-            var spread = new DistributedOptions(collective, parse.GetValue(trace)?.FullName);
+            string? traceFolder = parse.GetValue(trace)?.FullName;
+            ICollective transport = mode == "mpi" || (mode == "auto" && MpiCollective.LaunchedByMpirun) ? new MpiCollective() : SingleProcess.Instance;
+            using var collective = traceFolder is null ? transport : new MeasuredCollective(transport); // the trace records the traffic
+            var spread = new DistributedOptions(collective, traceFolder);
             try
             {
                 if (spread.WritesRun)

@@ -89,7 +89,7 @@ public sealed partial class Trainer
         _distributed = distributed ?? DistributedOptions.None;
         if (_distributed.Collective.Size > 1)
             CheckDataParallel(loss, startCondition, drift, classification);
-        _trace = _distributed.TraceFolder is null ? null : new StepTrace(_distributed.TraceFolder, _distributed.Collective.Rank);
+        _trace = _distributed.TraceFolder is null ? null : new StepTrace(_distributed.TraceFolder, _distributed.Collective);
     }
 
     /// <summary>
@@ -159,12 +159,13 @@ public sealed partial class Trainer
             }
 
             clock.Start();
+            double before = clock.Elapsed.TotalSeconds;
             var batch = batches.Next();
             Volatile.Write(ref _currentCheckpoint, null);
             var report = _distributed.Collective.Size > 1
                 ? DataParallelStep(batch, schedule.At(t), optimizer, memoryStarted, ref skipped)
                 : Step(batch, schedule.At(t), optimizer, memoryStarted, ref skipped);
-            _trace?.Record(t, report.Loss, report.BatchLoss, report.MemoryLoss, _model.parameters().ToArray(), memoryStarted ? _memory : null);
+            _trace?.Record(t, report.Loss, report.BatchLoss, report.MemoryLoss, clock.Elapsed.TotalSeconds - before, _model.parameters().ToArray(), memoryStarted ? _memory : null);
             clock.Stop();
             samplerState = batch.SamplerState;
             imagesSeen += batch.Positions.Count;
