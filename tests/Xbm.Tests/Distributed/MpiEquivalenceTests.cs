@@ -8,6 +8,7 @@ namespace Xbm.Tests.Distributed;
 /// docs/design.md §10 end to end: two ranks under mpirun, each with half of every batch, against one process with
 /// the whole batch, compared step by step through the --trace-steps files.
 /// </summary>
+[Collection("mpirun")] // one mpirun job at a time
 public sealed class MpiEquivalenceTests(ITestOutputHelper output) : IDisposable
 {
     private const int Steps = 6;

@@ -37,7 +37,7 @@ internal static class MpiRun
     }
 
     /// <summary>Runs to the end within <paramref name="seconds"/>; returns the exit code and the output (stdout then stderr).</summary>
-    public static (int ExitCode, string Output) Run(ProcessStartInfo info, int seconds = 60)
+    public static (int ExitCode, string Output) Run(ProcessStartInfo info, int seconds = 120)
     {
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
