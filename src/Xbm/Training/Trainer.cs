@@ -129,7 +129,10 @@ public sealed partial class Trainer
             Volatile.Write(ref _currentCheckpoint, latest);
         }
         if (_distributed.Collective.Size > 1) // every rank starts from rank 0's state, whatever its own initialisation drew
+        {
             DataParallel.Broadcast(_distributed.Collective, _model.parameters().Concat(_model.buffers()).ToArray());
+            _observer?.OnMessage($"data-parallel over {_distributed.Collective.Size} ranks (docs/design.md §10): each embeds 1/{_distributed.Collective.Size} of every batch; rank 0 writes the run");
+        }
         var log = writer ? new TrainingLog(_runFolder, _options.TensorBoard, start, drift: _drift is not null) : null;
         if (latest is not null && start >= _options.Iterations)
             return log is null ? new TrainingResult(start, new Dictionary<string, IReadOnlyDictionary<string, double>>(), 0, 0, skipped, start) { Reused = true }
