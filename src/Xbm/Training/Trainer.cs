@@ -168,8 +168,8 @@ public sealed partial class Trainer
             var report = _distributed.Collective.Size > 1
                 ? DataParallelStep(batch, schedule.At(t), optimizer, memoryStarted, ref skipped)
                 : Step(batch, schedule.At(t), optimizer, memoryStarted, ref skipped);
-            _trace?.Record(t, report.Loss, report.BatchLoss, report.MemoryLoss, clock.Elapsed.TotalSeconds - before, _model.parameters().ToArray(), memoryStarted ? _memory : null);
             clock.Stop();
+            _trace?.Record(t, report.Loss, report.BatchLoss, report.MemoryLoss, clock.Elapsed.TotalSeconds - before, _model.parameters().ToArray(), memoryStarted ? _memory : null);
             samplerState = batch.SamplerState;
             imagesSeen += batch.Positions.Count;
             report = report with { ImagesPerSecond = imagesSeen / Math.Max(1e-9, clock.Elapsed.TotalSeconds) };
