@@ -2,6 +2,7 @@ using TorchSharp;
 using System.Diagnostics;
 using TorchSharp.Modules;
 using Xbm.Data;
+using Xbm.Distributed;
 using Xbm.Losses;
 using Xbm.Memory;
 using Xbm.Models;
@@ -16,7 +17,7 @@ namespace Xbm.Training;
 /// add the weighted memory loss over all filled memory rows (each query's own slot masked); backward; step.
 /// One DisposeScope per step. Checkpoints make any interruption resumable exactly.
 /// </summary>
-public sealed class Trainer
+public sealed partial class Trainer
 {
     private readonly TrainOptions _options;
     private readonly EmbeddingModel _model;
@@ -32,6 +33,8 @@ public sealed class Trainer
     private readonly DriftMonitor? _drift;
     private readonly long[] _labels;
     private readonly ClassificationObjective? _classification;
+    private readonly DistributedOptions _distributed;
+    private readonly StepTrace? _trace;
 
     /// <summary>Wires a run. The model must already be on <paramref name="device"/>.</summary>
     /// <param name="options">Trainer settings.</param>
@@ -56,9 +59,14 @@ public sealed class Trainer
     /// The classification task's objective (cross-entropy on the model's classifier, a weighted batch loss), or null
     /// for retrieval training.
     /// </param>
+    /// <param name="distributed">
+    /// Data-parallel training over several processes (docs/design.md §10), or null for one process. Only rank 0
+    /// writes the run folder.
+    /// </param>
     public Trainer(TrainOptions options, EmbeddingModel model, IPairLoss loss, IEmbeddingMemory? memory, IImageSet train,
         IBatchSampler sampler, Device device, string runFolder, IEvaluator? evaluator = null, ITrainingObserver? observer = null,
-        Func<long, EmbeddingModel, bool>? startCondition = null, DriftMonitor? drift = null, ClassificationObjective? classification = null)
+        Func<long, EmbeddingModel, bool>? startCondition = null, DriftMonitor? drift = null, ClassificationObjective? classification = null,
+        DistributedOptions? distributed = null)
     {
         if (classification is not null && model.Classifier is null)
             throw new ArgumentException("the classification objective needs a model with a classifier", nameof(classification));
@@ -78,6 +86,10 @@ public sealed class Trainer
         _drift = drift;
         _labels = train.Labels.ToArray();
         _classification = classification;
+        _distributed = distributed ?? DistributedOptions.None;
+        if (_distributed.Collective.Size > 1)
+            CheckDataParallel(loss, startCondition, drift, classification);
+        _trace = _distributed.TraceFolder is null ? null : new StepTrace(_distributed.TraceFolder, _distributed.Collective);
     }
 
     /// <summary>
@@ -98,7 +110,9 @@ public sealed class Trainer
     /// </summary>
     public TrainingResult Run(bool resume = true, CancellationToken cancel = default)
     {
-        Directory.CreateDirectory(_runFolder);
+        bool writer = _distributed.WritesRun;
+        if (writer)
+            Directory.CreateDirectory(_runFolder);
         using var optimizer = OptimizerFactory.Create(_options.Optimizer, _model.parameters());
         var schedule = new LearningRateSchedule(_options.Optimizer.LearningRate, _options.Schedule, _options.Iterations);
 
@@ -114,11 +128,17 @@ public sealed class Trainer
             _observer?.OnMessage($"resumed from {latest} (iteration {start})");
             Volatile.Write(ref _currentCheckpoint, latest);
         }
-        var log = new TrainingLog(_runFolder, _options.TensorBoard, start, drift: _drift is not null);
+        if (_distributed.Collective.Size > 1) // every rank starts from rank 0's state, whatever its own initialisation drew
+        {
+            DataParallel.Broadcast(_distributed.Collective, _model.parameters().Concat(_model.buffers()).ToArray());
+            _observer?.OnMessage($"data-parallel over {_distributed.Collective.Size} ranks (docs/design.md §10): each embeds 1/{_distributed.Collective.Size} of every batch; rank 0 writes the run");
+        }
+        var log = writer ? new TrainingLog(_runFolder, _options.TensorBoard, start, drift: _drift is not null) : null;
         if (latest is not null && start >= _options.Iterations)
-            return Finished(start, skipped, log, cancel);
+            return log is null ? new TrainingResult(start, new Dictionary<string, IReadOnlyDictionary<string, double>>(), 0, 0, skipped, start) { Reused = true }
+                : Finished(start, skipped, log, cancel);
         if (_drift is not null)
-            log.Drift(_drift.Record(start, _model));
+            log?.Drift(_drift.Record(start, _model));
         var finalMetrics = new Dictionary<string, IReadOnlyDictionary<string, double>>();
 
         var clock = new Stopwatch();
@@ -142,29 +162,33 @@ public sealed class Trainer
             }
 
             clock.Start();
+            double before = clock.Elapsed.TotalSeconds;
             var batch = batches.Next();
             Volatile.Write(ref _currentCheckpoint, null);
-            var report = Step(batch, schedule.At(t), optimizer, memoryStarted, ref skipped);
+            var report = _distributed.Collective.Size > 1
+                ? DataParallelStep(batch, schedule.At(t), optimizer, memoryStarted, ref skipped)
+                : Step(batch, schedule.At(t), optimizer, memoryStarted, ref skipped);
             clock.Stop();
+            _trace?.Record(t, report.Loss, report.BatchLoss, report.MemoryLoss, clock.Elapsed.TotalSeconds - before, _model.parameters().ToArray(), memoryStarted ? _memory : null);
             samplerState = batch.SamplerState;
             imagesSeen += batch.Positions.Count;
             report = report with { ImagesPerSecond = imagesSeen / Math.Max(1e-9, clock.Elapsed.TotalSeconds) };
             if (t % _options.LogEvery == 0 || t == _options.Iterations)
-                log.Step(report);
+                log?.Step(report);
             _observer?.OnStep(report);
             if (_drift is not null)
-                log.Drift(_drift.Record(t, _model));
+                log?.Drift(_drift.Record(t, _model));
 
             bool last = t == _options.Iterations;
             // Save first, then evaluate: a failing or interrupted evaluation never costs the trained steps.
-            if (last || (_options.CheckpointEvery > 0 && t % _options.CheckpointEvery == 0))
+            if (writer && (last || (_options.CheckpointEvery > 0 && t % _options.CheckpointEvery == 0)))
             {
                 Save(t, samplerState, optimizer, memoryStarted, skipped);
                 savedAt = t;
             }
-            if (last) // the training time survives a final evaluation that fails or is interrupted
+            if (last && writer) // the training time survives a final evaluation that fails or is interrupted
                 WriteSummary(new TrainingResult(t, finalMetrics, clock.Elapsed.TotalSeconds, imagesSeen / Math.Max(1e-9, clock.Elapsed.TotalSeconds), skipped, start));
-            if (_evaluator is not null && (last || (_options.EvaluateEvery > 0 && t % _options.EvaluateEvery == 0)))
+            if (_evaluator is not null && log is not null && (last || (_options.EvaluateEvery > 0 && t % _options.EvaluateEvery == 0)))
             {
                 try
                 {
@@ -179,7 +203,8 @@ public sealed class Trainer
         }
         double seconds = clock.Elapsed.TotalSeconds;
         var result = new TrainingResult(_options.Iterations, finalMetrics, seconds, imagesSeen / Math.Max(1e-9, seconds), skipped, start);
-        WriteSummary(result);
+        if (writer)
+            WriteSummary(result);
         return result;
     }
 
@@ -229,7 +254,7 @@ public sealed class Trainer
     /// <summary>Writes the checkpoint of the last finished step (unless it exists) and describes the interruption.</summary>
     private TrainingInterruptedException Interrupt(long t, long savedAt, string? samplerState, OptimizerHelper optimizer, bool memoryStarted, long skipped)
     {
-        string? checkpoint = savedAt == t || samplerState is null
+        string? checkpoint = savedAt == t || samplerState is null || !_distributed.WritesRun
             ? Checkpoint.Latest(_runFolder)
             : Save(t, samplerState, optimizer, memoryStarted, skipped);
         return new TrainingInterruptedException(t, checkpoint);

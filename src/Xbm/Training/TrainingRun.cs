@@ -2,6 +2,7 @@ using TorchSharp;
 using Xbm.Configuration;
 using Xbm.Data;
 using Xbm.Data.Clips;
+using Xbm.Distributed;
 using Xbm.IO;
 using Xbm.Losses;
 using Xbm.Memory;
@@ -101,9 +102,14 @@ public sealed class TrainingRun : IDisposable
     /// <param name="observer">Progress receiver.</param>
     /// <param name="forEvaluation">Build for evaluation only: the stored configuration must exist and is not rewritten.</param>
     /// <param name="evaluateWhileTraining">False leaves the trainer without evaluator (benchmarks, studies that evaluate themselves).</param>
+    /// <param name="distributed">
+    /// Data-parallel training (docs/design.md §10), or null for one process; ranks other than 0 read the run folder
+    /// (to resume) but never write it.
+    /// </param>
     public static TrainingRun Create(ConfigSection config, string folder, string? deviceOverride = null, ITrainingObserver? observer = null,
-        bool forEvaluation = false, bool evaluateWhileTraining = true)
+        bool forEvaluation = false, bool evaluateWhileTraining = true, DistributedOptions? distributed = null)
     {
+        bool writer = distributed?.WritesRun ?? true;
         // Unknown top-level keys first: a misspelt section ("memroy:") otherwise surfaces as the errors its absence causes.
         config.EnsureKnown(TopLevelKeys);
         var (device, seed) = ReadRunKeys(config, deviceOverride);
@@ -135,8 +141,9 @@ public sealed class TrainingRun : IDisposable
             config.EnsureAllUsed();
             var evaluator = evaluation.CreateEvaluator(data, device, observer);
             var sampler = sampling.Create(data.Train.Labels, observer is null ? Console.Error.WriteLine : observer.OnMessage);
-            StoreConfig(config, folder, options.Iterations, observer, forEvaluation);
-            if (!forEvaluation)
+            if (writer)
+                StoreConfig(config, folder, options.Iterations, observer, forEvaluation);
+            if (!forEvaluation && writer)
                 Inference.InferenceInfo.Of(data)?.Save(folder); // what inference needs besides the checkpoint: the model then opens without its data
             ClassificationEvaluator? classification = null;
             ClassificationObjective? objective = null;
@@ -146,14 +153,14 @@ public sealed class TrainingRun : IDisposable
                 if (ClassMap.Load(folder) is { } stored && !stored.SameAs(classes))
                     throw new ConfigException($"{folder}: the run was trained on the classes {stored} ({ClassMap.FileName}), "
                         + $"but its data now has the training classes {classes}: the classifier's outputs would name the wrong classes");
-                if (!forEvaluation)
+                if (!forEvaluation && writer)
                     classes.Save(folder);
                 classification = new ClassificationEvaluator(evaluator, classes, device, evaluation.BatchSize, folder, evaluation.Retrieval);
                 objective = new ClassificationObjective(classes, data.Train.Labels, task.CrossEntropyWeight, task.BatchLossWeight);
             }
             drift = driftOptions is null ? null : new DriftMonitor(data.Train, driftOptions);
             var trainer = new Trainer(options, model, loss, memory, data.Train, sampler, device, folder,
-                evaluateWhileTraining ? (IEvaluator?)classification ?? evaluator : null, observer, AdaptiveStart(options.Memory, drift), drift, objective);
+                evaluateWhileTraining ? (IEvaluator?)classification ?? evaluator : null, observer, AdaptiveStart(options.Memory, drift), drift, objective, distributed);
             return new TrainingRun(folder, options, data, model, loss, memory, sampler, device, trainer, evaluator, drift, classes, classification);
         }
         catch

@@ -1,0 +1,112 @@
+using TorchSharp;
+using Xbm.Data;
+using Xbm.Distributed;
+using Xbm.Losses;
+using Xbm.Memory;
+using Xbm.Models;
+using TorchSharp.Modules;
+using Xbm.Runtime;
+using static TorchSharp.torch;
+
+namespace Xbm.Training;
+
+/// <summary>The data-parallel step of docs/design.md §10.</summary>
+public sealed partial class Trainer
+{
+    /// <summary>Refuses what the data-parallel step does not reproduce exactly (docs/design.md §10).</summary>
+    private static void CheckDataParallel(IPairLoss loss, Func<long, EmbeddingModel, bool>? startCondition, DriftMonitor? drift, ClassificationObjective? classification)
+    {
+        var reducer = loss switch
+        {
+            PairLoss own => own.Reducer,
+            MinedPairLoss mined => mined.Loss.Reducer,
+            _ => null,
+        };
+        if (reducer is not Reducers.SumPerQueryReducer)
+            throw new ArgumentException($"data-parallel training needs loss.reduction: sum_per_query (a sum over queries divided by their number): "
+                + $"the {loss.Name} loss's reduction divides by a count of pairs, which differs between the ranks' slices", nameof(loss));
+        if (classification is not null)
+            throw new ArgumentException("data-parallel training does not support task: classification yet", nameof(classification));
+        if (drift is not null || startCondition is not null)
+            throw new ArgumentException("data-parallel training does not support the drift section or memory.start_drift yet", nameof(drift));
+    }
+
+    /// <summary>
+    /// One data-parallel step (docs/design.md §10). Every rank loads the same whole batch (same sampler state and
+    /// augmentation seed) and embeds its contiguous slice; the slices are gathered in rank order into the global
+    /// batch, which is enqueued whole, so every rank's memory is the same. Each rank's queries are scored against the
+    /// global batch and the memory; the gradients that reach other ranks' rows through the keys are summed over the
+    /// ranks and each rank takes its own rows, so the gradients averaged over the ranks are those of one process with
+    /// the whole batch.
+    /// </summary>
+    private StepReport DataParallelStep(LoadedBatch batchData, double rate, OptimizerHelper optimizer, bool memoryActive, ref long skipped)
+    {
+        using var scope = NewDisposeScope();
+        var collective = _distributed.Collective;
+        long t = batchData.Iteration;
+        var positions = batchData.Positions;
+        if (positions.Count % collective.Size != 0)
+            throw new InvalidOperationException($"the batch of {positions.Count} images does not split into {collective.Size} equal slices: "
+                + "choose sampler.classes_per_batch × sampler.images_per_class divisible by the number of ranks");
+        int share = positions.Count / collective.Size, offset = collective.Rank * share;
+        var globalLabels = positions.Select(p => _labels[p]).ToArray();
+        // The labels are known to every rank; gathering them checks that the ranks drew the same batch.
+        var gathered = DataParallel.GatherValues(collective, globalLabels.AsSpan(offset, share).ToArray());
+        if (!gathered.AsSpan().SequenceEqual(globalLabels))
+            throw new InvalidOperationException($"iteration {t}: the ranks drew different batches; every rank needs the same configuration, seed and data");
+        var images = batchData.Images(_device).narrow(0, offset, share);
+        var labels = tensor(globalLabels, dtype: int64, device: _device);
+        var ownLabels = labels.narrow(0, offset, share);
+        var indices = tensor(positions.Select(p => (long)p).ToArray(), dtype: int64, device: _device);
+        OptimizerFactory.SetLearningRate(optimizer, rate);
+
+        var queries = _model.forward(images);
+        // The global batch as a leaf: its gradient is what this rank's loss sends to every rank's rows through the keys.
+        var keys = DataParallel.GatherRows(collective, queries).requires_grad_(true);
+        using var first = ((long)offset).ToScalar();
+        using var end = ((long)(offset + share)).ToScalar();
+        using var self = arange(first, end, Scalars.One, dtype: int64, device: _device);
+        var batch = _loss.Compute(queries, ownLabels, keys, labels, self);
+        var total = batch.Loss;
+        double memoryLoss = double.NaN;
+        MemoryStatistics? stats = null;
+        if (memoryActive && _memory is not null)
+        {
+            if (!keys.detach().isfinite().all().item<bool>()) // the global batch: the same decision on every rank
+                return Skip(t, rate, "the embeddings", optimizer, ref skipped, batch.Pairs);
+            var slots = _memory.Enqueue(keys.detach(), labels, indices, t);
+            var fromMemory = _loss.Compute(queries, ownLabels, _memory.Keys, _memory.Labels, slots.narrow(0, offset, share));
+            using var weight = _options.Memory.Weight.ToScalar();
+            total = _options.Memory.MemoryLossOnly ? fromMemory.Loss : total.add(fromMemory.Loss, weight);
+            memoryLoss = fromMemory.Loss.item<float>();
+            stats = MemoryStatistics.Measure(_memory, t, fromMemory.Pairs);
+        }
+        // Each rank's loss divides by its share of queries, so the whole batch's loss is the mean over the ranks.
+        double ownBatchLoss = batch.Loss.item<float>();
+        var global = DataParallel.MeanOverRanks(collective, total.item<float>(), ownBatchLoss, memoryLoss);
+        double totalValue = global[0];
+        if (!double.IsFinite(totalValue))
+            return Skip(t, rate, "the loss", optimizer, ref skipped, batch.Pairs);
+
+        optimizer.zero_grad();
+        var gradients = autograd.grad(new[] { total }, new[] { queries, keys }, retain_graph: true, allow_unused: true);
+        var ownGradient = gradients[0] ?? zeros_like(queries);
+        if (gradients[1] is { } keyGradient)
+            ownGradient = ownGradient.add(DataParallel.SumOverRanks(collective, keyGradient).narrow(0, offset, share), Scalars.One);
+        queries.backward(new[] { ownGradient });
+        DataParallel.AverageGradients(collective, _model.parameters());
+        double gradientNorm = _options.Optimizer.GradientClip is double clip
+            ? TorchSharp.torch.nn.utils.clip_grad_norm_(_model.parameters(), clip)
+            : GradientNorm();
+        if (!double.IsFinite(gradientNorm))
+            return Skip(t, rate, "the gradient", optimizer, ref skipped, batch.Pairs);
+        optimizer.step();
+
+        // Pair statistics and per-pair losses describe this rank's queries (rank 0's in the log).
+        return new StepReport(t, rate, totalValue, global[1], global[2], batch.Pairs, stats, 0)
+        {
+            BatchLossPerPair = PerPair(ownBatchLoss, batch.Pairs.Positives + batch.Pairs.Negatives, share),
+            MemoryLossPerPair = stats is null ? double.NaN : PerPair(memoryLoss, stats.Positives + stats.Negatives, share),
+        };
+    }
+}
