@@ -14,7 +14,7 @@ namespace Xbm.Training;
 public sealed partial class Trainer
 {
     /// <summary>Refuses what the data-parallel step does not reproduce exactly (docs/design.md §10).</summary>
-    private static void CheckDataParallel(IPairLoss loss, Func<long, EmbeddingModel, bool>? startCondition, DriftMonitor? drift, ClassificationObjective? classification)
+    private static void CheckDataParallel(IPairLoss loss, Func<long, EmbeddingModel, bool>? startCondition, DriftMonitor? drift)
     {
         var reducer = loss switch
         {
@@ -25,8 +25,6 @@ public sealed partial class Trainer
         if (reducer is not Reducers.SumPerQueryReducer)
             throw new ArgumentException($"data-parallel training needs loss.reduction: sum_per_query (a sum over queries divided by their number): "
                 + $"the {loss.Name} loss's reduction divides by a count of pairs, which differs between the ranks' slices", nameof(loss));
-        if (classification is not null)
-            throw new ArgumentException("data-parallel training does not support task: classification yet", nameof(classification));
         if (drift is not null || startCondition is not null)
             throw new ArgumentException("data-parallel training does not support the drift section or memory.start_drift yet", nameof(drift));
     }
@@ -66,8 +64,11 @@ public sealed partial class Trainer
         using var first = ((long)offset).ToScalar();
         using var end = ((long)(offset + share)).ToScalar();
         using var self = arange(first, end, Scalars.One, dtype: int64, device: _device);
-        var batch = _loss.Compute(queries, ownLabels, keys, labels, self);
+        // The classification task can switch the batch pair loss off, and weights it (docs/design.md §1).
+        var batch = _classification is { BatchLossWeight: 0 } ? PairLoss.Zero(queries) : _loss.Compute(queries, ownLabels, keys, labels, self);
         var total = batch.Loss;
+        if (_classification is not null)
+            total = _classification.BatchTerm(total);
         double memoryLoss = double.NaN;
         MemoryStatistics? stats = null;
         if (memoryActive && _memory is not null)
@@ -81,19 +82,29 @@ public sealed partial class Trainer
             memoryLoss = fromMemory.Loss.item<float>();
             stats = MemoryStatistics.Measure(_memory, t, fromMemory.Pairs);
         }
+        double crossEntropy = double.NaN;
+        if (_classification is not null) // the mean over this rank's queries: the mean over the ranks is the whole batch's
+            (total, crossEntropy) = _classification.Add(total, _model, queries, positions.Skip(offset).Take(share).ToList(), _device);
         // Each rank's loss divides by its share of queries, so the whole batch's loss is the mean over the ranks.
         double ownBatchLoss = batch.Loss.item<float>();
-        var global = DataParallel.MeanOverRanks(collective, total.item<float>(), ownBatchLoss, memoryLoss);
+        var global = DataParallel.MeanOverRanks(collective, total.item<float>(), ownBatchLoss, memoryLoss, crossEntropy);
         double totalValue = global[0];
         if (!double.IsFinite(totalValue))
             return Skip(t, rate, "the loss", optimizer, ref skipped, batch.Pairs);
 
         optimizer.zero_grad();
-        var gradients = autograd.grad(new[] { total }, new[] { queries, keys }, retain_graph: true, allow_unused: true);
-        var ownGradient = gradients[0] ?? zeros_like(queries);
-        if (gradients[1] is { } keyGradient)
-            ownGradient = ownGradient.add(DataParallel.SumOverRanks(collective, keyGradient).narrow(0, offset, share), Scalars.One);
-        queries.backward(new[] { ownGradient });
+        // What this rank's loss sends to every rank's rows through the keys: a pass through the loss graph only.
+        var keyGradient = autograd.grad(new[] { total }, new[] { keys }, retain_graph: true, allow_unused: true)[0];
+        var backward = total;
+        if (keyGradient is not null)
+        {
+            // ∂/∂θ ⟨Q_r, G_r⟩ with G_r this rank's rows of the summed key gradient is the key path of every rank's loss
+            // into this rank's rows; one backward pass then gives it with the query path and the classifier's own
+            // parameters (which do not lie below the queries).
+            var ownRows = DataParallel.SumOverRanks(collective, keyGradient).narrow(0, offset, share);
+            backward = total.add(queries.mul(ownRows).sum(), Scalars.One);
+        }
+        backward.backward();
         DataParallel.AverageGradients(collective, _model.parameters());
         double gradientNorm = _options.Optimizer.GradientClip is double clip
             ? TorchSharp.torch.nn.utils.clip_grad_norm_(_model.parameters(), clip)
@@ -105,6 +116,7 @@ public sealed partial class Trainer
         // Pair statistics and per-pair losses describe this rank's queries (rank 0's in the log).
         return new StepReport(t, rate, totalValue, global[1], global[2], batch.Pairs, stats, 0)
         {
+            CrossEntropy = global[3],
             BatchLossPerPair = PerPair(ownBatchLoss, batch.Pairs.Positives + batch.Pairs.Negatives, share),
             MemoryLossPerPair = stats is null ? double.NaN : PerPair(memoryLoss, stats.Positives + stats.Negatives, share),
         };

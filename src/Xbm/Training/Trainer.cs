@@ -88,7 +88,7 @@ public sealed partial class Trainer
         _classification = classification;
         _distributed = distributed ?? DistributedOptions.None;
         if (_distributed.Collective.Size > 1)
-            CheckDataParallel(loss, startCondition, drift, classification);
+            CheckDataParallel(loss, startCondition, drift);
         _trace = _distributed.TraceFolder is null ? null : new StepTrace(_distributed.TraceFolder, _distributed.Collective);
     }
 

@@ -15,13 +15,15 @@ public sealed class MpiEquivalenceTests(ITestOutputHelper output) : IDisposable
     private readonly string _scratch = TestPaths.NewTemporaryFolder("xbm-mpi");
 
     /// <summary>A tiny run whose memory (40 rows, not a multiple of the batch of 16) starts at step 2 and wraps at step 4.</summary>
-    internal static string Config(long iterations, long checkpointEvery) => $"""
+    internal static string Config(long iterations, long checkpointEvery, bool classification = false) => $"""
         seed: 3
+        task: {(classification ? "classification" : "retrieval")}
         iterations: {iterations}
         threads: 1
         data:
           dataset: fashion_mnist
           root: {TestPaths.FashionMnistFixture}
+          protocol: {(classification ? "classification" : "zero_shot")}
         model:
           backbone: small_cnn
           width: 4
@@ -49,11 +51,13 @@ public sealed class MpiEquivalenceTests(ITestOutputHelper output) : IDisposable
           weight: 1.0
         """;
 
-    [MpiFact]
-    public void TwoRanksWithHalfBatchesEqualOneProcessWithTheWholeBatch()
+    [MpiTheory]
+    [InlineData(false)]
+    [InlineData(true)] // task: classification: the cross-entropy on each rank's queries, the batch loss weighted
+    public void TwoRanksWithHalfBatchesEqualOneProcessWithTheWholeBatch(bool classification)
     {
         string config = Path.Combine(_scratch, "tiny.yaml");
-        File.WriteAllText(config, Config(Steps, 3));
+        File.WriteAllText(config, Config(Steps, 3, classification) + (classification ? "\nclassification:\n  batch_loss_weight: 0.5\n" : ""));
         string single = Path.Combine(_scratch, "trace-1"), spread = Path.Combine(_scratch, "trace-2");
         var one = MpiRun.Run(MpiRun.Start(0, "train", "--config", config, "--out", Path.Combine(_scratch, "run-1"), "--distributed", "none", "--trace-steps", single));
         Assert.True(one.ExitCode == 0, one.Output);

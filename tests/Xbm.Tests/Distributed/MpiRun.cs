@@ -12,6 +12,16 @@ public sealed class MpiFactAttribute : FactAttribute
     }
 }
 
+/// <summary>A theory that runs only where Open MPI's mpirun is installed (as <see cref="MpiFactAttribute"/>).</summary>
+public sealed class MpiTheoryAttribute : TheoryAttribute
+{
+    public MpiTheoryAttribute()
+    {
+        if (MpiRun.Launcher is null)
+            Skip = "MPI test skipped: mpirun is not installed (apt-get install -y --no-install-recommends openmpi-bin libopenmpi-dev)";
+    }
+}
+
 /// <summary>Starts the built xbm tool in one process or under mpirun on the loopback, with a time limit.</summary>
 internal static class MpiRun
 {
