@@ -18,6 +18,8 @@ public sealed class BatchLoader : IDisposable
     private readonly Func<long, ulong> _seedOf;
     private readonly Prefetcher<LoadedBatch>? _prefetcher;
     private readonly long _last;
+    private readonly int _slices;
+    private readonly int _slice;
     private long _next;
 
     /// <summary>Starts loading at iteration <paramref name="first"/>.</summary>
@@ -27,8 +29,17 @@ public sealed class BatchLoader : IDisposable
     /// <param name="first">The first iteration to load.</param>
     /// <param name="last">The last iteration to load.</param>
     /// <param name="prefetch">Batches loaded ahead on a background thread (0 = load on the caller's thread).</param>
-    public BatchLoader(IImageSet images, IBatchSampler sampler, Func<long, ulong> seedOf, long first, long last, int prefetch)
+    /// <param name="slices">
+    /// The number of equal slices a batch is split into (data-parallel ranks, docs/design.md §10); only slice
+    /// <paramref name="slice"/> is loaded. A batch that does not split evenly is loaded whole.
+    /// </param>
+    /// <param name="slice">The slice this loader loads, 0 to <paramref name="slices"/> − 1.</param>
+    public BatchLoader(IImageSet images, IBatchSampler sampler, Func<long, ulong> seedOf, long first, long last, int prefetch, int slices = 1, int slice = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(slices, 1);
+        if (slice < 0 || slice >= slices)
+            throw new ArgumentOutOfRangeException(nameof(slice), slice, $"a slice of 0 to {slices - 1}");
+        (_slices, _slice) = (slices, slice);
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(sampler);
         ArgumentNullException.ThrowIfNull(seedOf);
@@ -58,7 +69,9 @@ public sealed class BatchLoader : IDisposable
         string state = _sampler.SaveState();
         // A scope of this thread: the image tensor is made and freed here, only managed data leaves.
         using var scope = NewDisposeScope();
-        var images = _images.Load(positions, augment: true, _seedOf(iteration)).contiguous();
-        return new LoadedBatch(iteration, positions, images.data<float>().ToArray(), images.shape, state);
+        int share = positions.Count % _slices == 0 ? positions.Count / _slices : positions.Count;
+        int first = share == positions.Count ? 0 : _slice * share;
+        var images = _images.LoadSlice(positions, first, share, augment: true, _seedOf(iteration)).contiguous();
+        return new LoadedBatch(iteration, positions, images.data<float>().ToArray(), images.shape, state, first);
     }
 }

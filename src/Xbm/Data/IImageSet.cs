@@ -28,4 +28,19 @@ public interface IImageSet
     /// threading; without it the deterministic test-time preprocessing is applied.
     /// </summary>
     Tensor Load(IReadOnlyList<int> positions, bool augment, ulong seed);
+
+    /// <summary>
+    /// Loads batch entries <paramref name="first"/> to <paramref name="first"/> + <paramref name="count"/> − 1 of
+    /// <paramref name="positions"/>, exactly as <see cref="Load"/> renders them within the whole batch (entry r still
+    /// draws from (<paramref name="seed"/>, r)): a data-parallel rank's slice (docs/design.md §10). This default
+    /// renders the whole batch and cuts the slice out; sets that can render entries alone override it.
+    /// </summary>
+    Tensor LoadSlice(IReadOnlyList<int> positions, int first, int count, bool augment, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(positions);
+        if (first < 0 || count < 0 || first + count > positions.Count)
+            throw new ArgumentOutOfRangeException(nameof(count), $"entries {first} to {first + count - 1} are outside the batch of {positions.Count}");
+        using var whole = Load(positions, augment, seed);
+        return whole.narrow(0, first, count).clone();
+    }
 }

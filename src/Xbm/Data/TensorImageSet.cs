@@ -75,15 +75,26 @@ public sealed class TensorImageSet : IImageSet, IDisposable
     public Tensor Load(IReadOnlyList<int> positions, bool augment, ulong seed)
     {
         ArgumentNullException.ThrowIfNull(positions);
-        var crops = new CropFlip[positions.Count];
-        for (int r = 0; r < positions.Count; r++)
+        return LoadSlice(positions, 0, positions.Count, augment, seed);
+    }
+
+    /// <inheritdoc />
+    public Tensor LoadSlice(IReadOnlyList<int> positions, int first, int count, bool augment, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(positions);
+        if (first < 0 || count < 0 || first + count > positions.Count)
+            throw new ArgumentOutOfRangeException(nameof(count), $"entries {first} to {first + count - 1} are outside the batch of {positions.Count}");
+        var crops = new CropFlip[count];
+        var slice = new int[count];
+        for (int i = 0; i < count; i++)
         {
-            int p = positions[r];
+            int r = first + i, p = positions[r];
             if ((uint)p >= (uint)Count)
                 throw new ArgumentOutOfRangeException(nameof(positions), $"position {p} (batch entry {r}) is outside the set's {Count} images");
-            crops[r] = augment ? Augmentation.Draw(SeededRandom.Derive(seed, (ulong)r)) : CropFlip.Identity;
+            slice[i] = p;
+            crops[i] = augment ? Augmentation.Draw(SeededRandom.Derive(seed, (ulong)r)) : CropFlip.Identity;
         }
-        return Render(positions, crops);
+        return Render(slice, crops);
     }
 
     /// <summary>

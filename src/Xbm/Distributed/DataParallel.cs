@@ -50,6 +50,15 @@ public static class DataParallel
         return buffer;
     }
 
+    /// <summary>Rank <paramref name="root"/>'s <paramref name="value"/>, on every rank.</summary>
+    public static bool Broadcast(ICollective collective, bool value, int root = 0)
+    {
+        ArgumentNullException.ThrowIfNull(collective);
+        var buffer = new[] { value ? 1f : 0f };
+        collective.Broadcast(buffer, root);
+        return buffer[0] != 0;
+    }
+
     /// <summary>
     /// Replaces each parameter's gradient by its mean over the ranks, in one all-reduce over the concatenated
     /// gradients (parameters without a gradient on this rank must have none on every rank).

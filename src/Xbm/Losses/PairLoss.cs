@@ -16,13 +16,22 @@ namespace Xbm.Losses;
 public abstract partial class PairLoss : IPairLoss
 {
     /// <summary>Creates the loss with the reducer called <paramref name="reduction"/>.</summary>
-    protected PairLoss(string reduction) => Reducer = ReducerFactory.Create(reduction);
+    protected PairLoss(string reduction) => _reducer = ReducerFactory.Create(reduction);
 
     /// <inheritdoc />
     public abstract string Name { get; }
 
-    /// <summary>How loss elements become the scalar loss.</summary>
-    public IReducer Reducer { get; }
+    /// <summary>
+    /// How loss elements become the scalar loss. Replaceable: data-parallel training divides by the whole batch's
+    /// counts (<see cref="Distributed.GlobalCountReducer"/>).
+    /// </summary>
+    public IReducer Reducer
+    {
+        get => _reducer;
+        set => _reducer = value ?? throw new ArgumentNullException(nameof(value));
+    }
+
+    private IReducer _reducer;
 
     /// <inheritdoc />
     public PairLossOutput Compute(Tensor queries, Tensor queryLabels, Tensor keys, Tensor keyLabels, Tensor? ownKeys = null)

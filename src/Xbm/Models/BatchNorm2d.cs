@@ -51,6 +51,12 @@ public sealed class BatchNorm2d : nn.Module<Tensor, Tensor>
     /// <summary>Weight of the current batch in the running statistics.</summary>
     public double Momentum { get; }
 
+    /// <summary>
+    /// The ranks whose slices this layer normalises together in training mode (synchronised BatchNorm,
+    /// <see cref="Distributed.SynchronizedBatchNorm"/>), or null for the statistics of this process's input alone.
+    /// </summary>
+    public Distributed.ICollective? Synchronization { get; set; }
+
     /// <summary>The scale γ (for the ONNX export).</summary>
     internal Tensor Weight => weight;
 
@@ -71,6 +77,8 @@ public sealed class BatchNorm2d : nn.Module<Tensor, Tensor>
         if (training)
             using (no_grad())
                 num_batches_tracked.add_(Scalars.One, Scalars.One);
+        if (training && Synchronization is { Size: > 1 } ranks)
+            return Distributed.SynchronizedBatchNorm.Forward(input, running_mean, running_var, weight, bias, Momentum, Eps, ranks);
         return nn.functional.batch_norm(input, running_mean, running_var, weight, bias, training, Momentum, Eps);
     }
 }

@@ -13,20 +13,32 @@ namespace Xbm.Training;
 /// <summary>The data-parallel step of docs/design.md §10.</summary>
 public sealed partial class Trainer
 {
-    /// <summary>Refuses what the data-parallel step does not reproduce exactly (docs/design.md §10).</summary>
-    private static void CheckDataParallel(IPairLoss loss, Func<long, EmbeddingModel, bool>? startCondition, DriftMonitor? drift)
+    /// <summary>
+    /// Prepares the loss and the model for the data-parallel step (docs/design.md §10): the loss's reduction divides by
+    /// the whole batch's counts, and every BatchNorm layer that trains normalises with the whole batch's statistics.
+    /// </summary>
+    private void PrepareDataParallel()
     {
-        var reducer = loss switch
-        {
-            PairLoss own => own.Reducer,
-            MinedPairLoss mined => mined.Loss.Reducer,
-            _ => null,
-        };
-        if (reducer is not Reducers.SumPerQueryReducer)
-            throw new ArgumentException($"data-parallel training needs loss.reduction: sum_per_query (a sum over queries divided by their number): "
-                + $"the {loss.Name} loss's reduction divides by a count of pairs, which differs between the ranks' slices", nameof(loss));
-        if (drift is not null || startCondition is not null)
-            throw new ArgumentException("data-parallel training does not support the drift section or memory.start_drift yet", nameof(drift));
+        var collective = _distributed.Collective;
+        var own = OwnLoss(_loss) ?? throw new ArgumentException($"data-parallel training needs a pair loss of this library (its reduction is taken "
+            + $"over the whole batch); the {_loss.Name} loss is of another kind", "loss");
+        own.Reducer = new GlobalCountReducer(own.Reducer is GlobalCountReducer global ? global.Inner : own.Reducer, collective);
+        foreach (var layer in _model.modules().OfType<Models.BatchNorm2d>())
+            layer.Synchronization = collective;
+    }
+
+    /// <summary>
+    /// Whether the memory starts at iteration <paramref name="t"/> (from its start iteration on). The adaptive start
+    /// watches the drift, which rank 0 alone measures: its decision is broadcast, so every rank starts together.
+    /// </summary>
+    private bool MemoryStartsAt(long t)
+    {
+        if (_startCondition is null)
+            return true;
+        if (_distributed.Collective.Size == 1)
+            return _startCondition(t, _model);
+        bool start = _distributed.WritesRun && _startCondition(t, _model);
+        return DataParallel.Broadcast(_distributed.Collective, start);
     }
 
     /// <summary>
@@ -52,7 +64,8 @@ public sealed partial class Trainer
         var gathered = DataParallel.GatherValues(collective, globalLabels.AsSpan(offset, share).ToArray());
         if (!gathered.AsSpan().SequenceEqual(globalLabels))
             throw new InvalidOperationException($"iteration {t}: the ranks drew different batches; every rank needs the same configuration, seed and data");
-        var images = batchData.Images(_device).narrow(0, offset, share);
+        var loaded = batchData.Images(_device);
+        var images = batchData.First == offset && batchData.Count == share ? loaded : loaded.narrow(0, offset - batchData.First, share);
         var labels = tensor(globalLabels, dtype: int64, device: _device);
         var ownLabels = labels.narrow(0, offset, share);
         var indices = tensor(positions.Select(p => (long)p).ToArray(), dtype: int64, device: _device);

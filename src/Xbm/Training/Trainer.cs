@@ -88,7 +88,7 @@ public sealed partial class Trainer
         _classification = classification;
         _distributed = distributed ?? DistributedOptions.None;
         if (_distributed.Collective.Size > 1)
-            CheckDataParallel(loss, startCondition, drift);
+            PrepareDataParallel();
         _trace = _distributed.TraceFolder is null ? null : new StepTrace(_distributed.TraceFolder, _distributed.Collective);
     }
 
@@ -133,12 +133,13 @@ public sealed partial class Trainer
             DataParallel.Broadcast(_distributed.Collective, _model.parameters().Concat(_model.buffers()).ToArray());
             _observer?.OnMessage($"data-parallel over {_distributed.Collective.Size} ranks (docs/design.md §10): each embeds 1/{_distributed.Collective.Size} of every batch; rank 0 writes the run");
         }
+        bool measuresDrift = _drift is not null && writer; // the other ranks' models are the same
         var log = writer ? new TrainingLog(_runFolder, _options.TensorBoard, start, drift: _drift is not null) : null;
         if (latest is not null && start >= _options.Iterations)
             return log is null ? new TrainingResult(start, new Dictionary<string, IReadOnlyDictionary<string, double>>(), 0, 0, skipped, start) { Reused = true }
                 : Finished(start, skipped, log, cancel);
-        if (_drift is not null)
-            log?.Drift(_drift.Record(start, _model));
+        if (measuresDrift)
+            log?.Drift(_drift!.Record(start, _model));
         var finalMetrics = new Dictionary<string, IReadOnlyDictionary<string, double>>();
 
         var clock = new Stopwatch();
@@ -146,13 +147,13 @@ public sealed partial class Trainer
         long savedAt = latest is null ? -1 : start;
         string? samplerState = null;
         _model.train();
-        using var batches = new BatchLoader(_train, _sampler, t => BatchSeed(_options.Seed, t), start + 1, _options.Iterations, _options.Prefetch);
+        using var batches = new BatchLoader(_train, _sampler, t => BatchSeed(_options.Seed, t), start + 1, _options.Iterations, _options.Prefetch,
+            _distributed.Collective.Size, _distributed.Collective.Rank); // each rank decodes only its slice
         for (long t = start + 1; t <= _options.Iterations; t++)
         {
             if (cancel.IsCancellationRequested)
                 throw Interrupt(t - 1, savedAt, samplerState, optimizer, memoryStarted, skipped);
-            if (_memory is not null && !memoryStarted && t >= _options.Memory.StartIteration
-                && (_startCondition is null || _startCondition(t, _model)))
+            if (_memory is not null && !memoryStarted && t >= _options.Memory.StartIteration && MemoryStartsAt(t))
             {
                 memoryStarted = true;
                 _observer?.OnMessage($"memory starts at iteration {t}");
@@ -176,8 +177,8 @@ public sealed partial class Trainer
             if (t % _options.LogEvery == 0 || t == _options.Iterations)
                 log?.Step(report);
             _observer?.OnStep(report);
-            if (_drift is not null)
-                log?.Drift(_drift.Record(t, _model));
+            if (measuresDrift)
+                log?.Drift(_drift!.Record(t, _model));
 
             bool last = t == _options.Iterations;
             // Save first, then evaluate: a failing or interrupted evaluation never costs the trained steps.
@@ -363,16 +364,21 @@ public sealed partial class Trainer
     /// </summary>
     private double PerPair(double loss, long pairs, long queries)
     {
-        var reducer = _loss switch
-        {
-            PairLoss own => own.Reducer,
-            MinedPairLoss mined => mined.Loss.Reducer,
-            _ => null,
-        };
+        var reducer = OwnLoss(_loss)?.Reducer;
+        if (reducer is Distributed.GlobalCountReducer global)
+            reducer = global.Inner;
         if (reducer is not Reducers.SumPerQueryReducer || pairs == 0 || !double.IsFinite(loss))
             return double.NaN;
         return loss * queries / pairs;
     }
+
+    /// <summary>The library's pair loss inside <paramref name="loss"/>, or null for a loss of another kind.</summary>
+    private static PairLoss? OwnLoss(IPairLoss loss) => loss switch
+    {
+        PairLoss own => own,
+        MinedPairLoss mined => mined.Loss,
+        _ => null,
+    };
 
     private double GradientNorm()
     {
@@ -390,10 +396,15 @@ public sealed partial class Trainer
         return new StepReport(t, rate, double.NaN, double.NaN, double.NaN, pairs, null, 0);
     }
 
-    /// <summary>docs/design.md §1's initialisation option: fill the memory with embeddings of random training images.</summary>
+    /// <summary>
+    /// docs/design.md §1's initialisation option: fill the memory with embeddings of random training images. With
+    /// several ranks each embeds its share of every chunk, and the shares are gathered in rank order, so the memories
+    /// stay the same on every rank (docs/design.md §10).
+    /// </summary>
     private void InitialiseMemory(long t)
     {
         var memory = _memory!;
+        var collective = _distributed.Collective;
         var random = SeededRandom.Derive((ulong)_options.Seed, 0xA11CE);
         var order = Enumerable.Range(0, _train.Count).ToArray();
         random.Shuffle(order);
@@ -404,7 +415,17 @@ public sealed partial class Trainer
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             var positions = order.Skip(offset).Take(Math.Min(_options.EmbedBatchSize, total - offset)).ToArray();
-            var embeddings = _model.forward(_train.Load(positions, augment: false, 0).to(_device));
+            int share = (positions.Length + collective.Size - 1) / collective.Size;
+            var own = positions.Skip(collective.Rank * share).Take(share).ToArray();
+            var rows = own.Length == 0 ? zeros(0, memory.Dimension, device: _device) : _model.forward(_train.Load(own, augment: false, 0).to(_device));
+            Tensor embeddings = rows;
+            if (collective.Size > 1)
+            {
+                // Every share padded to the same length for the gather; only the last non-empty shares are short, so
+                // the chunk's rows are the gathered rows' first ones, in the chunk's order.
+                var padded = cat(new[] { rows, zeros(share - own.Length, memory.Dimension, device: _device) });
+                embeddings = DataParallel.GatherRows(collective, padded).narrow(0, 0, positions.Length);
+            }
             memory.Enqueue(embeddings, tensor(positions.Select(p => _labels[p]).ToArray(), dtype: int64, device: _device),
                 tensor(positions.Select(p => (long)p).ToArray(), dtype: int64, device: _device), t - 1);
         }

@@ -24,6 +24,27 @@ public sealed class BatchLoaderTests
         return batches;
     }
 
+    /// <summary>Two ranks' loaders, each loading its half of every batch with prefetch, together give the whole batches.</summary>
+    [Fact]
+    public void SlicedLoadersTogetherGiveTheWholeBatches()
+    {
+        var whole = Drain(0);
+        var halves = Enumerable.Range(0, 2).Select(rank =>
+        {
+            using var loader = new BatchLoader(Images, new TestSampler(Images.Labels, 3, 4, 5), SeedOf, 1, 12, prefetch: 2, slices: 2, slice: rank);
+            return Enumerable.Range(1, 12).Select(_ => loader.Next()).ToList();
+        }).ToArray();
+        for (int i = 0; i < whole.Count; i++)
+        {
+            int half = whole[i].Count / 2;
+            Assert.Equal(whole[i].Positions, halves[1][i].Positions);
+            Assert.Equal((0, half), (halves[0][i].First, halves[0][i].Count));
+            Assert.Equal((half, half), (halves[1][i].First, halves[1][i].Count));
+            Assert.Equal(whole[i].Pixels, halves[0][i].Pixels.Concat(halves[1][i].Pixels));
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => new BatchLoader(Images, new TestSampler(Images.Labels, 3, 4, 5), SeedOf, 1, 2, 0, slices: 2, slice: 2));
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(3)]

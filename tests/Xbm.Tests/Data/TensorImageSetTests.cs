@@ -21,6 +21,21 @@ public class TensorImageSetTests(Xunit.Abstractions.ITestOutputHelper output)
         return new TensorImageSet(tensor, labels.Data.Select(b => (long)b).ToArray(), Norm, augmentation);
     }
 
+    /// <summary>A data-parallel rank's slice (docs/design.md §10) renders its entries exactly as the whole batch does.</summary>
+    [Fact]
+    public void SlicesEqualTheWholeBatchsEntries()
+    {
+        using var set = FixtureSet(new TensorAugmentation());
+        int[] positions = [3, 0, 7, 7, 12, 5, 1, 9, 2, 2, 11, 4];
+        using var whole = set.Load(positions, augment: true, seed: 42);
+        foreach (var (first, count) in new[] { (0, 6), (6, 6), (4, 4), (11, 1) })
+        {
+            using var slice = set.LoadSlice(positions, first, count, augment: true, seed: 42);
+            Assert.True(slice.equal(whole.narrow(0, first, count)).all().item<bool>(), $"entries {first}..{first + count - 1}");
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => set.LoadSlice(positions, 8, 5, augment: true, seed: 42));
+    }
+
     /// <summary>Independent reference: torch ops on the uint8 images (gather, scale, normalise).</summary>
     private static Tensor Plain(TensorImageSet set, int[] positions)
     {

@@ -1,3 +1,4 @@
+using TorchSharp;
 using Xbm.Distributed;
 using Xbm.Losses;
 using Xbm.Tests.Training;
@@ -6,7 +7,7 @@ using static TorchSharp.torch;
 
 namespace Xbm.Tests.Distributed;
 
-/// <summary>The pieces of docs/design.md §10 that need no second process: the refusals and the tensor collectives' arithmetic.</summary>
+/// <summary>The pieces of docs/design.md §10 that need no second process: the loss's preparation and the collectives' arithmetic.</summary>
 public sealed class DataParallelTests : IDisposable
 {
     private readonly string _folder = TestPaths.NewTemporaryFolder("xbm-data-parallel");
@@ -67,17 +68,132 @@ public sealed class DataParallelTests : IDisposable
         Assert.Equal(new float[] { 6, 1, 1 }, bias.grad!.data<float>().ToArray());
     }
 
+    /// <summary>A pair loss from outside the library: the trainer cannot take its reduction over the whole batch.</summary>
+    private sealed class ForeignLoss : IPairLoss
+    {
+        private readonly ContrastiveLoss _inner = new();
+        public string Name => "foreign";
+        public PairLossOutput Compute(Tensor queries, Tensor queryLabels, Tensor keys, Tensor keyLabels, Tensor? ownKeys = null) =>
+            _inner.Compute(queries, queryLabels, keys, keyLabels, ownKeys);
+    }
+
     [Fact]
-    public void DataParallelTrainingRefusesReductionsThatAreNotAdditiveOverTheSlices()
+    public void DataParallelTrainingTakesTheReductionOverTheWholeBatchAndRefusesForeignLosses()
     {
         var data = new SyntheticImageSet(6, 10);
         var options = new TrainOptions { Seed = 3, Iterations = 2, EvaluateEvery = 0, TensorBoard = false };
         var spread = new DistributedOptions(new SimulatedPeer(0, Array.Empty<float>()));
         using var model = FixedInitModel.Create();
-        var refused = Assert.Throws<ArgumentException>(() => new Trainer(options, model, new ContrastiveLoss(new ContrastiveLossOptions { Reduction = "mean" }),
+        var refused = Assert.Throws<ArgumentException>(() => new Trainer(options, model, new ForeignLoss(),
             null, data, new TestSampler(data.Labels, 3, 4, 5), CPU, _folder, distributed: spread));
-        Assert.Contains("sum_per_query", refused.Message);
-        _ = new Trainer(options, model, new ContrastiveLoss(), null, data, new TestSampler(data.Labels, 3, 4, 5), CPU, _folder, distributed: spread);
+        Assert.Contains("foreign", refused.Message);
+        var loss = new ContrastiveLoss(new ContrastiveLossOptions { Reduction = "mean" });
+        _ = new Trainer(options, model, loss, null, data, new TestSampler(data.Labels, 3, 4, 5), CPU, _folder, distributed: spread);
+        var global = Assert.IsType<GlobalCountReducer>(loss.Reducer);
+        Assert.Equal("mean", global.Inner.Name);
+        _ = new Trainer(options, model, loss, null, data, new TestSampler(data.Labels, 3, 4, 5), CPU, _folder, distributed: spread);
+        Assert.Equal("mean", Assert.IsType<GlobalCountReducer>(loss.Reducer).Inner.Name); // wrapped once, not twice
+    }
+
+    /// <summary>
+    /// Each rank's loss over its half of the queries against the whole batch's keys, with the reduction's counts summed
+    /// over the ranks: the mean over the ranks is the loss of one process with every query, and so are the gradients.
+    /// </summary>
+    [Theory]
+    [InlineData("contrastive", "mean")]
+    [InlineData("contrastive", "mean_nonzero")]
+    [InlineData("contrastive", "sum_per_query")]
+    [InlineData("multi_similarity", "mean")]
+    [InlineData("multi_similarity", "mean_nonzero")]
+    public void ReductionsOverTheRanksGiveTheWholeBatchLoss(string name, string reduction)
+    {
+        PairLoss Create() => name == "contrastive"
+            ? new ContrastiveLoss(new ContrastiveLossOptions { Reduction = reduction })
+            : new MultiSimilarityLoss(new MultiSimilarityLossOptions { Reduction = reduction });
+        var generator = new Random(5);
+        var values = Enumerable.Range(0, 12 * 8).Select(_ => (float)generator.NextDouble() - 0.5f).ToArray();
+        using var rows = nn.functional.normalize(tensor(values, new long[] { 12, 8 }), p: 2, dim: 1);
+        using var labels = tensor(new long[] { 0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3 });
+        using var count = 12.ToScalar();
+        using var self = arange(Xbm.Runtime.Scalars.Zero, count, Xbm.Runtime.Scalars.One, dtype: int64);
+
+        using var whole = rows.clone().requires_grad_(true);
+        using var expected = Create().Compute(whole, labels, rows, labels, self).Loss;
+        expected.backward();
+
+        using var group = new ThreadedGroup(2);
+        var perRank = group.Run(collective =>
+        {
+            var loss = Create();
+            loss.Reducer = new GlobalCountReducer(loss.Reducer, collective);
+            long first = collective.Rank * 6;
+            var queries = rows.narrow(0, first, 6).clone().requires_grad_(true);
+            using var value = loss.Compute(queries, labels.narrow(0, first, 6), rows, labels, self.narrow(0, first, 6)).Loss;
+            value.backward();
+            return (Loss: value.item<float>(), Gradient: queries.grad!.data<float>().ToArray());
+        });
+        Assert.Equal(expected.item<float>(), (perRank[0].Loss + perRank[1].Loss) / 2, 5e-6f);
+        // The gradients of the mean over the ranks are half of each rank's own.
+        var gradient = perRank.SelectMany(r => r.Gradient.Select(g => g / 2)).ToArray();
+        var reference = whole.grad!.data<float>().ToArray();
+        Assert.True(reference.Any(g => g != 0), "no gradient: the comparison would prove nothing");
+        for (int i = 0; i < reference.Length; i++)
+            Assert.Equal(reference[i], gradient[i], 1e-6f);
+    }
+
+    /// <summary>
+    /// Synchronised BatchNorm over two ranks' halves against libtorch's batch_norm over the whole input: the same
+    /// outputs, input gradients and running statistics; the ranks' scale and shift gradients sum to the whole one's.
+    /// </summary>
+    [Fact]
+    public void SynchronizedBatchNormEqualsBatchNormOverTheWholeBatch()
+    {
+        var generator = new Random(11);
+        var values = Enumerable.Range(0, 6 * 3 * 4 * 5).Select(_ => (float)(generator.NextDouble() * 4 - 1)).ToArray();
+        var projection = Enumerable.Range(0, values.Length).Select(_ => (float)generator.NextDouble() - 0.5f).ToArray();
+        var shape = new long[] { 6, 3, 4, 5 };
+        using var input = tensor(values, shape);
+        using var weights = tensor(projection, shape);
+
+        using var whole = input.clone().requires_grad_(true);
+        using var scale = tensor(new float[] { 1.5f, 0.5f, -2f }).requires_grad_(true);
+        using var shift = tensor(new float[] { 0.1f, -0.2f, 0.3f }).requires_grad_(true);
+        using var runningMean = zeros(3);
+        using var runningVariance = ones(3);
+        using var expected = nn.functional.batch_norm(whole, runningMean, runningVariance, scale, shift, training: true, momentum: 0.1, eps: 1e-5);
+        using (var loss = expected.mul(weights).sum())
+            loss.backward();
+
+        using var group = new ThreadedGroup(2);
+        var ranks = group.Run(collective =>
+        {
+            long first = collective.Rank * 3;
+            var own = input.narrow(0, first, 3).clone().requires_grad_(true);
+            var gamma = tensor(new float[] { 1.5f, 0.5f, -2f }).requires_grad_(true);
+            var beta = tensor(new float[] { 0.1f, -0.2f, 0.3f }).requires_grad_(true);
+            var mean = zeros(3);
+            var variance = ones(3);
+            var output = SynchronizedBatchNorm.Forward(own, mean, variance, gamma, beta, 0.1, 1e-5, collective);
+            output.mul(weights.narrow(0, first, 3)).sum().backward();
+            return (Output: output.detach(), Input: own.grad!, Scale: gamma.grad!, Shift: beta.grad!, Mean: mean, Variance: variance);
+        });
+        AssertClose(expected.detach(), cat(new[] { ranks[0].Output, ranks[1].Output }), 2e-6);
+        AssertClose(whole.grad!, cat(new[] { ranks[0].Input, ranks[1].Input }), 2e-5);
+        AssertClose(scale.grad!, ranks[0].Scale.add(ranks[1].Scale, Xbm.Runtime.Scalars.One), 2e-5);
+        AssertClose(shift.grad!, ranks[0].Shift.add(ranks[1].Shift, Xbm.Runtime.Scalars.One), 2e-5);
+        foreach (var rank in ranks)
+        {
+            AssertClose(runningMean, rank.Mean, 1e-6);
+            AssertClose(runningVariance, rank.Variance, 1e-6);
+        }
+    }
+
+    private static void AssertClose(Tensor expected, Tensor actual, double tolerance)
+    {
+        Assert.Equal(expected.shape, actual.shape);
+        double scale = Math.Max(1, expected.abs().max().item<float>());
+        double difference = expected.sub(actual).abs().max().item<float>();
+        Assert.True(difference <= tolerance * scale, $"differs by {difference:E2} (scale {scale:G3}, tolerance {tolerance:E1})");
     }
 
     public void Dispose()

@@ -54,11 +54,21 @@ public sealed class FileImageSet : IImageSet
     /// <inheritdoc/>
     public Tensor Load(IReadOnlyList<int> positions, bool augment, ulong seed)
     {
+        ArgumentNullException.ThrowIfNull(positions);
+        return LoadSlice(positions, 0, positions.Count, augment, seed);
+    }
+
+    /// <inheritdoc/>
+    public Tensor LoadSlice(IReadOnlyList<int> positions, int first, int count, bool augment, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(positions);
+        if (first < 0 || count < 0 || first + count > positions.Count)
+            throw new ArgumentOutOfRangeException(nameof(count), $"entries {first} to {first + count - 1} are outside the batch of {positions.Count}");
         foreach (int p in positions)
             if ((uint)p >= (uint)_entries.Length)
                 throw new ArgumentOutOfRangeException(nameof(positions), $"position {p} is outside the set of {_entries.Length} images");
         int size = _transform.Size, per = _transform.OutputLength;
-        var result = empty(positions.Count, 3, size, size, dtype: ScalarType.Float32);
+        var result = empty(count, 3, size, size, dtype: ScalarType.Float32);
         try
         {
             unsafe
@@ -66,9 +76,10 @@ public sealed class FileImageSet : IImageSet
                 fixed (byte* start = result.bytes)
                 {
                     nint basePointer = (nint)start;
-                    Run(positions.Count, r =>
+                    Run(count, i =>
                     {
-                        var destination = new Span<float>((float*)basePointer + (long)r * per, per);
+                        int r = first + i; // the batch entry, whose seed the augmentation draws from
+                        var destination = new Span<float>((float*)basePointer + (long)i * per, per);
                         LoadInto(positions[r], augment, augment ? SeededRandom.Derive(seed, (ulong)r) : null, destination);
                     });
                 }

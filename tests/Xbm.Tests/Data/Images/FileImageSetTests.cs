@@ -31,6 +31,21 @@ public class FileImageSetTests
         Assert.False(s1.equal(s2).all().item<bool>());
     }
 
+    /// <summary>A data-parallel rank's slice (docs/design.md §10) decodes only its entries, exactly as the whole batch renders them.</summary>
+    [Fact]
+    public void SlicesEqualTheWholeBatchsEntries()
+    {
+        var set = Set(new SopReader().Read(DatasetFixtures.Path("sop")), 2);
+        int[] positions = [3, 0, 7, 7, 12, 5, 1, 9, 2, 2, 11, 4];
+        using var whole = set.Load(positions, augment: true, seed: 42);
+        foreach (var (first, count) in new[] { (0, 6), (6, 6), (9, 3) })
+        {
+            using var slice = set.LoadSlice(positions, first, count, augment: true, seed: 42);
+            Assert.Equal([count, 3L, 16, 16], slice.shape);
+            Assert.True(slice.equal(whole.narrow(0, first, count)).all().item<bool>(), $"entries {first}..{first + count - 1}");
+        }
+    }
+
     [Fact]
     public void RepeatedPositionsInABatchGetDifferentAugmentationsAndLoadImageMatches()
     {
