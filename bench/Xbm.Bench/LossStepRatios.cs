@@ -7,7 +7,9 @@ namespace Xbm.Bench;
 /// A quick interleaved version of <see cref="MemoryLossBenchmarks"/> (same data, same losses): in each round,
 /// every loss step runs between two bare products, and its paired ratio is step / mean of the two products.
 /// Prints the median over the rounds per loss, and the resident memory after the warm-up round and at the end.
-/// Usage: bench -- loss-step [ROUNDS] [--both] [LOSS ...] (--both also runs each loss in its tensor form, ";form=tensor").
+/// With <c>--peak GFLOPS</c> (the machine's measured peak, <see cref="PeakProduct"/>) it also prints each step's ratio to
+/// the floor of two B × d × M products at that peak (issue 18).
+/// Usage: bench -- loss-step [ROUNDS] [--both] [--peak GFLOPS] [LOSS ...] (--both also runs each loss in its tensor form, ";form=tensor").
 /// </summary>
 public static class LossStepRatios
 {
@@ -15,9 +17,19 @@ public static class LossStepRatios
     public static int Run(string[] args)
     {
         int rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 9;
-        bool both = args.Contains("--both");
-        string[] chosen = args.Skip(1).Where(a => a != "--both").ToArray();
-        string[] losses = (chosen.Length > 0 ? chosen : MemoryLossBenchmarks.Losses().ToArray())
+        bool both = false;
+        double? peak = null;
+        var chosen = new List<string>();
+        for (int i = 1; i < args.Length; i++)
+        {
+            if (args[i] == "--both")
+                both = true;
+            else if (args[i] == "--peak")
+                peak = double.Parse(args[++i], CultureInfo.InvariantCulture);
+            else
+                chosen.Add(args[i]);
+        }
+        string[] losses = (chosen.Count > 0 ? chosen.ToArray() : MemoryLossBenchmarks.Losses().ToArray())
             .SelectMany(l => both ? new[] { l, l + ";form=tensor" } : new[] { l }).ToArray();
         var benchmarks = new MemoryLossBenchmarks();
         benchmarks.Setup();
@@ -46,11 +58,15 @@ public static class LossStepRatios
             $"{Environment.ProcessorCount} cores, {rounds} rounds, bare product median {Medians.Of(products):0.0} ms (min {products.Min():0.0} ms)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"resident memory after the warm-up round {warmResident} MiB, at the end {Resident()} MiB"));
-        Console.WriteLine("| loss (config) | median step | paired ratio (median) | min ratio |");
-        Console.WriteLine("|---|---:|---:|---:|");
+        // The floor: two B × d × M products (S = Q·Kᵀ and the gradient's G·K) at the measured peak.
+        double? floor = peak is double p ? 2 * 2.0 * MemoryLossBenchmarks.B * MemoryLossBenchmarks.D * MemoryLossBenchmarks.M / (p * 1e9) * 1000 : null;
+        if (floor is double f)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"floor of two products at the peak of {peak:0} GFLOP/s: {f:0.0} ms"));
+        Console.WriteLine("| loss (config) | median step | paired ratio (median) | min ratio | step / floor |");
+        Console.WriteLine("|---|---:|---:|---:|---:|");
         foreach (string loss in losses)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| `{loss}` | {Medians.Of(steps[loss]):0.0} ms | **{Medians.Of(ratios[loss]):0.00}** | {ratios[loss].Min():0.00} |"));
+                $"| `{loss}` | {Medians.Of(steps[loss]):0.0} ms | **{Medians.Of(ratios[loss]):0.00}** | {ratios[loss].Min():0.00} | {(floor is double ff ? (Medians.Of(steps[loss]) / ff).ToString("0.00", CultureInfo.InvariantCulture) : "-")} |"));
         return 0;
     }
 

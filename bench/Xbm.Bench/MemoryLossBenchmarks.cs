@@ -32,7 +32,8 @@ public class MemoryLossBenchmarks
         "contrastive;miner=pair_margin",
     };
 
-    private const int B = 128, D = 512, M = 50_000, MemoryClasses = 100;
+    internal const int B = 128, D = 512, M = 50_000;
+    private const int MemoryClasses = 100;
     private Tensor _queries = null!, _queryLabels = null!, _keys = null!, _keyLabels = null!, _ownKeys = null!, _dense = null!;
     private readonly Dictionary<string, IPairLoss> _losses = new();
     private double _productBefore, _lastStep;

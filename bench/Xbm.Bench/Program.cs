@@ -5,7 +5,7 @@ using Xbm.Runtime;
 
 // Native settings first: they must be in place before TorchSharp loads libtorch (see NativeTuning).
 // The long run measures resident memory as the xbm tool runs, so it keeps the tool's setting (no heap retention).
-Console.WriteLine($"Native tuning: {NativeTuning.Apply(heapRetention: args.FirstOrDefault() != "long-run")}; {OneDnnGuard.Apply()}");
+Console.WriteLine($"Native tuning: {NativeTuning.Apply(heapRetention: args.FirstOrDefault() != "long-run")}; {OneDnnGuard.Apply()}; {MklDispatch.Apply()}");
 
 // Custom measured runs (not BenchmarkDotNet): whole training runs and single steps.
 Func<string[], int>? mode = args.Length == 0 ? null : args[0] switch
@@ -15,6 +15,8 @@ Func<string[], int>? mode = args.Length == 0 ? null : args[0] switch
     "evaluation" => EvaluationBenchmark.Run,
     "long-run" => LongRun.Run,
     "pytorch" => PyTorchComparison.Run,
+    "resnet" => ResNetComparison.Run,
+    "peak" => PeakProduct.Run,
     "loader" => LoaderVersusTraining.Run,
     "memory-kinds" => MemoryKindBenchmark.Run,
     "loss-step" => LossStepRatios.Run,

@@ -25,6 +25,24 @@ public static class Report
         AnsiConsole.MarkupLineInterpolated($"run folder: {Path.GetFullPath(folder)} (metrics.csv, evaluations.csv, tensorboard/, checkpoints/)");
     }
 
+    /// <summary>The file <c>xbm train --profile</c> writes the step-time breakdown to, in the run folder.</summary>
+    public const string ProfileFileName = "profile.csv";
+
+    /// <summary>Prints where the run's time went (<c>xbm train --profile</c>) and writes it to the run folder's profile.csv.</summary>
+    public static void PrintProfile(string folder, StepProfile profile, string settings)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        var rows = profile.Rows();
+        var table = new Table().AddColumn("phase").AddColumn(ConsoleTable.Number("ms per step")).AddColumn(ConsoleTable.Number("share")).AddColumn(ConsoleTable.Number("seconds"));
+        foreach (var row in rows)
+            table.AddRow(Markup.Escape(row.Phase.ToString().ToLowerInvariant()), row.MillisecondsPerStep.ToString("F2", CultureInfo.InvariantCulture),
+                Percent(row.Share), row.Seconds.ToString("F2", CultureInfo.InvariantCulture));
+        ConsoleTable.Write($"where the time went over {profile.Steps} steps ({profile.TotalSeconds:F1} s; {settings})", table);
+        string path = Path.Combine(folder, ProfileFileName);
+        profile.Write(path);
+        AnsiConsole.MarkupLineInterpolated($"profile: {Path.GetFullPath(path)}");
+    }
+
     /// <summary>A fraction as a percentage with two decimals.</summary>
     public static string Percent(double value) => double.IsFinite(value) ? (100 * value).ToString("F2", CultureInfo.InvariantCulture) : "-";
 }

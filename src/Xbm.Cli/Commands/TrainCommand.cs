@@ -27,9 +27,10 @@ public sealed class TrainCommand : ICliCommand
             DefaultValueFactory = _ => "auto",
         };
         distributed.AcceptOnlyFromAmong("auto", "mpi", "none");
+        var profile = new Option<bool>("--profile") { Description = "measure where each step's time goes (data, forward, loss, memory, backward, optimizer, ...); print it and write profile.csv to the run folder" };
         var trace = new Option<DirectoryInfo?>("--trace-steps") { Description = "diagnostics: every rank writes its per-step loss, memory hash, step time, traffic, gradients and parameters to this folder" };
 
-        var command = new Command("train", "Train an embedding model (with or without cross-batch memory)") { config, set, output, device, fresh, distributed, trace };
+        var command = new Command("train", "Train an embedding model (with or without cross-batch memory)") { config, set, output, device, fresh, distributed, trace, profile };
         command.SetAction(parse =>
         {
             var file = parse.GetValue(config)!;
@@ -46,7 +47,7 @@ public sealed class TrainCommand : ICliCommand
                     OutputTarget.EnsureFolder(folder, parse.GetValue(output) is null ? "run folder" : "--out");
                 if (parse.GetValue(fresh) && Checkpoint.Latest(folder) is not null)
                     throw new ConfigException($"{folder}: already holds checkpoints; remove --fresh to resume, or choose another --out");
-                var result = Train(root, folder, parse.GetValue(device), Path.GetFileNameWithoutExtension(file.Name), distributed: spread);
+                var result = Train(root, folder, parse.GetValue(device), Path.GetFileNameWithoutExtension(file.Name), distributed: spread, profile: parse.GetValue(profile));
                 if (spread.WritesRun)
                     Report.PrintRun(folder, result);
                 return 0;
@@ -63,8 +64,12 @@ public sealed class TrainCommand : ICliCommand
         return command;
     }
 
-    /// <summary>Builds and trains a run with console progress; shared by train and demo. Ranks other than 0 train quietly.</summary>
-    public static TrainingResult Train(ConfigSection root, string folder, string? device, string label, long plainEvery = 500, DistributedOptions? distributed = null)
+    /// <summary>
+    /// Builds and trains a run with console progress; shared by train and demo. Ranks other than 0 train quietly. With
+    /// <c>profile</c>, measures where the steps' time goes, prints it and writes profile.csv (<see cref="StepProfile"/>).
+    /// </summary>
+    public static TrainingResult Train(ConfigSection root, string folder, string? device, string label, long plainEvery = 500, DistributedOptions? distributed = null,
+        bool profile = false)
     {
         if (distributed is { WritesRun: false })
         {
@@ -75,6 +80,11 @@ public sealed class TrainCommand : ICliCommand
         using var run = TrainingRun.Create(root, folder, device, progress, distributed: distributed);
         progress.Iterations = run.Options.Iterations;
         using var watch = Interruption.WatchCheckpoint(() => run.Trainer.CurrentCheckpoint);
-        return progress.Run(() => run.Trainer.Run(resume: true, Interruption.Token));
+        if (profile)
+            run.Trainer.Profile = new StepProfile(run.Device);
+        var result = progress.Run(() => run.Trainer.Run(resume: true, Interruption.Token));
+        if (run.Trainer.Profile is { Steps: > 0 } measured)
+            Report.PrintProfile(folder, measured, $"{run.Device}, {TorchSharp.torch.get_num_threads()} threads, {Xbm.Runtime.MklDispatch.Apply()}, {Xbm.Runtime.OneDnnGuard.Apply()}");
+        return result;
     }
 }

@@ -27,9 +27,7 @@ public static class OneDnnGuard
     {
         if (!X86Base.IsSupported)
             return true;
-        var (_, vendorB, vendorC, vendorD) = X86Base.CpuId(0, 0);
-        bool amd = vendorB == 0x68747541 && vendorD == 0x69746E65 && vendorC == 0x444D4163; // "AuthenticAMD"
-        if (!amd)
+        if (!ProcessorVendor.IsAmd())
             return HasDataCache(leaf: 4, maxLeaf: (uint)X86Base.CpuId(0, 0).Eax);
         uint maxExtended = (uint)X86Base.CpuId(unchecked((int)0x80000000), 0).Eax;
         bool topologyExtensions = maxExtended >= 0x80000001 && (X86Base.CpuId(unchecked((int)0x80000001), 0).Ecx & (1 << 22)) != 0;

@@ -60,20 +60,25 @@ public sealed partial class Trainer
                 + "choose sampler.classes_per_batch × sampler.images_per_class divisible by the number of ranks");
         int share = positions.Count / collective.Size, offset = collective.Rank * share;
         var globalLabels = positions.Select(p => _labels[p]).ToArray();
+        Profile?.Mark(StepProfile.Phase.Data);
         // The labels are known to every rank; gathering them checks that the ranks drew the same batch.
         var gathered = DataParallel.GatherValues(collective, globalLabels.AsSpan(offset, share).ToArray());
         if (!gathered.AsSpan().SequenceEqual(globalLabels))
             throw new InvalidOperationException($"iteration {t}: the ranks drew different batches; every rank needs the same configuration, seed and data");
+        Profile?.Mark(StepProfile.Phase.Communication);
         var loaded = batchData.Images(_device);
         var images = batchData.First == offset && batchData.Count == share ? loaded : loaded.narrow(0, offset - batchData.First, share);
         var labels = tensor(globalLabels, dtype: int64, device: _device);
         var ownLabels = labels.narrow(0, offset, share);
         var indices = tensor(positions.Select(p => (long)p).ToArray(), dtype: int64, device: _device);
         OptimizerFactory.SetLearningRate(optimizer, rate);
+        Profile?.Mark(StepProfile.Phase.Data);
 
         var queries = _model.forward(images);
+        Profile?.Mark(StepProfile.Phase.Forward);
         // The global batch as a leaf: its gradient is what this rank's loss sends to every rank's rows through the keys.
         var keys = DataParallel.GatherRows(collective, queries).requires_grad_(true);
+        Profile?.Mark(StepProfile.Phase.Communication);
         using var first = ((long)offset).ToScalar();
         using var end = ((long)(offset + share)).ToScalar();
         using var self = arange(first, end, Scalars.One, dtype: int64, device: _device);
@@ -84,6 +89,7 @@ public sealed partial class Trainer
             total = _classification.BatchTerm(total);
         double memoryLoss = double.NaN;
         MemoryStatistics? stats = null;
+        Profile?.Mark(StepProfile.Phase.Loss);
         if (memoryActive && _memory is not null)
         {
             if (!keys.detach().isfinite().all().item<bool>()) // the global batch: the same decision on every rank
@@ -94,13 +100,17 @@ public sealed partial class Trainer
             total = _options.Memory.MemoryLossOnly ? fromMemory.Loss : total.add(fromMemory.Loss, weight);
             memoryLoss = fromMemory.Loss.item<float>();
             stats = MemoryStatistics.Measure(_memory, t, fromMemory.Pairs);
+            Profile?.Mark(StepProfile.Phase.Memory);
         }
         double crossEntropy = double.NaN;
         if (_classification is not null) // the mean over this rank's queries: the mean over the ranks is the whole batch's
             (total, crossEntropy) = _classification.Add(total, _model, queries, positions.Skip(offset).Take(share).ToList(), _device);
         // Each rank's loss divides by its share of queries, so the whole batch's loss is the mean over the ranks.
         double ownBatchLoss = batch.Loss.item<float>();
-        var global = DataParallel.MeanOverRanks(collective, total.item<float>(), ownBatchLoss, memoryLoss, crossEntropy);
+        double ownTotal = total.item<float>();
+        Profile?.Mark(StepProfile.Phase.Loss);
+        var global = DataParallel.MeanOverRanks(collective, ownTotal, ownBatchLoss, memoryLoss, crossEntropy);
+        Profile?.Mark(StepProfile.Phase.Communication);
         double totalValue = global[0];
         if (!double.IsFinite(totalValue))
             return Skip(t, rate, "the loss", optimizer, ref skipped, batch.Pairs);
@@ -108,6 +118,7 @@ public sealed partial class Trainer
         optimizer.zero_grad();
         // What this rank's loss sends to every rank's rows through the keys: a pass through the loss graph only.
         var keyGradient = autograd.grad(new[] { total }, new[] { keys }, retain_graph: true, allow_unused: true)[0];
+        Profile?.Mark(StepProfile.Phase.Backward);
         var backward = total;
         if (keyGradient is not null)
         {
@@ -115,16 +126,20 @@ public sealed partial class Trainer
             // into this rank's rows; one backward pass then gives it with the query path and the classifier's own
             // parameters (which do not lie below the queries).
             var ownRows = DataParallel.SumOverRanks(collective, keyGradient).narrow(0, offset, share);
+            Profile?.Mark(StepProfile.Phase.Communication);
             backward = total.add(queries.mul(ownRows).sum(), Scalars.One);
         }
         backward.backward();
+        Profile?.Mark(StepProfile.Phase.Backward);
         DataParallel.AverageGradients(collective, _model.parameters());
+        Profile?.Mark(StepProfile.Phase.Communication);
         double gradientNorm = _options.Optimizer.GradientClip is double clip
             ? TorchSharp.torch.nn.utils.clip_grad_norm_(_model.parameters(), clip)
             : GradientNorm();
         if (!double.IsFinite(gradientNorm))
             return Skip(t, rate, "the gradient", optimizer, ref skipped, batch.Pairs);
         optimizer.step();
+        Profile?.Mark(StepProfile.Phase.Optimizer);
 
         // Pair statistics and per-pair losses describe this rank's queries (rank 0's in the log).
         return new StepReport(t, rate, totalValue, global[1], global[2], batch.Pairs, stats, 0)

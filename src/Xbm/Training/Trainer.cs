@@ -98,6 +98,9 @@ public sealed partial class Trainer
     /// </summary>
     public string? CurrentCheckpoint => Volatile.Read(ref _currentCheckpoint);
 
+    /// <summary>Where the steps' time goes, or null (the default) not to measure it (<c>xbm train --profile</c>).</summary>
+    public StepProfile? Profile { get; set; }
+
     private string? _currentCheckpoint;
 
     /// <summary>
@@ -164,6 +167,7 @@ public sealed partial class Trainer
 
             clock.Start();
             double before = clock.Elapsed.TotalSeconds;
+            Profile?.BeginStep();
             var batch = batches.Next();
             Volatile.Write(ref _currentCheckpoint, null);
             var report = _distributed.Collective.Size > 1
@@ -179,6 +183,7 @@ public sealed partial class Trainer
             _observer?.OnStep(report);
             if (measuresDrift)
                 log?.Drift(_drift!.Record(t, _model));
+            Profile?.Mark(StepProfile.Phase.Logging);
 
             bool last = t == _options.Iterations;
             // Save first, then evaluate: a failing or interrupted evaluation never costs the trained steps.
@@ -186,6 +191,7 @@ public sealed partial class Trainer
             {
                 Save(t, samplerState, optimizer, memoryStarted, skipped);
                 savedAt = t;
+                Profile?.Mark(StepProfile.Phase.Checkpoint);
             }
             if (last && writer) // the training time survives a final evaluation that fails or is interrupted
                 WriteSummary(new TrainingResult(t, finalMetrics, clock.Elapsed.TotalSeconds, imagesSeen / Math.Max(1e-9, clock.Elapsed.TotalSeconds), skipped, start));
@@ -195,6 +201,7 @@ public sealed partial class Trainer
                 {
                     foreach (string split in FinalSplits(last))
                         finalMetrics[split] = Evaluate(t, split, log, cancel);
+                    Profile?.Mark(StepProfile.Phase.Evaluation);
                 }
                 catch (OperationCanceledException) when (cancel.IsCancellationRequested)
                 {
@@ -308,8 +315,10 @@ public sealed partial class Trainer
         var labels = tensor(positions.Select(p => _labels[p]).ToArray(), dtype: int64, device: _device);
         var indices = tensor(positions.Select(p => (long)p).ToArray(), dtype: int64, device: _device);
         OptimizerFactory.SetLearningRate(optimizer, rate);
+        Profile?.Mark(StepProfile.Phase.Data);
 
         var queries = _model.forward(images);
+        Profile?.Mark(StepProfile.Phase.Forward);
         using var batchSize = queries.shape[0].ToScalar();
         using var self = arange(Scalars.Zero, batchSize, Scalars.One, dtype: int64, device: _device);
         // The classification task can switch the batch pair loss off (batch_loss_weight: 0): it is then not computed.
@@ -319,6 +328,7 @@ public sealed partial class Trainer
             total = _classification.BatchTerm(total);
         double memoryLoss = double.NaN;
         MemoryStatistics? stats = null;
+        Profile?.Mark(StepProfile.Phase.Loss);
 
         if (memoryActive && _memory is not null)
         {
@@ -331,23 +341,27 @@ public sealed partial class Trainer
             total = _options.Memory.MemoryLossOnly ? fromMemory.Loss : total.add(fromMemory.Loss, weight);
             memoryLoss = fromMemory.Loss.item<float>();
             stats = MemoryStatistics.Measure(_memory, t, fromMemory.Pairs);
+            Profile?.Mark(StepProfile.Phase.Memory);
         }
         double crossEntropy = double.NaN;
         if (_classification is not null)
             (total, crossEntropy) = _classification.Add(total, _model, queries, positions, _device);
 
         double totalValue = total.item<float>();
+        Profile?.Mark(StepProfile.Phase.Loss);
         if (!double.IsFinite(totalValue))
             return Skip(t, rate, "the loss", optimizer, ref skipped, batch.Pairs);
 
         optimizer.zero_grad();
         total.backward();
+        Profile?.Mark(StepProfile.Phase.Backward);
         double gradientNorm = _options.Optimizer.GradientClip is double clip
             ? TorchSharp.torch.nn.utils.clip_grad_norm_(_model.parameters(), clip)
             : GradientNorm();
         if (!double.IsFinite(gradientNorm))
             return Skip(t, rate, "the gradient", optimizer, ref skipped, batch.Pairs);
         optimizer.step();
+        Profile?.Mark(StepProfile.Phase.Optimizer);
 
         double batchLoss = batch.Loss.item<float>();
         return new StepReport(t, rate, totalValue, batchLoss, memoryLoss, batch.Pairs, stats, 0)
