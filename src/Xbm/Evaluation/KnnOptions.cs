@@ -41,6 +41,18 @@ public sealed record KnnOptions
     /// <summary>How the running top-k is kept; both ways give identical results.</summary>
     public KnnSelection Selection { get; init; } = KnnSelection.Auto;
 
+    /// <summary>
+    /// The scan's starting threshold (<see cref="KnnSelection.Scan"/>): each query starts from an estimate of its k-th
+    /// best similarity, taken from <see cref="ThresholdSampleSize"/> evenly spaced references so that about
+    /// ThresholdMargin × k similarities are expected above it, instead of from −∞; the scan then inserts few candidates
+    /// that it later drops. A query with fewer than k similarities above its estimate is searched again from −∞, so
+    /// the result is exact whatever the data. 0 turns the estimate off.
+    /// </summary>
+    public double ThresholdMargin { get; init; } = 1.6;
+
+    /// <summary>References sampled for <see cref="ThresholdMargin"/>'s estimate (used when there are at least twice as many).</summary>
+    public int ThresholdSampleSize { get; init; } = 1024;
+
     /// <summary>Receives (queries searched, total) after each query chunk; null = silent.</summary>
     public Action<long, long>? Progress { get; init; }
 

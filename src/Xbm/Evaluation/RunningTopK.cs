@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Xbm.Evaluation;
 
@@ -51,6 +52,35 @@ internal sealed unsafe class RunningTopK : IDisposable
     }
 
     /// <summary>
+    /// Starts each row of the chunk from <paramref name="thresholds"/> (after <see cref="Reset"/>): only similarities
+    /// above a row's threshold are kept. A row that ends with fewer than k (<see cref="ShortRows"/>) must be searched
+    /// again from <see cref="ResetRow"/>.
+    /// </summary>
+    public void StartFrom(ReadOnlySpan<float> thresholds)
+    {
+        if (thresholds.Length != _rows)
+            throw new ArgumentException($"expected {_rows} thresholds, got {thresholds.Length}", nameof(thresholds));
+        thresholds.CopyTo(_thresholds);
+    }
+
+    /// <summary>The rows of the chunk holding fewer than k candidates.</summary>
+    public int[] ShortRows() => Enumerable.Range(0, _rows).Where(row => _counts[row] < _k).ToArray();
+
+    /// <summary>Empties one row and lowers its threshold to −∞.</summary>
+    public void ResetRow(int row)
+    {
+        _counts[row] = 0;
+        _thresholds[row] = float.NegativeInfinity;
+    }
+
+    /// <summary>
+    /// Offers one row's similarities to <paramref name="columns"/> references from <paramref name="firstReference"/>
+    /// on, skipping <paramref name="selfColumn"/> (−1 for none).
+    /// </summary>
+    public void OfferRow(int row, float* values, int columns, int firstReference, int selfColumn) =>
+        OfferRow(values, columns, firstReference, selfColumn, row);
+
+    /// <summary>
     /// Offers a row-major block (rows × columns floats, all finite) whose column j is reference
     /// <paramref name="firstReference"/> + j. In same-set mode (<paramref name="excludeSelf"/>) row i is query
     /// <paramref name="firstQuery"/> + i and skips the reference with that same index.
@@ -95,9 +125,31 @@ internal sealed unsafe class RunningTopK : IDisposable
         ulong* keys = _keys + (long)row * _capacity;
         int count = _counts[row];
         float threshold = _thresholds[row];
+        int j = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            // 16 similarities per compare; only the lanes above the threshold are visited, in increasing column order.
+            var above = Vector512.Create(threshold);
+            for (; j <= columns - 16; j += 16)
+            {
+                ulong mask = Vector512.GreaterThan(Vector512.Load(values + j), above).ExtractMostSignificantBits();
+                while (mask != 0)
+                {
+                    int lane = j + BitOperations.TrailingZeroCount(mask);
+                    mask &= mask - 1;
+                    if (values[lane] <= threshold || lane == selfColumn) // the threshold may have risen meanwhile
+                        continue;
+                    keys[count++] = Encode(values[lane], firstReference + lane);
+                    if (count == _capacity)
+                    {
+                        count = Compact(keys, out threshold);
+                        above = Vector512.Create(threshold);
+                    }
+                }
+            }
+        }
         var thresholdVector = new Vector<float>(threshold);
         int width = Vector<float>.Count;
-        int j = 0;
         for (; j <= columns - width; j += width)
         {
             if (!Vector.GreaterThanAny(Unsafe.ReadUnaligned<Vector<float>>(values + j), thresholdVector))

@@ -118,6 +118,45 @@ public class KnnTests
         }
     }
 
+    /// <summary>
+    /// The scan's estimated starting thresholds (a sample of references) keep the search exact: with the default
+    /// margin, with a margin so small that almost every query has fewer than k references above its estimate and is
+    /// searched again, and with a large one; on tie-heavy data, same-set and query/gallery.
+    /// </summary>
+    [Theory]
+    [InlineData(1.6, 16, 4, 7)]
+    [InlineData(0.1, 16, 4, 7)]
+    [InlineData(0.1, 16, 37, 53)]
+    [InlineData(3.0, 8, 16, 10)]
+    public void EstimatedThresholdsKeepTheSearchExact(double margin, int sampleSize, int queryChunk, int referenceChunk)
+    {
+        var options = new KnnOptions
+        {
+            QueryChunkSize = queryChunk, ReferenceChunkSize = referenceChunk, Selection = KnnSelection.Scan,
+            ThresholdMargin = margin, ThresholdSampleSize = sampleSize,
+        };
+        var queries = Quantised(37, 6, 1);
+        var references = Quantised(53, 6, 2);
+        foreach (bool sameSet in new[] { true, false })
+        {
+            var refs = sameSet ? queries : references;
+            const int k = 9;
+            var (expectedIndices, expectedSims) = BruteForce(queries, refs, sameSet, k);
+            using var q = ToTensor(queries);
+            using var r = ToTensor(refs);
+            using var result = Knn.Search(q, sameSet ? null : r, k, options);
+            Assert.Equal(expectedIndices, Rows(result.Indices));
+            Assert.Equal(expectedSims.Select(row => row.Select(v => (float)v).ToArray()).ToArray(), FloatRows(result.Similarities));
+        }
+        // A large k against a larger set, many ties at every cut.
+        var data = Quantised(700, 3, 7);
+        var (largeIndices, largeSims) = BruteForce(data, data, true, 150);
+        using var x = ToTensor(data);
+        using var large = Knn.Search(x, null, 150, options with { QueryChunkSize = 64, ReferenceChunkSize = 100, ThresholdSampleSize = 8 * sampleSize });
+        Assert.Equal(largeIndices, Rows(large.Indices));
+        Assert.Equal(largeSims.Select(row => row.Select(v => (float)v).ToArray()).ToArray(), FloatRows(large.Similarities));
+    }
+
     [Theory]
     [InlineData(KnnSelection.Scan, 64, 100)]
     [InlineData(KnnSelection.Scan, 700, 700)]

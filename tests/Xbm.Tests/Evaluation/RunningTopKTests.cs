@@ -5,6 +5,39 @@ namespace Xbm.Tests.Evaluation;
 /// <summary>The scan selection on its own: against a full sort, for tie-heavy and continuous values and many k.</summary>
 public class RunningTopKTests
 {
+    /// <summary>
+    /// A starting threshold keeps only the values above it; a row left with fewer than k is reported short, and once
+    /// reset and offered again from −∞ it holds its k best.
+    /// </summary>
+    [Fact]
+    public void RowsStartedAboveTheirKthBestAreShortUntilSearchedAgain()
+    {
+        const int rows = 3, columns = 40, k = 5;
+        var block = new float[rows * columns];
+        for (int i = 0; i < block.Length; i++)
+            block[i] = (i % columns) / (float)columns; // each row: 0, 0.025, ..., 0.975
+        using var topk = new RunningTopK(rows, k);
+        topk.Reset(rows);
+        topk.StartFrom(new[] { 0.5f, 0.95f, 0.9f }); // 19, 1 and 3 values above
+        topk.Offer(block, rows, columns, 0, excludeSelf: false, firstQuery: 0, threads: 1);
+        Assert.Equal(new[] { 1, 2 }, topk.ShortRows());
+        foreach (int row in topk.ShortRows())
+        {
+            topk.ResetRow(row);
+            unsafe
+            {
+                fixed (float* values = block)
+                    topk.OfferRow(row, values + row * columns, columns, 0, -1);
+            }
+        }
+        Assert.Empty(topk.ShortRows());
+        var indices = new long[rows * k];
+        var similarities = new float[rows * k];
+        topk.Drain(indices, similarities, 1);
+        for (int row = 0; row < rows; row++)
+            Assert.Equal(new long[] { 39, 38, 37, 36, 35 }, indices.Skip(row * k).Take(k));
+    }
+
     [Theory]
     [InlineData(1, 1, 3, false)]
     [InlineData(2, 5, 4, true)]
