@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using Xbm.Configuration;
 using Xbm.Training;
 
@@ -71,19 +70,7 @@ public static class PyTorchComparison
         }
     }
 
-    private static double Theirs(string repository, int iterations, int threads, bool channelsLast)
-    {
-        var info = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (string arg in new[] { Path.Combine(repository, "bench", "reference", "xbm_reference.py"), "--iterations", $"{iterations}", "--warmup", $"{WarmUp}", "--threads", $"{threads}" })
-            info.ArgumentList.Add(arg);
-        if (channelsLast)
-            info.ArgumentList.Add("--channels-last");
-        using var process = Process.Start(info)!;
-        string output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"xbm_reference.py exited with {process.ExitCode} (needs /usr/bin/python3 with python3-torch and python3-numpy)");
-        using var json = JsonDocument.Parse(output.Trim().Split('\n')[^1]);
-        return json.RootElement.GetProperty("images_per_second").GetDouble();
-    }
+    private static double Theirs(string repository, int iterations, int threads, bool channelsLast) =>
+        ReferenceScript.ImagesPerSecond(repository, "xbm_reference.py", new[] { "--iterations", $"{iterations}", "--warmup", $"{WarmUp}", "--threads", $"{threads}" }
+            .Concat(channelsLast ? new[] { "--channels-last" } : Array.Empty<string>()));
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using TorchSharp;
 using Xbm.Losses;
 using Xbm.Models;
@@ -76,20 +75,7 @@ public static class ResNetComparison
         return iterations * batch / clock.Elapsed.TotalSeconds;
     }
 
-    private static double Theirs(string repository, int depth, int iterations, int threads, int batch, bool channelsLast)
-    {
-        var info = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (string arg in new[] { Path.Combine(repository, "bench", "reference", "resnet_reference.py"), "--depth", $"{depth}", "--iterations", $"{iterations}",
-            "--warmup", $"{WarmUp}", "--threads", $"{threads}", "--batch", $"{batch}" })
-            info.ArgumentList.Add(arg);
-        if (channelsLast)
-            info.ArgumentList.Add("--channels-last");
-        using var process = Process.Start(info)!;
-        string output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"resnet_reference.py exited with {process.ExitCode} (needs /usr/bin/python3 with python3-torch)");
-        using var json = JsonDocument.Parse(output.Trim().Split('\n')[^1]);
-        return json.RootElement.GetProperty("images_per_second").GetDouble();
-    }
+    private static double Theirs(string repository, int depth, int iterations, int threads, int batch, bool channelsLast) =>
+        ReferenceScript.ImagesPerSecond(repository, "resnet_reference.py", new[] { "--depth", $"{depth}", "--iterations", $"{iterations}",
+            "--warmup", $"{WarmUp}", "--threads", $"{threads}", "--batch", $"{batch}" }.Concat(channelsLast ? new[] { "--channels-last" } : Array.Empty<string>()));
 }

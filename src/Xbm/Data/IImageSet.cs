@@ -37,9 +37,7 @@ public interface IImageSet
     /// </summary>
     Tensor LoadSlice(IReadOnlyList<int> positions, int first, int count, bool augment, ulong seed)
     {
-        ArgumentNullException.ThrowIfNull(positions);
-        if (first < 0 || count < 0 || first + count > positions.Count)
-            throw new ArgumentOutOfRangeException(nameof(count), $"entries {first} to {first + count - 1} are outside the batch of {positions.Count}");
+        BatchSlice.Check(positions, first, count);
         using var whole = Load(positions, augment, seed);
         return whole.narrow(0, first, count).clone();
     }

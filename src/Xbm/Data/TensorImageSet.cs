@@ -81,9 +81,7 @@ public sealed class TensorImageSet : IImageSet, IDisposable
     /// <inheritdoc />
     public Tensor LoadSlice(IReadOnlyList<int> positions, int first, int count, bool augment, ulong seed)
     {
-        ArgumentNullException.ThrowIfNull(positions);
-        if (first < 0 || count < 0 || first + count > positions.Count)
-            throw new ArgumentOutOfRangeException(nameof(count), $"entries {first} to {first + count - 1} are outside the batch of {positions.Count}");
+        BatchSlice.Check(positions, first, count);
         var crops = new CropFlip[count];
         var slice = new int[count];
         for (int i = 0; i < count; i++)

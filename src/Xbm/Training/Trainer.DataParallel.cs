@@ -66,8 +66,8 @@ public sealed partial class Trainer
         if (!gathered.AsSpan().SequenceEqual(globalLabels))
             throw new InvalidOperationException($"iteration {t}: the ranks drew different batches; every rank needs the same configuration, seed and data");
         Profile?.Mark(StepProfile.Phase.Communication);
-        var loaded = batchData.Images(_device);
-        var images = batchData.First == offset && batchData.Count == share ? loaded : loaded.narrow(0, offset - batchData.First, share);
+        // This rank's slice (the loader decodes only it, unless the batch did not split evenly).
+        var images = batchData.Images(_device).narrow(0, offset - batchData.First, share);
         var labels = tensor(globalLabels, dtype: int64, device: _device);
         var ownLabels = labels.narrow(0, offset, share);
         var indices = tensor(positions.Select(p => (long)p).ToArray(), dtype: int64, device: _device);

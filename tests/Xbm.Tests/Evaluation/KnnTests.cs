@@ -138,23 +138,21 @@ public class KnnTests
         var queries = Quantised(37, 6, 1);
         var references = Quantised(53, 6, 2);
         foreach (bool sameSet in new[] { true, false })
-        {
-            var refs = sameSet ? queries : references;
-            const int k = 9;
-            var (expectedIndices, expectedSims) = BruteForce(queries, refs, sameSet, k);
-            using var q = ToTensor(queries);
-            using var r = ToTensor(refs);
-            using var result = Knn.Search(q, sameSet ? null : r, k, options);
-            Assert.Equal(expectedIndices, Rows(result.Indices));
-            Assert.Equal(expectedSims.Select(row => row.Select(v => (float)v).ToArray()).ToArray(), FloatRows(result.Similarities));
-        }
+            AssertSearchIsExact(queries, sameSet ? queries : references, sameSet, 9, options);
         // A large k against a larger set, many ties at every cut.
         var data = Quantised(700, 3, 7);
-        var (largeIndices, largeSims) = BruteForce(data, data, true, 150);
-        using var x = ToTensor(data);
-        using var large = Knn.Search(x, null, 150, options with { QueryChunkSize = 64, ReferenceChunkSize = 100, ThresholdSampleSize = 8 * sampleSize });
-        Assert.Equal(largeIndices, Rows(large.Indices));
-        Assert.Equal(largeSims.Select(row => row.Select(v => (float)v).ToArray()).ToArray(), FloatRows(large.Similarities));
+        AssertSearchIsExact(data, data, true, 150, options with { QueryChunkSize = 64, ReferenceChunkSize = 100, ThresholdSampleSize = 8 * sampleSize });
+    }
+
+    /// <summary>Knn.Search gives exactly the brute-force neighbours and similarities, ties included.</summary>
+    private static void AssertSearchIsExact(float[,] queries, float[,] references, bool sameSet, int k, KnnOptions options)
+    {
+        var (expectedIndices, expectedSims) = BruteForce(queries, references, sameSet, k);
+        using var q = ToTensor(queries);
+        using var r = ToTensor(references);
+        using var result = Knn.Search(q, sameSet ? null : r, k, options);
+        Assert.Equal(expectedIndices, Rows(result.Indices));
+        Assert.Equal(expectedSims.Select(row => row.Select(v => (float)v).ToArray()).ToArray(), FloatRows(result.Similarities));
     }
 
     [Theory]
@@ -165,12 +163,7 @@ public class KnnTests
     {
         // k large against the chunk: the running lists are cut back many times, with many exact ties at the cut.
         var data = Quantised(700, 3, 7);
-        const int k = 150;
-        var (expectedIndices, expectedSims) = BruteForce(data, data, true, k);
-        using var x = ToTensor(data);
-        using var result = Knn.Search(x, null, k, new KnnOptions { QueryChunkSize = queryChunk, ReferenceChunkSize = referenceChunk, Selection = selection });
-        Assert.Equal(expectedIndices, Rows(result.Indices));
-        Assert.Equal(expectedSims.Select(row => row.Select(v => (float)v).ToArray()).ToArray(), FloatRows(result.Similarities));
+        AssertSearchIsExact(data, data, true, 150, new KnnOptions { QueryChunkSize = queryChunk, ReferenceChunkSize = referenceChunk, Selection = selection });
     }
 
     [Theory]

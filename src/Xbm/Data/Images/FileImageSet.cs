@@ -61,9 +61,7 @@ public sealed class FileImageSet : IImageSet
     /// <inheritdoc/>
     public Tensor LoadSlice(IReadOnlyList<int> positions, int first, int count, bool augment, ulong seed)
     {
-        ArgumentNullException.ThrowIfNull(positions);
-        if (first < 0 || count < 0 || first + count > positions.Count)
-            throw new ArgumentOutOfRangeException(nameof(count), $"entries {first} to {first + count - 1} are outside the batch of {positions.Count}");
+        BatchSlice.Check(positions, first, count);
         foreach (int p in positions)
             if ((uint)p >= (uint)_entries.Length)
                 throw new ArgumentOutOfRangeException(nameof(positions), $"position {p} is outside the set of {_entries.Length} images");
