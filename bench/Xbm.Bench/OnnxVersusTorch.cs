@@ -66,7 +66,7 @@ public static class OnnxVersusTorch
         }
 
         Console.WriteLine();
-        Console.WriteLine($"{title}: batch {batch}, {side}×{side}×{channels}, ONNX model {onnx.Length / 1024.0 / 1024.0:F1} MiB, channels-last TorchSharp weights: {ChannelsLast.Supported}");
+        Console.WriteLine($"{title}: batch {batch}, {side}×{side}×{channels}, ONNX model {onnx.Length / 1024.0 / 1024.0:F1} MiB, channels-last TorchSharp weights");
         Torch();
         Ort(); // warm-up: first-call allocations and graph preparation
         Console.WriteLine("| round | TorchSharp (images/s) | ONNX Runtime (images/s) | ratio ONNX / TorchSharp |");
