@@ -133,13 +133,8 @@ public sealed partial class Trainer
         Profile?.Mark(StepProfile.Phase.Backward);
         DataParallel.AverageGradients(collective, _model.parameters());
         Profile?.Mark(StepProfile.Phase.Communication);
-        double gradientNorm = _options.Optimizer.GradientClip is double clip
-            ? TorchSharp.torch.nn.utils.clip_grad_norm_(_model.parameters(), clip)
-            : GradientNorm();
-        if (!double.IsFinite(gradientNorm))
+        if (!ClipAndStep(optimizer))
             return Skip(t, rate, "the gradient", optimizer, ref skipped, batch.Pairs);
-        optimizer.step();
-        Profile?.Mark(StepProfile.Phase.Optimizer);
 
         // Pair statistics and per-pair losses describe this rank's queries (rank 0's in the log).
         return new StepReport(t, rate, totalValue, global[1], global[2], batch.Pairs, stats, 0)

@@ -355,13 +355,8 @@ public sealed partial class Trainer
         optimizer.zero_grad();
         total.backward();
         Profile?.Mark(StepProfile.Phase.Backward);
-        double gradientNorm = _options.Optimizer.GradientClip is double clip
-            ? TorchSharp.torch.nn.utils.clip_grad_norm_(_model.parameters(), clip)
-            : GradientNorm();
-        if (!double.IsFinite(gradientNorm))
+        if (!ClipAndStep(optimizer))
             return Skip(t, rate, "the gradient", optimizer, ref skipped, batch.Pairs);
-        optimizer.step();
-        Profile?.Mark(StepProfile.Phase.Optimizer);
 
         double batchLoss = batch.Loss.item<float>();
         return new StepReport(t, rate, totalValue, batchLoss, memoryLoss, batch.Pairs, stats, 0)
@@ -393,6 +388,22 @@ public sealed partial class Trainer
         MinedPairLoss mined => mined.Loss,
         _ => null,
     };
+
+    /// <summary>
+    /// Clips the gradients (or measures their norm) and steps the optimizer; false, without a step, when the gradient
+    /// norm is not finite.
+    /// </summary>
+    private bool ClipAndStep(OptimizerHelper optimizer)
+    {
+        double gradientNorm = _options.Optimizer.GradientClip is double clip
+            ? TorchSharp.torch.nn.utils.clip_grad_norm_(_model.parameters(), clip)
+            : GradientNorm();
+        if (!double.IsFinite(gradientNorm))
+            return false;
+        optimizer.step();
+        Profile?.Mark(StepProfile.Phase.Optimizer);
+        return true;
+    }
 
     private double GradientNorm()
     {
