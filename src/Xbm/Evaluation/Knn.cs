@@ -16,7 +16,7 @@ namespace Xbm.Evaluation;
 /// excluded by index identity, not by similarity: an exact duplicate of the query is still a valid neighbour.
 /// </para>
 /// </summary>
-public static class Knn
+public static partial class Knn
 {
     /// <summary>
     /// The <paramref name="k"/> nearest references of every query, best first. With <paramref name="references"/>
@@ -68,7 +68,9 @@ public static class Knn
         if (queryCount > 0)
         {
             using var block = empty((long)queryChunk * referenceChunk, dtype: float32, device: queries.device);
-            if (selection == KnnSelection.Scan)
+            if (selection == KnnSelection.Scan && sameSet && UsesSymmetry(queryCount, k, options))
+                SearchSymmetric(q, k, SymmetricChunk(options, queryCount), block, indices, similarities, options);
+            else if (selection == KnnSelection.Scan)
                 SearchByScan(q, r, sameSet, k, queryChunk, referenceChunk, block, indices, similarities, options);
             else
                 SearchByTopK(q, r, sameSet, k, queryChunk, referenceChunk, block, indices, similarities, options);
@@ -126,7 +128,7 @@ public static class Knn
                     heaps.Offer((float*)data, rows, columns, (int)r0, sameSet, (int)q0, threads);
             }
             if (sample is not null)
-                SearchShortRowsAgain(heaps, queries, r, sameSet, (int)q0, referenceChunk);
+                SearchShortRowsAgain(heaps, heaps.ShortRows(), queries, r, sameSet, (int)q0, referenceChunk);
             using var outIndices = indices.narrow(0, q0, rows);
             using var outSimilarities = similarities.narrow(0, q0, rows);
             fixed (byte* indexData = outIndices.bytes)
@@ -173,12 +175,12 @@ public static class Knn
     }
 
     /// <summary>
-    /// The queries whose estimated threshold left fewer than k references above it are searched again from −∞, one
-    /// reference chunk at a time, so the result is exact.
+    /// The queries whose estimated threshold left fewer than k references above it (<paramref name="rows"/>: list row
+    /// i holds query <paramref name="firstQuery"/> + i, which is row i of <paramref name="queries"/>) are searched
+    /// again from −∞, one reference chunk at a time, so the result is exact.
     /// </summary>
-    private static unsafe void SearchShortRowsAgain(RunningTopK heaps, Tensor queries, Tensor r, bool sameSet, int firstQuery, int referenceChunk)
+    private static unsafe void SearchShortRowsAgain(RunningTopK heaps, int[] rows, Tensor queries, Tensor r, bool sameSet, int firstQuery, int referenceChunk)
     {
-        int[] rows = heaps.ShortRows();
         if (rows.Length == 0)
             return;
         using var scope = NewDisposeScope();

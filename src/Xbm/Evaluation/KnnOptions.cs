@@ -53,6 +53,14 @@ public sealed record KnnOptions
     /// <summary>References sampled for <see cref="ThresholdMargin"/>'s estimate (used when there are at least twice as many).</summary>
     public int ThresholdSampleSize { get; init; } = 1024;
 
+    /// <summary>
+    /// In the same-set scan (no references given), S = X·Xᵀ is symmetric: each block is computed once and offered by
+    /// rows and by columns, which halves the products. Every query's candidate list (2k keys of 8 bytes) then lives
+    /// until its chunk is done, so this is done only when N × 2k × 8 bytes is at most this budget (default 2 GiB;
+    /// 0 turns it off). Both ways give identical results.
+    /// </summary>
+    public long SymmetricCandidateBytes { get; init; } = 2L << 30;
+
     /// <summary>Receives (queries searched, total) after each query chunk; null = silent.</summary>
     public Action<long, long>? Progress { get; init; }
 

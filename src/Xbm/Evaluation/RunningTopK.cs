@@ -53,18 +53,24 @@ internal sealed unsafe class RunningTopK : IDisposable
 
     /// <summary>
     /// Starts each row of the chunk from <paramref name="thresholds"/> (after <see cref="Reset"/>): only similarities
-    /// above a row's threshold are kept. A row that ends with fewer than k (<see cref="ShortRows"/>) must be searched
+    /// above a row's threshold are kept. A row that ends with fewer than k (<see cref="ShortRows()"/>) must be searched
     /// again from <see cref="ResetRow"/>.
     /// </summary>
-    public void StartFrom(ReadOnlySpan<float> thresholds)
+    public void StartFrom(ReadOnlySpan<float> thresholds) => StartFrom(thresholds, 0);
+
+    /// <summary><see cref="StartFrom(ReadOnlySpan{float})"/> for the rows from <paramref name="firstRow"/> on.</summary>
+    public void StartFrom(ReadOnlySpan<float> thresholds, int firstRow)
     {
-        if (thresholds.Length != _rows)
-            throw new ArgumentException($"expected {_rows} thresholds, got {thresholds.Length}", nameof(thresholds));
-        thresholds.CopyTo(_thresholds);
+        if (firstRow < 0 || firstRow + thresholds.Length > _rows)
+            throw new ArgumentException($"thresholds for rows {firstRow}..{firstRow + thresholds.Length - 1} do not fit the {_rows} rows", nameof(thresholds));
+        thresholds.CopyTo(_thresholds.AsSpan(firstRow));
     }
 
     /// <summary>The rows of the chunk holding fewer than k candidates.</summary>
-    public int[] ShortRows() => Enumerable.Range(0, _rows).Where(row => _counts[row] < _k).ToArray();
+    public int[] ShortRows() => ShortRows(0, _rows);
+
+    /// <summary>The rows from <paramref name="firstRow"/> to <paramref name="firstRow"/> + <paramref name="rows"/> − 1 holding fewer than k candidates.</summary>
+    public int[] ShortRows(int firstRow, int rows) => Enumerable.Range(firstRow, rows).Where(row => _counts[row] < _k).ToArray();
 
     /// <summary>Empties one row and lowers its threshold to −∞.</summary>
     public void ResetRow(int row)
@@ -85,38 +91,142 @@ internal sealed unsafe class RunningTopK : IDisposable
     /// <paramref name="firstReference"/> + j. In same-set mode (<paramref name="excludeSelf"/>) row i is query
     /// <paramref name="firstQuery"/> + i and skips the reference with that same index.
     /// </summary>
-    public void Offer(float* block, int rows, int columns, int firstReference, bool excludeSelf, int firstQuery, int threads)
+    /// <remarks>Block row i goes to the list of row <paramref name="firstRow"/> + i.</remarks>
+    public void Offer(float* block, int rows, int columns, int firstReference, bool excludeSelf, int firstQuery, int threads, int firstRow = 0)
     {
         int parts = Math.Max(1, Math.Min(threads, rows / 16));
         nint address = (nint)block;
         if (parts == 1)
         {
-            OfferRows(address, 0, rows, columns, firstReference, excludeSelf, firstQuery);
+            OfferRows(address, 0, rows, columns, firstReference, excludeSelf, firstQuery, firstRow);
             return;
         }
         Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, p =>
         {
             int start = (int)((long)rows * p / parts), end = (int)((long)rows * (p + 1) / parts);
-            OfferRows(address, start, end, columns, firstReference, excludeSelf, firstQuery);
+            OfferRows(address, start, end, columns, firstReference, excludeSelf, firstQuery, firstRow);
         });
     }
 
-    /// <summary><see cref="Offer(float*, int, int, int, bool, int, int)"/> for a managed block.</summary>
-    public void Offer(float[] block, int rows, int columns, int firstReference, bool excludeSelf, int firstQuery, int threads)
+    /// <summary>Columns per compare in <see cref="OfferColumns"/>: 16 with AVX-512, else 8 (settable so that tests reach both).</summary>
+    internal int ColumnLanes { get; init; } = Vector512.IsHardwareAccelerated ? 16 : 8;
+
+    /// <summary>
+    /// Offers a row-major block (rows × columns floats, all finite) by its columns: column j goes to the list of row
+    /// <paramref name="firstRow"/> + j, and block row i is reference <paramref name="firstReference"/> + i. This is the
+    /// transpose of a block already offered by rows, for the same-set search that computes each block once; the
+    /// references must not include the rows' own queries. Each compare covers 16 (or 8) columns against their own
+    /// thresholds, walking the rows in order, so every list still sees its references in increasing order.
+    /// </summary>
+    public void OfferColumns(float* block, int rows, int columns, int firstReference, int firstRow, int threads)
+    {
+        int width = ColumnLanes;
+        int strips = (columns + width - 1) / width;
+        int parts = Math.Max(1, Math.Min(threads, strips / 4));
+        nint address = (nint)block;
+        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, p =>
+        {
+            int start = (int)((long)strips * p / parts) * width, end = Math.Min(columns, (int)((long)strips * (p + 1) / parts) * width);
+            for (int j = start; j < end; j += width)
+            {
+                float* strip = (float*)address + j;
+                int lanes = Math.Min(width, end - j);
+                if (lanes < width)
+                    OfferStripByColumn(strip, rows, columns, lanes, firstReference, firstRow + j);
+                else if (width == 16)
+                    OfferStrip512(strip, rows, columns, firstReference, firstRow + j);
+                else
+                    OfferStrip256(strip, rows, columns, firstReference, firstRow + j);
+            }
+        });
+    }
+
+    // 16 columns (lists firstRow…firstRow + 15) down every row of the block.
+    private void OfferStrip512(float* strip, int rows, int stride, int firstReference, int firstRow)
+    {
+        fixed (float* thresholds = &_thresholds[firstRow])
+        {
+            var above = Vector512.Load(thresholds);
+            for (int i = 0; i < rows; i++)
+            {
+                float* values = strip + (long)i * stride;
+                ulong mask = Vector512.GreaterThan(Vector512.Load(values), above).ExtractMostSignificantBits();
+                if (mask == 0)
+                    continue;
+                if (Insert(values, mask, firstReference + i, firstRow))
+                    above = Vector512.Load(thresholds);
+            }
+        }
+    }
+
+    // 8 columns (lists firstRow…firstRow + 7) down every row of the block.
+    private void OfferStrip256(float* strip, int rows, int stride, int firstReference, int firstRow)
+    {
+        fixed (float* thresholds = &_thresholds[firstRow])
+        {
+            var above = Vector256.Load(thresholds);
+            for (int i = 0; i < rows; i++)
+            {
+                float* values = strip + (long)i * stride;
+                ulong mask = Vector256.GreaterThan(Vector256.Load(values), above).ExtractMostSignificantBits();
+                if (mask == 0)
+                    continue;
+                if (Insert(values, mask, firstReference + i, firstRow))
+                    above = Vector256.Load(thresholds);
+            }
+        }
+    }
+
+    // The last columns of a block, one at a time.
+    private void OfferStripByColumn(float* strip, int rows, int stride, int lanes, int firstReference, int firstRow)
+    {
+        for (int lane = 0; lane < lanes; lane++)
+            for (int i = 0; i < rows; i++)
+            {
+                float value = strip[(long)i * stride + lane];
+                if (value > _thresholds[firstRow + lane])
+                    Insert(strip + (long)i * stride, 1UL << lane, firstReference + i, firstRow);
+            }
+    }
+
+    // Appends values[lane] to list firstRow + lane for every lane in the mask; true when a list's threshold rose.
+    private bool Insert(float* values, ulong mask, int reference, int firstRow)
+    {
+        bool raised = false;
+        while (mask != 0)
+        {
+            int lane = BitOperations.TrailingZeroCount(mask);
+            mask &= mask - 1;
+            int row = firstRow + lane;
+            int count = _counts[row];
+            ulong* keys = _keys + (long)row * _capacity;
+            keys[count++] = Encode(values[lane], reference);
+            if (count == _capacity)
+            {
+                count = Compact(keys, out _thresholds[row]);
+                raised = true;
+            }
+            _counts[row] = count;
+        }
+        return raised;
+    }
+
+    /// <summary><see cref="Offer(float*, int, int, int, bool, int, int, int)"/> for a managed block.</summary>
+    public void Offer(float[] block, int rows, int columns, int firstReference, bool excludeSelf, int firstQuery, int threads, int firstRow = 0)
     {
         if (block.Length < (long)rows * columns)
             throw new ArgumentException("the block is smaller than rows × columns", nameof(block));
         fixed (float* data = block)
-            Offer(data, rows, columns, firstReference, excludeSelf, firstQuery, threads);
+            Offer(data, rows, columns, firstReference, excludeSelf, firstQuery, threads, firstRow);
     }
 
-    private void OfferRows(nint block, int start, int end, int columns, int firstReference, bool excludeSelf, int firstQuery)
+    private void OfferRows(nint block, int start, int end, int columns, int firstReference, bool excludeSelf, int firstQuery, int firstRow)
     {
         for (int row = start; row < end; row++)
         {
             long self = (long)firstQuery + row - firstReference; // column of the query itself, if in this block
             int selfColumn = excludeSelf && self >= 0 && self < columns ? (int)self : -1;
-            OfferRow((float*)block + (long)row * columns, columns, firstReference, selfColumn, row);
+            OfferRow((float*)block + (long)row * columns, columns, firstReference, selfColumn, firstRow + row);
         }
     }
 
@@ -228,20 +338,25 @@ internal sealed unsafe class RunningTopK : IDisposable
     }
 
     /// <summary>Writes each query's k neighbours best first into row-major rows × k outputs.</summary>
-    public void Drain(long* indices, float* similarities, int threads)
+    public void Drain(long* indices, float* similarities, int threads) => Drain(0, _rows, indices, similarities, threads);
+
+    /// <summary>Writes the k neighbours of rows <paramref name="firstRow"/>… (<paramref name="rows"/> of them) best first into row-major rows × k outputs.</summary>
+    public void Drain(int firstRow, int rows, long* indices, float* similarities, int threads)
     {
+        if (firstRow < 0 || firstRow + rows > _rows)
+            throw new ArgumentOutOfRangeException(nameof(rows), $"rows {firstRow}..{firstRow + rows - 1} are not among the {_rows} rows");
         nint indexAddress = (nint)indices, similarityAddress = (nint)similarities;
-        int parts = Math.Max(1, Math.Min(threads, _rows / 64));
+        int parts = Math.Max(1, Math.Min(threads, rows / 64));
         Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, p =>
         {
-            int start = (int)((long)_rows * p / parts), end = (int)((long)_rows * (p + 1) / parts);
+            int start = (int)((long)rows * p / parts), end = (int)((long)rows * (p + 1) / parts);
             var scratch = new ulong[_capacity];
             for (int row = start; row < end; row++)
             {
-                int count = _counts[row];
+                int count = _counts[firstRow + row];
                 if (count < _k)
-                    throw new InvalidOperationException($"query {row} of the chunk has {count} of {_k} neighbours");
-                ulong* keys = _keys + (long)row * _capacity;
+                    throw new InvalidOperationException($"query {firstRow + row} of the chunk has {count} of {_k} neighbours");
+                ulong* keys = _keys + (long)(firstRow + row) * _capacity;
                 fixed (ulong* temp = scratch)
                 {
                     RadixSort(keys, temp, count);

@@ -155,6 +155,45 @@ public class KnnTests
         Assert.Equal(expectedSims.Select(row => row.Select(v => (float)v).ToArray()).ToArray(), FloatRows(result.Similarities));
     }
 
+    /// <summary>
+    /// The same-set scan that computes each block once (offered by rows and by columns) gives exactly the one-sided
+    /// search's result and the brute force's, with ties at every cut, with and without estimated thresholds.
+    /// </summary>
+    [Theory]
+    [InlineData(64, 100, 1.6)]
+    [InlineData(100, 64, 1.6)]
+    [InlineData(37, 53, 0.0)]
+    [InlineData(250, 250, 0.1)]
+    public void SymmetricSearchEqualsTheOneSidedSearch(int queryChunk, int referenceChunk, double margin)
+    {
+        var data = Quantised(700, 3, 7);
+        var symmetric = new KnnOptions { QueryChunkSize = queryChunk, ReferenceChunkSize = referenceChunk, Selection = KnnSelection.Scan, ThresholdMargin = margin, ThresholdSampleSize = 128 };
+        var oneSided = symmetric with { SymmetricCandidateBytes = 0 };
+        AssertSearchIsExact(data, data, true, 150, symmetric);
+        AssertSearchIsExact(data, data, true, 150, oneSided);
+        var gaussian = Gaussian(500, 24, 9);
+        using var x = ToTensor(gaussian);
+        using var a = Knn.Search(x, null, 40, symmetric);
+        using var b = Knn.Search(x, null, 40, oneSided);
+        Assert.True(a.Similarities.allclose(b.Similarities, rtol: 0, atol: 1e-5));
+        var (ai, bi, av) = (Rows(a.Indices), Rows(b.Indices), FloatRows(a.Similarities));
+        for (int i = 0; i < ai.Length; i++)
+            for (int j = 0; j < 40; j++)
+                if ((j == 0 || av[i][j - 1] - av[i][j] > 1e-5) && (j == 39 || av[i][j] - av[i][j + 1] > 1e-5))
+                    Assert.Equal(bi[i][j], ai[i][j]);
+    }
+
+    /// <summary>Above the candidate budget the same-set search is one-sided, with the same result.</summary>
+    [Fact]
+    public void SymmetricSearchStaysWithinItsBudget()
+    {
+        var data = Quantised(300, 3, 11);
+        const int k = 20;
+        long needed = 300L * 2 * k * sizeof(ulong);
+        AssertSearchIsExact(data, data, true, k, new KnnOptions { QueryChunkSize = 64, ReferenceChunkSize = 64, SymmetricCandidateBytes = needed - 1 });
+        AssertSearchIsExact(data, data, true, k, new KnnOptions { QueryChunkSize = 64, ReferenceChunkSize = 64, SymmetricCandidateBytes = needed });
+    }
+
     [Theory]
     [InlineData(KnnSelection.Scan, 64, 100)]
     [InlineData(KnnSelection.Scan, 700, 700)]

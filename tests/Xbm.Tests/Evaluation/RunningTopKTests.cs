@@ -83,6 +83,69 @@ public class RunningTopKTests
         }
     }
 
+    /// <summary>
+    /// Blocks offered by columns (the transposed half of the same-set search), then by rows, keep each list's best in
+    /// neighbour order: 16 and 8 columns per compare, a strip of leftover columns, ties, raised thresholds, and the
+    /// range forms of ShortRows and Drain.
+    /// </summary>
+    [Theory]
+    [InlineData(16, 37, 7, false)]
+    [InlineData(16, 37, 40, true)]
+    [InlineData(8, 37, 7, true)]
+    [InlineData(8, 21, 60, false)]
+    [InlineData(16, 5, 3, true)]
+    public void ColumnsOfferedBeforeRowsKeepTheBestInNeighbourOrder(int lanes, int lists, int k, bool ties)
+    {
+        const int firstList = 3, references = 90, columnBlock = 25;
+        int rowCount = firstList + lists;
+        var random = new Random(lanes * 100 + lists + k);
+        float Draw() => ties ? random.Next(-3, 4) / 4f : (float)random.NextDouble();
+        var all = Enumerable.Range(0, lists).Select(_ => new List<(float V, int I)>()).ToArray();
+        using var topk = new RunningTopK(rowCount, k) { ColumnLanes = lanes };
+        topk.Reset(rowCount);
+        // References 0..49 in two blocks by columns (block row = reference, block column = list).
+        for (int r0 = 0; r0 < 50; r0 += columnBlock)
+        {
+            var block = new float[columnBlock * lists];
+            for (int i = 0; i < columnBlock; i++)
+                for (int j = 0; j < lists; j++)
+                {
+                    block[i * lists + j] = Draw();
+                    all[j].Add((block[i * lists + j], r0 + i));
+                }
+            unsafe
+            {
+                fixed (float* data = block)
+                    topk.OfferColumns(data, columnBlock, lists, firstReference: r0, firstRow: firstList, threads: 2);
+            }
+        }
+        // References 50..89 by rows.
+        var rows = new float[lists * (references - 50)];
+        for (int j = 0; j < lists; j++)
+            for (int c = 0; c < references - 50; c++)
+            {
+                rows[j * (references - 50) + c] = Draw();
+                all[j].Add((rows[j * (references - 50) + c], 50 + c));
+            }
+        topk.Offer(rows, lists, references - 50, 50, excludeSelf: false, firstQuery: 0, threads: 2, firstRow: firstList);
+        Assert.Empty(topk.ShortRows(firstList, lists));
+        Assert.Equal(Enumerable.Range(0, firstList), topk.ShortRows(0, firstList)); // never offered anything
+        var indices = new long[lists * k];
+        var values = new float[lists * k];
+        unsafe
+        {
+            fixed (long* i = indices)
+            fixed (float* v = values)
+                topk.Drain(firstList, lists, i, v, threads: 2);
+        }
+        for (int j = 0; j < lists; j++)
+        {
+            var expected = all[j].OrderByDescending(p => p.V).ThenBy(p => p.I).Take(k).ToArray();
+            Assert.Equal(expected.Select(p => (long)p.I), indices.Skip(j * k).Take(k));
+            Assert.Equal(expected.Select(p => p.V), values.Skip(j * k).Take(k));
+        }
+    }
+
     [Fact]
     public void NegativeZeroTiesWithPositiveZero()
     {
