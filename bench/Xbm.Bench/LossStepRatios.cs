@@ -9,7 +9,8 @@ namespace Xbm.Bench;
 /// Prints the median over the rounds per loss, and the resident memory after the warm-up round and at the end.
 /// With <c>--peak GFLOPS</c> (the machine's measured peak, <see cref="PeakProduct"/>) it also prints each step's ratio to
 /// the floor of two B × d × M products at that peak (issue 18).
-/// Usage: bench -- loss-step [ROUNDS] [--both] [--peak GFLOPS] [LOSS ...] (--both also runs each loss in its tensor form, ";form=tensor").
+/// Usage: bench -- loss-step [ROUNDS] [--both] [--peak GFLOPS] [--data random|sop] [LOSS ...] (--both also runs each loss in its
+/// tensor form, ";form=tensor"; --data picks <see cref="MemoryLossBenchmarks.Data"/>).
 /// </summary>
 public static class LossStepRatios
 {
@@ -19,6 +20,7 @@ public static class LossStepRatios
         int rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 9;
         bool both = false;
         double? peak = null;
+        string data = "random";
         var chosen = new List<string>();
         for (int i = 1; i < args.Length; i++)
         {
@@ -26,13 +28,16 @@ public static class LossStepRatios
                 both = true;
             else if (args[i] == "--peak")
                 peak = double.Parse(args[++i], CultureInfo.InvariantCulture);
+            else if (args[i] == "--data")
+                data = args[++i];
             else
                 chosen.Add(args[i]);
         }
         string[] losses = (chosen.Count > 0 ? chosen.ToArray() : MemoryLossBenchmarks.Losses().ToArray())
             .SelectMany(l => both ? new[] { l, l + ";form=tensor" } : new[] { l }).ToArray();
-        var benchmarks = new MemoryLossBenchmarks();
+        var benchmarks = new MemoryLossBenchmarks { Data = data };
         benchmarks.Setup();
+        var sparse = losses.ToDictionary(l => l, _ => 0);
         var ratios = losses.ToDictionary(l => l, _ => new List<double>());
         var steps = losses.ToDictionary(l => l, _ => new List<double>());
         var products = new List<double>();
@@ -45,6 +50,7 @@ public static class LossStepRatios
             {
                 double before = Time(benchmarks.Matmul);
                 double step = Time(() => benchmarks.LossStep(loss));
+                sparse[loss] += benchmarks.LastProductWasSparse(loss) ? 1 : 0;
                 double after = Time(benchmarks.Matmul);
                 if (round < 0)
                     continue; // warm-up round
@@ -55,18 +61,18 @@ public static class LossStepRatios
             }
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{Environment.ProcessorCount} cores, {rounds} rounds, bare product median {Medians.Of(products):0.0} ms (min {products.Min():0.0} ms)"));
+            $"data {data}, {Environment.ProcessorCount} cores, {rounds} rounds, bare product median {Medians.Of(products):0.0} ms (min {products.Min():0.0} ms)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"resident memory after the warm-up round {warmResident} MiB, at the end {Resident()} MiB"));
         // The floor: two B × d × M products (S = Q·Kᵀ and the gradient's G·K) at the measured peak.
         double? floor = peak is double p ? 2 * 2.0 * MemoryLossBenchmarks.B * MemoryLossBenchmarks.D * MemoryLossBenchmarks.M / (p * 1e9) * 1000 : null;
         if (floor is double f)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"floor of two products at the peak of {peak:0} GFLOP/s: {f:0.0} ms"));
-        Console.WriteLine("| loss (config) | median step | paired ratio (median) | min ratio | step / floor |");
-        Console.WriteLine("|---|---:|---:|---:|---:|");
+        Console.WriteLine("| loss (config) | median step | paired ratio (median) | min ratio | step / floor | sparse G·K |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---|");
         foreach (string loss in losses)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| `{loss}` | {Medians.Of(steps[loss]):0.0} ms | **{Medians.Of(ratios[loss]):0.00}** | {ratios[loss].Min():0.00} | {(floor is double ff ? (Medians.Of(steps[loss]) / ff).ToString("0.00", CultureInfo.InvariantCulture) : "-")} |"));
+                $"| `{loss}` | {Medians.Of(steps[loss]):0.0} ms | **{Medians.Of(ratios[loss]):0.00}** | {ratios[loss].Min():0.00} | {(floor is double ff ? (Medians.Of(steps[loss]) / ff).ToString("0.00", CultureInfo.InvariantCulture) : "-")} | {sparse[loss]}/{rounds + 1} |"));
         return 0;
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using BenchmarkDotNet.Attributes;
+using TorchSharp;
 using Xbm.Configuration;
 using Xbm.Losses;
 using static TorchSharp.torch;
@@ -39,16 +40,28 @@ public class MemoryLossBenchmarks
     private double _productBefore, _lastStep;
     private string? _lastLoss;
 
+    /// <summary>
+    /// The embeddings: "random" (default; independent random unit vectors, 100 classes, so each query has ~500
+    /// positives in the memory) or "sop" (SOP-like and settled: classes of 5 in 12 super-classes, positives at
+    /// cosine ~0.7, negatives of the same super-class at ~0.43 ± 0.05, others near 0).
+    /// </summary>
+    public string Data { get; set; } = "random";
+
     /// <summary>Threads = cores; seeded embeddings; the queries' own copies sit in the first B memory slots.</summary>
     [GlobalSetup]
     public void Setup()
     {
         set_num_threads(Environment.ProcessorCount);
         manual_seed(1);
-        _queryLabels = randperm(MemoryClasses).narrow(0, 0, 32).repeat_interleave(4).DetachFromDisposeScope();
-        var queries = nn.functional.normalize(randn(B, D), dim: 1);
-        var keys = nn.functional.normalize(randn(M, D), dim: 1);
-        var keyLabels = randint(0, MemoryClasses, new long[] { M }, dtype: int64);
+        int classes = Data == "sop" ? M / 5 : MemoryClasses;
+        _queryLabels = randperm(classes).narrow(0, 0, 32).repeat_interleave(4).DetachFromDisposeScope();
+        var keyLabels = Data == "sop" ? randperm(M).remainder(classes) : randint(0, classes, new long[] { M }, dtype: int64);
+        var (queries, keys) = Data switch
+        {
+            "random" => (nn.functional.normalize(randn(B, D), dim: 1), nn.functional.normalize(randn(M, D), dim: 1)),
+            "sop" => SettledEmbeddings(_queryLabels, keyLabels, classes),
+            _ => throw new ArgumentException($"loss-step data '{Data}' is not random or sop"),
+        };
         keys.narrow(0, 0, B).copy_(queries);
         keyLabels.narrow(0, 0, B).copy_(_queryLabels);
         _queries = queries.requires_grad_(true).DetachFromDisposeScope();
@@ -59,6 +72,23 @@ public class MemoryLossBenchmarks
         foreach (string spec in Losses())
             _losses[spec] = Create(spec);
     }
+
+    // Class centres around 12 super-class centres (cosine ~0.61 within a super-class), embeddings around their class
+    // centre (cosine ~0.7 within a class): unit vectors, so S = Q·Kᵀ is a cosine.
+    private static (Tensor Queries, Tensor Keys) SettledEmbeddings(Tensor queryLabels, Tensor keyLabels, int classes)
+    {
+        using var superNoise = 0.8.ToScalar();
+        using var instanceNoise = Math.Sqrt(0.43).ToScalar();
+        var supers = nn.functional.normalize(randn(12, D), dim: 1);
+        var superOf = randint(0, 12, new long[] { classes }, dtype: int64);
+        var centres = nn.functional.normalize(supers.index_select(0, superOf).add(nn.functional.normalize(randn(classes, D), dim: 1), superNoise), dim: 1);
+        Tensor Around(Tensor labels) => nn.functional.normalize(centres.index_select(0, labels).add(nn.functional.normalize(randn(labels.shape[0], D), dim: 1), instanceNoise), dim: 1);
+        return (Around(queryLabels), Around(keyLabels));
+    }
+
+    /// <summary>Whether the last step of <paramref name="loss"/> took its gradient product sparse (false for the tensor form).</summary>
+    public bool LastProductWasSparse(string loss) =>
+        _losses.TryGetValue(loss, out var created) && ((created as MinedPairLoss)?.Loss ?? created) is PairLoss { LastProductWasSparse: true };
 
     /// <summary>The bare B×d×M similarity product Q·Kᵀ (the unit of the ratios).</summary>
     [Benchmark]
@@ -118,19 +148,21 @@ public class MemoryLossBenchmarks
 
     /// <summary>
     /// Builds a loss from "name;key=value;..." (dotted keys go to nested sections, miner=... to the miner, form=tensor
-    /// turns off the host row form).
+    /// turns off the host row form, sparse=false the sparse gradient product).
     /// </summary>
     public static IPairLoss Create(string spec)
     {
         string[] parts = spec.Split(';');
         var loss = new Dictionary<string, object?> { ["name"] = parts[0] };
         Dictionary<string, object?>? miner = null;
-        bool tensorForm = false;
+        bool tensorForm = false, sparse = true;
         foreach (string part in parts.Skip(1))
         {
             var (key, value) = (part.Split('=')[0], part.Split('=')[1]);
             if (key == "form")
                 tensorForm = value == "tensor";
+            else if (key == "sparse")
+                sparse = value != "false";
             else if (key == "miner")
                 miner = new Dictionary<string, object?> { ["name"] = value };
             else if (key.Contains('.'))
@@ -146,7 +178,10 @@ public class MemoryLossBenchmarks
         var created = LossFactory.Create(new ConfigSection(loss, "benchmark", "loss"),
             miner is null ? null : new ConfigSection(miner, "benchmark", "miner"));
         if (((created as MinedPairLoss)?.Loss ?? created) is PairLoss pairLoss)
+        {
             pairLoss.HostRows = !tensorForm;
+            pairLoss.SparseGradientProduct = sparse;
+        }
         return created;
     }
 }

@@ -56,10 +56,10 @@ public sealed record KnnOptions
     /// <summary>
     /// In the same-set scan (no references given), S = X·Xᵀ is symmetric: each block is computed once and offered by
     /// rows and by columns, which halves the products. Every query's candidate list (2k keys of 8 bytes) then lives
-    /// until its chunk is done, so this is done only when N × 2k × 8 bytes is at most this budget (default 2 GiB;
+    /// until its chunk is done, so this is done only when N × 2k × 8 bytes is at most this budget (default 1 GiB;
     /// 0 turns it off). Both ways give identical results.
     /// </summary>
-    public long SymmetricCandidateBytes { get; init; } = 2L << 30;
+    public long SymmetricCandidateBytes { get; init; } = 1L << 30;
 
     /// <summary>Receives (queries searched, total) after each query chunk; null = silent.</summary>
     public Action<long, long>? Progress { get; init; }

@@ -17,6 +17,20 @@ public abstract partial class PairLoss
     /// </summary>
     public bool HostRows { get; set; } = true;
 
+    /// <summary>
+    /// In the host row form with keys that carry no gradient (a memory), take the gradient product G·K from G's
+    /// non-zero entries when at most 1/64 of them are non-zero (default true; <see cref="SparseRowProduct"/>): a hinge
+    /// or mined loss whose memory pairs mostly satisfy the margin then costs one B×M×d product instead of two. The
+    /// result equals the dense product up to float rounding.
+    /// </summary>
+    public bool SparseGradientProduct { get; set; } = true;
+
+    /// <summary>The largest share of non-zero gradient entries taken sparse (<see cref="SparseRowProduct.MaxDensity"/>; tests raise it).</summary>
+    internal double SparseProductDensity { get; set; } = SparseRowProduct.MaxDensity;
+
+    /// <summary>Whether the last host row evaluation took its gradient product from G's non-zero entries (see <see cref="SparseGradientProduct"/>).</summary>
+    public bool LastProductWasSparse { get; private set; }
+
     /// <summary>True when this loss, with its options, has a row form (<see cref="EvaluateRow"/>).</summary>
     internal virtual bool HasRowForm => false;
 
@@ -61,8 +75,14 @@ public abstract partial class PairLoss
                 similarities.addmm_(queries, keys.t(), beta: 0, alpha: 1);
             var totals = rows.Run(this, similarities, gradient, get_num_threads(), miner);
             double divisor = Reducer.Divisor(totals.Considered, totals.NonZero, b);
-            var loss = SimilarityGradient.Attach(queries, keys, PairMath.Scalar(similarities, totals.Sum),
-                totals.NonZero > 0 ? gradient : null, divisor);
+            var sum = PairMath.Scalar(similarities, totals.Sum);
+            var product = totals.NonZero > 0 && SparseGradientProduct && !keys.requires_grad && queries.requires_grad && is_grad_enabled()
+                ? SparseRowProduct.TryMultiply(gradient, keys, get_num_threads(), SparseProductDensity)
+                : null;
+            LastProductWasSparse = product is not null;
+            var loss = product is not null
+                ? SimilarityGradient.AttachProduct(queries, sum, product, divisor)
+                : SimilarityGradient.Attach(queries, keys, sum, totals.NonZero > 0 ? gradient : null, divisor);
             return new PairLossOutput(loss, totals.Statistics());
         }
     }

@@ -59,6 +59,23 @@ public static class SimilarityGradient
     }
 
     /// <summary>
+    /// Returns <paramref name="sum"/> / <paramref name="divisor"/> as a scalar whose gradient w.r.t. the queries is
+    /// <paramref name="product"/> / <paramref name="divisor"/>, where <paramref name="product"/> = G·K (B×d) was
+    /// computed already, for keys that carry no gradient (a memory).
+    /// </summary>
+    public static Tensor AttachProduct(Tensor queries, Tensor sum, Tensor product, double divisor)
+    {
+        Tensor value;
+        using var divisorScalar = divisor.ToScalar();
+        using (no_grad())
+            value = sum.detach().div(divisorScalar);
+        if (!is_grad_enabled() || !queries.requires_grad)
+            return value;
+        var surrogate = queries.mul(product.mul(PairMath.Scalar(value, 1 / divisor))).sum();
+        return surrogate.add(value.sub(surrogate.detach()), Scalars.One);
+    }
+
+    /// <summary>
     /// For a loss linear in S given detached weights G: returns (<paramref name="constant"/> + Σ G ⊙ S) /
     /// <paramref name="divisor"/>, where Σ G ⊙ S = ⟨Q, G·K⟩ comes from the product that also carries the gradient
     /// (∂/∂Q = G·K / divisor, ∂/∂K = Gᵀ·Q / divisor). Without gradient tracking it is a dot product over B×M.

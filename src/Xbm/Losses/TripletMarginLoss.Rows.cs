@@ -8,15 +8,15 @@ namespace Xbm.Losses;
 // gradients and counts as the tensor form in TripletMarginLoss.cs.
 public sealed partial class TripletMarginLoss
 {
-    // Batch-hard keeps its tensor form: its gradient is sparse (two keys per query) and it is already below the
-    // two-product floor.
-    internal override bool HasRowForm => Options.Strategy != TripletStrategy.BatchHard;
+    internal override bool HasRowForm => true;
 
     // The enumerated strategies on one row, with the same ranking as the tensor form: the positives sorted once, each
     // negative's range [lower, upper) of violating positive ranks found with SortedRanks, and histograms of the range
     // ends, from which both the loss (with prefix sums of the sorted positives) and the positives' derivatives follow.
     internal override unsafe RowTerms EvaluateRow(ref QueryRow row)
     {
+        if (Options.Strategy == TripletStrategy.BatchHard)
+            return BatchHardRow(ref row);
         int positiveCount = (int)row.Summary.Positives;
         long negativeCount = row.Summary.Negatives;
         if (positiveCount == 0 || negativeCount == 0)
@@ -79,6 +79,27 @@ public sealed partial class TripletMarginLoss
             Sum = loss, Considered = semiHard ? violating : positiveCount * negativeCount, NonZero = violating,
             ActivePositives = activePositives, ActiveNegatives = activeNegatives,
         };
+    }
+
+    // Batch-hard on one row: the hardest positive (lowest S, first column on ties, from the summary's list) and the
+    // hardest negative (highest S, first column on ties), as the tensor form's min and max pick them. Two non-zero
+    // derivatives, so the gradient product is taken sparse (SparseRowProduct).
+    private RowTerms BatchHardRow(ref QueryRow row)
+    {
+        if (row.Summary.Positives == 0 || row.Summary.Negatives == 0)
+            return default;
+        float hardestPositive = row.Summary.MinPositive, hardestNegative = row.Summary.MaxNegative;
+        float hinge = Math.Max(0f, hardestNegative - hardestPositive + (float)Options.Margin);
+        if (hinge == 0)
+            return new RowTerms { Considered = 1 };
+        int positiveColumn = row.PositiveColumns[row.PositiveSimilarities.IndexOf(hardestPositive)];
+        int negativeColumn = -1;
+        for (int k = 0; k < row.Similarities.Length && negativeColumn < 0; k++)
+            if (row.Similarities[k] == hardestNegative && row.Labels[k] != row.QueryLabel && row.Labels[k] != QueryRow.Ignored)
+                negativeColumn = k;
+        row.Gradient[negativeColumn] += 1;
+        row.Gradient[positiveColumn] -= 1;
+        return new RowTerms { Sum = hinge, Considered = 1, NonZero = 1, ActivePositives = 1, ActiveNegatives = 1 };
     }
 
     private unsafe struct RowKernel : IChunkKernel

@@ -35,6 +35,8 @@ public class HostRowsTests
         ["triplet all"] = new() { ["name"] = "triplet", ["strategy"] = "all" },
         ["triplet all, mean nonzero"] = new() { ["name"] = "triplet", ["strategy"] = "all", ["reduction"] = "mean_nonzero" },
         ["triplet semi_hard"] = new() { ["name"] = "triplet", ["strategy"] = "semi_hard", ["margin"] = "0.3" },
+        ["triplet batch_hard"] = new() { ["name"] = "triplet", ["margin"] = "0.3" },
+        ["triplet batch_hard, mean nonzero"] = new() { ["name"] = "triplet", ["margin"] = "0.05", ["reduction"] = "mean_nonzero" },
     };
 
     private static Dictionary<string, object?> Curve(string name, params (string Key, string Value)[] settings)
@@ -86,6 +88,25 @@ public class HostRowsTests
         AssertSame(Run(tensor, data), Run(host, data), $"{config}/{input}");
     }
 
+    /// <summary>
+    /// The gradient product taken from G's non-zero entries (<see cref="SparseRowProduct"/>), forced here whatever
+    /// the density, gives the tensor form's values and gradients for every loss with a row form; the batch (keys
+    /// with gradient) keeps the dense product.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void SparseGradientProductMatchesTheTensorForm(string config, string input)
+    {
+        using var scope = NewDisposeScope();
+        var data = Input(input);
+        var host = Create(config, hostRows: true);
+        PairLossOf(host).SparseProductDensity = 1.0;
+        var tensor = Create(config, hostRows: false);
+        AssertSame(Run(tensor, data), Run(host, data), $"{config}/{input}, sparse product");
+        bool anyGradient = Run(tensor, data).Grad.Any(g => g != 0);
+        Assert.Equal(input != "batch" && anyGradient, PairLossOf(host).LastProductWasSparse);
+    }
+
     // The host form's value, gradient and statistics against the tensor form's.
     private static void AssertSame((double Value, double[] Grad, PairStatistics Stats) tensor, (double Value, double[] Grad, PairStatistics Stats) host, string what)
     {
@@ -103,7 +124,7 @@ public class HostRowsTests
     {
         var data = new TheoryData<string, string, string>();
         foreach (string miner in new[] { "hardest_negatives", "hardest_negatives, k 1", "hardest_negatives, k 40", "multi_similarity", "pair_margin" })
-            foreach (string config in new[] { "contrastive", "multi_similarity", "triplet all", "npair" })
+            foreach (string config in new[] { "contrastive", "multi_similarity", "triplet all", "triplet batch_hard", "npair" })
                 foreach (string input in new[] { "batch", "memory", "memory of 5", "sparse classes" })
                     data.Add(miner, config, input);
         return data;

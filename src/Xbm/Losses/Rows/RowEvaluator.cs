@@ -132,7 +132,8 @@ internal sealed unsafe class RowEvaluator
         return totals;
     }
 
-    private static nint Address(Tensor tensor)
+    /// <summary>The address of a contiguous float32 CPU tensor's data (native memory: it does not move while the tensor lives).</summary>
+    internal static nint Address(Tensor tensor)
     {
         if (tensor.device_type != DeviceType.CPU || tensor.dtype != ScalarType.Float32 || !tensor.is_contiguous())
             throw new ArgumentException("host rows need contiguous float32 CPU tensors");
