@@ -12,13 +12,16 @@ namespace Xbm.Bench;
 /// the bare matrix products of the same shape (the same query × reference chunks multiplied into the same block,
 /// without any selection), measured in the same process before and after the evaluation. Also the peak resident
 /// memory of each phase. Labels: classes of 5 images (SOP averages 5.3 per class).
-/// Usage: dotnet run -c Release --project bench/Xbm.Bench -- evaluation [N] [d] [threads]
+/// Usage: dotnet run -c Release --project bench/Xbm.Bench -- evaluation [N] [d] [threads] [--one-sided] (--one-sided also
+/// times the k-NN without computing each block of the symmetric same-set S once).
 /// </summary>
 public static class EvaluationBenchmark
 {
     /// <summary>Runs the benchmark and prints the times, the ratio and the peak memory; returns the exit code.</summary>
     public static int Run(string[] args)
     {
+        bool oneSided = args.Contains("--one-sided");
+        args = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
         int n = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 60_000;
         int d = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 512;
         int threads = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : Environment.ProcessorCount;
@@ -49,6 +52,13 @@ public static class EvaluationBenchmark
             Console.WriteLine($"evaluation: {evaluation:F2} s (k-NN {report!.SearchTime.TotalSeconds:F2} s with depth {report.Results.Depth}, metrics {report.MetricsTime.TotalSeconds:F2} s), "
                               + $"peak resident {Mib(evaluationPeak)} MiB");
             Console.WriteLine("  " + string.Join(", ", report.Metrics.Select(p => $"{p.Key} {100 * p.Value:F2}")));
+        }
+
+        if (oneSided)
+        {
+            // The same search without the symmetric halving (each block computed from both sides), for the comparison.
+            var (seconds, peak) = Measure(() => Knn.Search(embeddings, null, 1000, options with { SymmetricCandidateBytes = 0 }).Dispose());
+            Console.WriteLine($"one-sided k-NN (SymmetricCandidateBytes = 0): {seconds:F2} s, peak resident {Mib(peak)} MiB");
         }
 
         var (gemm2, _) = Measure(() => BareProducts(embeddings, options));

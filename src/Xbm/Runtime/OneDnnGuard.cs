@@ -7,9 +7,12 @@ namespace Xbm.Runtime;
 /// Keeps libtorch's oneDNN (mkldnn) kernels away from processors that do not report their cache sizes.
 /// oneDNN sizes its convolution blocks from the per-core cache sizes that it reads with CPUID: leaf 4 on Intel
 /// processors, and leaf 0x8000001D on AMD processors (only when they report TOPOEXT). Some virtual machines report
-/// neither; an AMD EPYC guest of this project's CI did. oneDNN then divides by a cache size of 0: the process dies
+/// neither; an AMD EPYC guest of this project's CI did. oneDNN then takes every cache for 1 byte and divides by the
+/// empty blocks it derives from them: the process dies
 /// with SIGFPE in <c>brg_blocking_t::est_eff_1x1</c> (a ResNet's 1×1 convolutions), and other convolutions
-/// returned wrong gradients. On such a processor <see cref="Apply"/> switches oneDNN off for the process
+/// returned wrong gradients. On such a processor <see cref="Apply"/> first gives oneDNN the sizes that the older
+/// CPUID leaves report (<see cref="OneDnnCacheSizes"/>, for the libtorch build it knows); where that is not possible
+/// it switches oneDNN off for the process
 /// (<c>at::globalContext().setUserEnabledMkldnn(false)</c>, what PyTorch's <c>torch.backends.mkldnn.enabled =
 /// False</c> does), so convolutions take libtorch's own implementation, and keeps freed buffers in the heap
 /// (<see cref="NativeTuning.RetainHeap"/>), which that implementation needs to be as fast as oneDNN.
@@ -46,22 +49,32 @@ public static class OneDnnGuard
     private static string ApplyOnce()
     {
         string? forced = Environment.GetEnvironmentVariable(Variable);
-        bool disable = forced switch
+        if (forced is not (null or "" or "on" or "off"))
+            throw new ArgumentException($"{Variable}: '{forced}' is not on or off");
+        string why = "";
+        if (forced != "off" && !CacheSizesReported())
         {
-            "off" => true,
-            "on" => false,
-            null or "" => !CacheSizesReported(),
-            _ => throw new ArgumentException($"{Variable}: '{forced}' is not on or off"),
-        };
-        if (!disable)
+            TorchSharp.torch.InitializeDeviceType(TorchSharp.DeviceType.CPU); // loads libtorch
+            CacheSizesGiven = OneDnnCacheSizes.TryApply(out string given);
+            if (CacheSizesGiven || forced == "on")
+                return (forced == "on" ? "oneDNN on (XBM_ONEDNN=on)" : "oneDNN on") + (CacheSizesGiven ? ": " + given : "");
+            why = $" and could not be given to it ({given})";
+        }
+        else if (forced != "off")
             return forced == "on" ? "oneDNN on (XBM_ONEDNN=on)" : "oneDNN on";
         TorchSharp.torch.InitializeDeviceType(TorchSharp.DeviceType.CPU); // loads libtorch
         SetUserEnabledMkldnn(GlobalContext(), false);
         // libtorch's own convolutions allocate their im2col buffers (often over 100 MB) at every call: without heap
         // retention glibc maps and unmaps them each time, which made training 4.5 × slower (docs/benchmarks.md).
         string heap = NativeTuning.RetainHeap() ? ", glibc heap retention on" : "";
-        return (forced == "off" ? "oneDNN off (XBM_ONEDNN=off)" : "oneDNN off: the processor does not report its cache sizes (CPUID), which oneDNN divides by") + heap;
+        return (forced == "off" ? "oneDNN off (XBM_ONEDNN=off)" : "oneDNN off: the processor does not report its cache sizes (CPUID), which oneDNN divides by" + why) + heap;
     }
+
+    /// <summary>
+    /// Whether <see cref="Apply"/> gave oneDNN the cache sizes that the processor does not report
+    /// (<see cref="OneDnnCacheSizes"/>), so that oneDNN stays on.
+    /// </summary>
+    public static bool CacheSizesGiven { get; private set; }
 
     private static bool HasDataCache(uint leaf, uint maxLeaf)
     {
