@@ -127,7 +127,13 @@ internal sealed unsafe class RunningTopK : IDisposable
         Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, p =>
         {
             int start = (int)((long)strips * p / parts) * width, end = Math.Min(columns, (int)((long)strips * (p + 1) / parts) * width);
-            for (int j = start; j < end; j += width)
+            // Four strips (64 columns, four adjacent cache lines per row) at a time down all the rows: one strip at a
+            // time read a single line per row, 16 KB apart, and waited on memory at almost every row.
+            int j = start;
+            if (width == 16)
+                for (; j + 64 <= end; j += 64)
+                    OfferFourStrips512((float*)address + j, rows, columns, firstReference, firstRow + j);
+            for (; j < end; j += width)
             {
                 float* strip = (float*)address + j;
                 int lanes = Math.Min(width, end - j);
@@ -139,6 +145,34 @@ internal sealed unsafe class RunningTopK : IDisposable
                     OfferStrip256(strip, rows, columns, firstReference, firstRow + j);
             }
         });
+    }
+
+    // 64 columns (lists firstRow…firstRow + 63) down every row of the block, as four strips of 16.
+    private void OfferFourStrips512(float* strip, int rows, int stride, int firstReference, int firstRow)
+    {
+        fixed (float* thresholds = &_thresholds[firstRow])
+        {
+            Vector512<float> above0 = Vector512.Load(thresholds), above1 = Vector512.Load(thresholds + 16),
+                above2 = Vector512.Load(thresholds + 32), above3 = Vector512.Load(thresholds + 48);
+            for (int i = 0; i < rows; i++)
+            {
+                float* values = strip + (long)i * stride;
+                ulong mask0 = Vector512.GreaterThan(Vector512.Load(values), above0).ExtractMostSignificantBits();
+                ulong mask1 = Vector512.GreaterThan(Vector512.Load(values + 16), above1).ExtractMostSignificantBits();
+                ulong mask2 = Vector512.GreaterThan(Vector512.Load(values + 32), above2).ExtractMostSignificantBits();
+                ulong mask3 = Vector512.GreaterThan(Vector512.Load(values + 48), above3).ExtractMostSignificantBits();
+                if ((mask0 | mask1 | mask2 | mask3) == 0)
+                    continue;
+                if (mask0 != 0 && Insert(values, mask0, firstReference + i, firstRow))
+                    above0 = Vector512.Load(thresholds);
+                if (mask1 != 0 && Insert(values + 16, mask1, firstReference + i, firstRow + 16))
+                    above1 = Vector512.Load(thresholds + 16);
+                if (mask2 != 0 && Insert(values + 32, mask2, firstReference + i, firstRow + 32))
+                    above2 = Vector512.Load(thresholds + 32);
+                if (mask3 != 0 && Insert(values + 48, mask3, firstReference + i, firstRow + 48))
+                    above3 = Vector512.Load(thresholds + 48);
+            }
+        }
     }
 
     // 16 columns (lists firstRow…firstRow + 15) down every row of the block.
@@ -177,11 +211,11 @@ internal sealed unsafe class RunningTopK : IDisposable
         }
     }
 
-    // The last columns of a block, one at a time.
+    // The last columns of a block, a row at a time.
     private void OfferStripByColumn(float* strip, int rows, int stride, int lanes, int firstReference, int firstRow)
     {
-        for (int lane = 0; lane < lanes; lane++)
-            for (int i = 0; i < rows; i++)
+        for (int i = 0; i < rows; i++)
+            for (int lane = 0; lane < lanes; lane++)
             {
                 float value = strip[(long)i * stride + lane];
                 if (value > _thresholds[firstRow + lane])

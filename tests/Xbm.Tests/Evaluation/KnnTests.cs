@@ -183,6 +183,21 @@ public class KnnTests
                     Assert.Equal(bi[i][j], ai[i][j]);
     }
 
+    /// <summary>
+    /// With the default options (chunks of 4,096) a set of 4,500 searched against itself shares the symmetric blocks,
+    /// and gives the one-sided search's neighbours exactly, ties included.
+    /// </summary>
+    [Fact]
+    public void DefaultOptionsShareTheSymmetricBlocksAboveOneChunk()
+    {
+        var data = Quantised(4500, 4, 13);
+        using var x = ToTensor(data);
+        using var shared = Knn.Search(x, null, 60);
+        using var oneSided = Knn.Search(x, null, 60, new KnnOptions { SymmetricCandidateBytes = 0 });
+        Assert.Equal(Rows(oneSided.Indices), Rows(shared.Indices));
+        Assert.Equal(FloatRows(oneSided.Similarities), FloatRows(shared.Similarities));
+    }
+
     /// <summary>Above the candidate budget the same-set search is one-sided, with the same result.</summary>
     [Fact]
     public void SymmetricSearchStaysWithinItsBudget()

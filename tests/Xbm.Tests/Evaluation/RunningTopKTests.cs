@@ -85,7 +85,7 @@ public class RunningTopKTests
 
     /// <summary>
     /// Blocks offered by columns (the transposed half of the same-set search), then by rows, keep each list's best in
-    /// neighbour order: 16 and 8 columns per compare, a strip of leftover columns, ties, raised thresholds, and the
+    /// neighbour order: 64, 16 and 8 columns per pass, a strip of leftover columns, ties, raised thresholds, and the
     /// range forms of ShortRows and Drain.
     /// </summary>
     [Theory]
@@ -94,6 +94,8 @@ public class RunningTopKTests
     [InlineData(8, 37, 7, true)]
     [InlineData(8, 21, 60, false)]
     [InlineData(16, 5, 3, true)]
+    [InlineData(16, 150, 20, true)]
+    [InlineData(16, 150, 7, false)]
     public void ColumnsOfferedBeforeRowsKeepTheBestInNeighbourOrder(int lanes, int lists, int k, bool ties)
     {
         const int firstList = 3, references = 90, columnBlock = 25;
