@@ -39,12 +39,14 @@ internal static unsafe class SparseRowProduct
         {
             for (int i = Interlocked.Increment(ref next); i < rows; i = Interlocked.Increment(ref next))
             {
-                long found = AddRow((float*)g + (long)i * columns, columns, (float*)k, d, (float*)p + (long)i * d);
-                if (Interlocked.Add(ref nonZero, found) > limit)
+                // Count first (the row stays in cache for the sums): a dense G then costs a count of a few rows.
+                float* row = (float*)g + (long)i * columns;
+                if (Interlocked.Add(ref nonZero, CountNonZero(row, columns)) > limit)
                 {
                     next = rows; // G is too dense: stop every thread
                     break;
                 }
+                AddRow(row, columns, (float*)k, d, (float*)p + (long)i * d);
             }
         });
         if (nonZero > limit)
@@ -55,10 +57,22 @@ internal static unsafe class SparseRowProduct
         return product;
     }
 
-    /// <summary>output += Σ_j g_j · K_j over the non-zero g_j of one row; returns their count.</summary>
-    private static long AddRow(float* g, int columns, float* keys, int d, float* output)
+    /// <summary>The number of non-zero entries of one row.</summary>
+    private static long CountNonZero(float* g, int columns)
     {
         long found = 0;
+        int j = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; j <= columns - 16; j += 16)
+                found += BitOperations.PopCount(~Vector512.Equals(Vector512.Load(g + j), Vector512<float>.Zero).ExtractMostSignificantBits() & 0xFFFF);
+        for (; j < columns; j++)
+            found += g[j] != 0 ? 1 : 0;
+        return found;
+    }
+
+    /// <summary>output += Σ_j g_j · K_j over the non-zero g_j of one row, in increasing j.</summary>
+    private static void AddRow(float* g, int columns, float* keys, int d, float* output)
+    {
         int j = 0;
         if (Vector512.IsHardwareAccelerated)
         {
@@ -70,19 +84,14 @@ internal static unsafe class SparseRowProduct
                     int column = j + BitOperations.TrailingZeroCount(mask);
                     mask &= mask - 1;
                     Axpy(g[column], keys + (long)column * d, output, d);
-                    found++;
                 }
             }
         }
         for (; j < columns; j++)
         {
             if (g[j] != 0)
-            {
                 Axpy(g[j], keys + (long)j * d, output, d);
-                found++;
-            }
         }
-        return found;
     }
 
     /// <summary>y += a·x over <paramref name="length"/> floats.</summary>
