@@ -187,7 +187,7 @@ public static unsafe class OneDnnCacheSizes
                     if (name[0] != (byte)'_')
                         continue;
                     for (int w = 0; w < wanted.Length; w++)
-                        if (new ReadOnlySpan<byte>(name, wanted[w].Length).SequenceEqual(wanted[w]))
+                        if (name + wanted[w].Length <= elf + length && new ReadOnlySpan<byte>(name, wanted[w].Length).SequenceEqual(wanted[w]))
                             found[names[w]] = new Symbol(*(ulong*)(symbol + 8), *(ulong*)(symbol + 16));
                 }
             }

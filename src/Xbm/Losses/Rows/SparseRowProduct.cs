@@ -13,8 +13,8 @@ namespace Xbm.Losses;
 /// mostly zeros, at the cost of a full B×M×d product (about half of the step). Here each row of G is scanned
 /// (16 entries per compare) and every non-zero g_ij adds g_ij·K_j to row i of the product, in increasing j, so the
 /// result does not depend on the thread count. That costs about one K row read per non-zero, so it pays while at
-/// most <see cref="MaxDensity"/> of G is non-zero; the scan stops as soon as G proves denser, and the caller uses
-/// the dense product.
+/// most <see cref="MaxDensity"/> of G is non-zero. Each row is counted before it is summed and the scan stops as
+/// soon as G proves denser, so a dense G costs the count of a few rows before the caller takes the dense product.
 /// </remarks>
 internal static unsafe class SparseRowProduct
 {
