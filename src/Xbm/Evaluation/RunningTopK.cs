@@ -108,7 +108,7 @@ internal sealed unsafe class RunningTopK : IDisposable
         });
     }
 
-    /// <summary>Columns per compare in <see cref="OfferColumns"/>: 16 with AVX-512, else 8 (settable so that tests reach both).</summary>
+    /// <summary>Columns per compare in <see cref="OfferColumns"/>: 16 (four strips of 64 columns at a time) with AVX-512, else 8 (settable so that tests reach both).</summary>
     internal int ColumnLanes { get; init; } = Vector512.IsHardwareAccelerated ? 16 : 8;
 
     /// <summary>
@@ -129,21 +129,15 @@ internal sealed unsafe class RunningTopK : IDisposable
             int start = (int)((long)strips * p / parts) * width, end = Math.Min(columns, (int)((long)strips * (p + 1) / parts) * width);
             // Four strips (64 columns, four adjacent cache lines per row) at a time down all the rows: one strip at a
             // time read a single line per row, 16 KB apart, and waited on memory at almost every row.
+            // The columns left over go by strips of 8, and the last few one at a time.
             int j = start;
             if (width == 16)
                 for (; j + 64 <= end; j += 64)
                     OfferFourStrips512((float*)address + j, rows, columns, firstReference, firstRow + j);
-            for (; j < end; j += width)
-            {
-                float* strip = (float*)address + j;
-                int lanes = Math.Min(width, end - j);
-                if (lanes < width)
-                    OfferStripByColumn(strip, rows, columns, lanes, firstReference, firstRow + j);
-                else if (width == 16)
-                    OfferStrip512(strip, rows, columns, firstReference, firstRow + j);
-                else
-                    OfferStrip256(strip, rows, columns, firstReference, firstRow + j);
-            }
+            for (; j + 8 <= end; j += 8)
+                OfferStrip256((float*)address + j, rows, columns, firstReference, firstRow + j);
+            if (j < end)
+                OfferStripByColumn((float*)address + j, rows, columns, end - j, firstReference, firstRow + j);
         });
     }
 
@@ -171,24 +165,6 @@ internal sealed unsafe class RunningTopK : IDisposable
                     above2 = Vector512.Load(thresholds + 32);
                 if (mask3 != 0 && Insert(values + 48, mask3, firstReference + i, firstRow + 48))
                     above3 = Vector512.Load(thresholds + 48);
-            }
-        }
-    }
-
-    // 16 columns (lists firstRow…firstRow + 15) down every row of the block.
-    private void OfferStrip512(float* strip, int rows, int stride, int firstReference, int firstRow)
-    {
-        fixed (float* thresholds = &_thresholds[firstRow])
-        {
-            var above = Vector512.Load(thresholds);
-            for (int i = 0; i < rows; i++)
-            {
-                float* values = strip + (long)i * stride;
-                ulong mask = Vector512.GreaterThan(Vector512.Load(values), above).ExtractMostSignificantBits();
-                if (mask == 0)
-                    continue;
-                if (Insert(values, mask, firstReference + i, firstRow))
-                    above = Vector512.Load(thresholds);
             }
         }
     }
