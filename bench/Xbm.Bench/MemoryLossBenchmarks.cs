@@ -125,6 +125,19 @@ public class MemoryLossBenchmarks
         _lastLoss = loss;
     }
 
+    /// <summary>
+    /// The forward pass of one memory loss alone, with queries that carry no gradient: S = Q·Kᵀ and the row evaluation,
+    /// without the gradient product G·K (the phases of <c>loss-step --phases</c>).
+    /// </summary>
+    public void ForwardOnly(string loss)
+    {
+        using var scope = NewDisposeScope();
+        if (!_losses.TryGetValue(loss, out var created))
+            _losses[loss] = created = Create(loss);
+        using var queries = _queries.detach();
+        created.Compute(queries, _queryLabels, _keys, _keyLabels, _ownKeys);
+    }
+
     /// <summary>Times a bare product before each loss-step iteration (not part of the measurement).</summary>
     [IterationSetup(Target = nameof(LossStep))]
     public void ProductBefore() => _productBefore = TimeProduct();

@@ -17,6 +17,7 @@ Func<string[], int>? mode = args.Length == 0 ? null : args[0] switch
     "pytorch" => PyTorchComparison.Run,
     "resnet" => ResNetComparison.Run,
     "peak" => PeakProduct.Run,
+    "products" => ProductStrategies.Run,
     "loader" => LoaderVersusTraining.Run,
     "memory-kinds" => MemoryKindBenchmark.Run,
     "loss-step" => LossStepRatios.Run,

@@ -43,7 +43,7 @@ public sealed partial class ContrastiveLoss
         public Vector256<float> Margin, PositiveMargin;
         public TWeights Weights;
         public Vector256<double> Sum;
-        public Vector256<long> Positives, Negatives;
+        public Vector256<int> Positives, Negatives;
 
         public readonly bool UsesGradient => true;
 
@@ -55,8 +55,8 @@ public sealed partial class ContrastiveLoss
             var one = Vector256.Create(1f);
             gradient = (pushed & Weights.Negative(one)) - (pulled & Weights.Positive(one));
             Sum += RowChunks.Widen((pulled & Weights.Positive(one - s)) + (pushed & Weights.Negative(s)));
-            Positives += RowChunks.WidenCount(pulled);
-            Negatives += RowChunks.WidenCount(pushed);
+            Positives += RowChunks.Count(pulled);
+            Negatives += RowChunks.Count(pushed);
         }
     }
 

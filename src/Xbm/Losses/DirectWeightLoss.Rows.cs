@@ -28,19 +28,19 @@ public sealed partial class DirectWeightLoss
     {
         public RowWeight Positive, Negative;
         public Vector256<double> Sum;
-        public Vector256<long> Positives, Negatives;
+        public Vector256<int> Positives, Negatives;
 
         public readonly bool UsesGradient => true;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Chunk(int column, Vector256<float> s, Vector256<float> positives, Vector256<float> negatives, ref Vector256<float> gradient)
         {
-            var wPositive = positives & Positive.Weight(s);
-            var wNegative = negatives & Negative.Weight(s);
+            var wPositive = positives & Positive.Weight(s, gradient);
+            var wNegative = negatives & Negative.Weight(s, gradient);
             gradient = wNegative - wPositive;
             Sum += RowChunks.Widen(wPositive * (Vector256.Create(1f) - s) + wNegative * s);
-            Positives += RowChunks.WidenCount(~Vector256.Equals(wPositive, Vector256<float>.Zero));
-            Negatives += RowChunks.WidenCount(~Vector256.Equals(wNegative, Vector256<float>.Zero));
+            Positives += RowChunks.Count(~Vector256.Equals(wPositive, Vector256<float>.Zero));
+            Negatives += RowChunks.Count(~Vector256.Equals(wNegative, Vector256<float>.Zero));
         }
     }
 }

@@ -42,7 +42,7 @@ public sealed partial class MultiSimilarityLoss
         return new RowTerms
         {
             Sum = loss, Considered = 1, NonZero = 1,
-            ActivePositives = -Vector256.Sum(kernel.KeptPositives), ActiveNegatives = -Vector256.Sum(kernel.KeptNegatives),
+            ActivePositives = RowChunks.Total(kernel.KeptPositives), ActiveNegatives = RowChunks.Total(kernel.KeptNegatives),
         };
     }
 
@@ -50,7 +50,7 @@ public sealed partial class MultiSimilarityLoss
     {
         public Vector256<float> PositiveScale, NegativeScale, PositiveOffset, NegativeOffset;
         public Vector256<double> PositiveSum, NegativeSum;
-        public Vector256<long> KeptPositives, KeptNegatives;
+        public Vector256<int> KeptPositives, KeptNegatives;
 
         public readonly bool UsesGradient => true;
 
@@ -59,14 +59,16 @@ public sealed partial class MultiSimilarityLoss
         {
             if ((positives | negatives) == Vector256<float>.Zero)
                 return;
-            var ePositive = positives & VectorExp.Exp(PositiveScale * s + PositiveOffset);
-            var eNegative = negatives & VectorExp.Exp(NegativeScale * s + NegativeOffset);
+            // A pair is positive or negative, never both: one exponential per lane, of its side's exponent.
+            var e = VectorExp.Exp(Vector256.ConditionalSelect(positives, PositiveScale * s + PositiveOffset, NegativeScale * s + NegativeOffset));
+            var ePositive = positives & e;
+            var eNegative = negatives & e;
             gradient = eNegative - ePositive;
             PositiveSum += RowChunks.Widen(ePositive);
             NegativeSum += RowChunks.Widen(eNegative);
             // Counted where the exponential is non-zero, as the tensor form counts.
-            KeptPositives += RowChunks.WidenCount(Vector256.GreaterThan(ePositive, Vector256<float>.Zero));
-            KeptNegatives += RowChunks.WidenCount(Vector256.GreaterThan(eNegative, Vector256<float>.Zero));
+            KeptPositives += RowChunks.Count(Vector256.GreaterThan(ePositive, Vector256<float>.Zero));
+            KeptNegatives += RowChunks.Count(Vector256.GreaterThan(eNegative, Vector256<float>.Zero));
         }
     }
 }

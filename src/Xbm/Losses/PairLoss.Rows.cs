@@ -77,7 +77,8 @@ public abstract partial class PairLoss
             double divisor = Reducer.Divisor(totals.Considered, totals.NonZero, b);
             var sum = PairMath.Scalar(similarities, totals.Sum);
             var product = totals.NonZero > 0 && SparseGradientProduct && !keys.requires_grad && queries.requires_grad && is_grad_enabled()
-                ? SparseRowProduct.TryMultiply(gradient, keys, get_num_threads(), SparseProductDensity)
+                && totals.GradientNonZero <= SparseRowProduct.Limit(b, m, SparseProductDensity)
+                ? SparseRowProduct.Multiply(gradient, keys, totals.RowGradientNonZero, get_num_threads())
                 : null;
             LastProductWasSparse = product is not null;
             var loss = product is not null

@@ -1,4 +1,5 @@
 using TorchSharp;
+using Xbm.Configuration;
 using Xbm.Losses;
 using static TorchSharp.torch;
 
@@ -43,5 +44,31 @@ public class SparseRowProductTests
         using var two = 2f.ToScalar();
         Assert.True(product!.select(0, 1).allclose(keys.select(0, 99).mul(two)));
         Assert.Equal(0f, product.select(0, 0).abs().max().item<float>());
+    }
+
+    /// <summary>
+    /// The host row evaluation counts each row's non-zero gradient entries (the sparse product's decision and the
+    /// rows it skips) exactly, for a hinge loss (many zeros) and a softmax loss (none).
+    /// </summary>
+    [Theory]
+    [InlineData("contrastive")]
+    [InlineData("npair")]
+    public void TheRowEvaluationCountsTheGradientsNonZeros(string name)
+    {
+        var loss = (PairLoss)LossFactory.Create(new ConfigSection(new Dictionary<string, object?> { ["name"] = name }, "test", "loss"));
+        using var queries = nn.functional.normalize(randn(6, 16, generator: new TorchSharp.torch.Generator(3)), dim: 1);
+        using var keys = nn.functional.normalize(randn(203, 16, generator: new TorchSharp.torch.Generator(4)), dim: 1);
+        using var queryLabels = tensor(new long[] { 0, 1, 2, 0, 1, 2 });
+        using var keyLabels = tensor(Enumerable.Range(0, 203).Select(i => (long)(i % 5)).ToArray());
+        using var similarities = queries.matmul(keys.t()).contiguous();
+        using var gradient = empty(6, 203);
+        var totals = RowEvaluator.TryCreate(queryLabels, keyLabels, null)!.Run(loss, similarities, gradient, threads: 2);
+        float[] g = gradient.data<float>().ToArray();
+        long[] expected = Enumerable.Range(0, 6).Select(i => (long)g.Skip(i * 203).Take(203).Count(v => v != 0)).ToArray();
+        Assert.Equal(expected, totals.RowGradientNonZero);
+        Assert.Equal(expected.Sum(), totals.GradientNonZero);
+        Assert.Contains(expected, c => c > 0);
+        if (name == "contrastive")
+            Assert.Contains(expected, c => c < 203);
     }
 }

@@ -83,12 +83,20 @@ internal static class RowChunks
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<double> Widen(Vector256<float> v) => Vector256.WidenLower(v) + Vector256.WidenUpper(v);
 
-    /// <summary>The set lanes of a mask, counted as −1 each, folded into four 64-bit lanes.</summary>
+    /// <summary>
+    /// The set lanes of a mask as −1 each, to add to a per-lane count (a lane counts at most M / 8 pairs of a row, far
+    /// inside the int range; <see cref="Total"/> sums the lanes).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<long> WidenCount(Vector256<float> mask)
+    public static Vector256<int> Count(Vector256<float> mask) => mask.AsInt32();
+
+    /// <summary>The number of pairs counted in <paramref name="negatedCounts"/> (lanes of −1 per pair, from <see cref="Count"/>).</summary>
+    public static long Total(Vector256<int> negatedCounts)
     {
-        var ints = mask.AsInt32();
-        return Vector256.WidenLower(ints) + Vector256.WidenUpper(ints);
+        long total = 0;
+        for (int lane = 0; lane < 8; lane++)
+            total -= negatedCounts[lane];
+        return total;
     }
 }
 

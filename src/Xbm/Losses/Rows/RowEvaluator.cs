@@ -77,6 +77,7 @@ internal sealed unsafe class RowEvaluator
         int rows = _queryLabels.Length, keys = _keyLabels.Length;
         var terms = new RowTerms[rows];
         var summaries = new RowSummary[rows];
+        var gradientNonZero = new long[rows];
         // Tensor memory is native (not moved by the garbage collector): the addresses stay valid while the tensors live.
         nint s = Address(similarities), g = Address(gradient);
         int parts = Math.Max(1, Math.Min(threads, rows));
@@ -117,6 +118,8 @@ internal sealed unsafe class RowEvaluator
                             row.Summary = Summarise(ref row);
                     }
                     terms[i] = loss.EvaluateRow(ref row);
+                    // Counted while the row is in cache: the sparse gradient product needs the count of all of G first.
+                    gradientNonZero[i] = SparseRowProduct.CountNonZero(row.Gradient);
                     if (own >= 0)
                         labels[own] = _keyLabels[own];
                 }
@@ -126,9 +129,9 @@ internal sealed unsafe class RowEvaluator
                 ArrayPool<int>.Shared.Return(labels);
             }
         });
-        var totals = new RowTotals();
+        var totals = new RowTotals { RowGradientNonZero = gradientNonZero };
         for (int i = 0; i < rows; i++)
-            totals.Add(terms[i], summaries[i]);
+            totals.Add(terms[i], summaries[i], gradientNonZero[i]);
         return totals;
     }
 
@@ -174,7 +177,7 @@ internal sealed unsafe class RowEvaluator
         row.PositiveColumns = columns[..kernel.Listed];
         var summary = new RowSummary
         {
-            Positives = -Vector256.Sum(kernel.Positives), Negatives = -Vector256.Sum(kernel.Negatives),
+            Positives = RowChunks.Total(kernel.Positives), Negatives = RowChunks.Total(kernel.Negatives),
             PositiveSum = Vector256.Sum(kernel.PositiveSum), NegativeSum = Vector256.Sum(kernel.NegativeSum),
             MinPositive = float.PositiveInfinity, MaxPositive = float.NegativeInfinity,
             MaxNegative = float.NegativeInfinity,
@@ -192,7 +195,7 @@ internal sealed unsafe class RowEvaluator
     {
         public TFilter Filter;
         // Lane counts go down by one per pair (a set mask lane is −1 as an integer).
-        public Vector256<long> Positives, Negatives;
+        public Vector256<int> Positives, Negatives;
         public Vector256<double> PositiveSum, NegativeSum;
         public Vector256<float> MinPositive, MaxPositive, MaxNegative;
         public float* ListedSimilarities;
@@ -213,8 +216,8 @@ internal sealed unsafe class RowEvaluator
                 ListedColumns[Listed++] = column + lane;
                 lanes &= lanes - 1;
             }
-            Positives += RowChunks.WidenCount(positives);
-            Negatives += RowChunks.WidenCount(negatives);
+            Positives += RowChunks.Count(positives);
+            Negatives += RowChunks.Count(negatives);
             PositiveSum += RowChunks.Widen(positives & s);
             NegativeSum += RowChunks.Widen(negatives & s);
             MinPositive = Vector256.Min(MinPositive, Vector256.ConditionalSelect(positives, s, Vector256.Create(float.PositiveInfinity)));

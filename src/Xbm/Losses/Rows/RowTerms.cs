@@ -19,11 +19,11 @@ internal struct RowTerms
 
     /// <summary>
     /// The terms of a loss whose elements are pairs: every valid pair considered, the contributing ones non-zero.
-    /// The counts come as lane sums of −1 per pair (see <see cref="RowChunks.WidenCount"/>).
+    /// The counts come as lanes of −1 per pair (see <see cref="RowChunks.Count"/>).
     /// </summary>
-    public static RowTerms Pairs(in RowSummary summary, double sum, Vector256<long> negatedPositives, Vector256<long> negatedNegatives)
+    public static RowTerms Pairs(in RowSummary summary, double sum, Vector256<int> negatedPositives, Vector256<int> negatedNegatives)
     {
-        long positives = -Vector256.Sum(negatedPositives), negatives = -Vector256.Sum(negatedNegatives);
+        long positives = RowChunks.Total(negatedPositives), negatives = RowChunks.Total(negatedNegatives);
         return new RowTerms
         {
             Sum = sum, Considered = summary.Positives + summary.Negatives,

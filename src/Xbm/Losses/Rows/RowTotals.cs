@@ -8,9 +8,16 @@ internal sealed class RowTotals
     public long Positives, Negatives;
     public double PositiveSum, NegativeSum;
 
+    /// <summary>The number of non-zero entries of each row of G = ∂Sum/∂S (for <see cref="SparseRowProduct"/>).</summary>
+    public long[] RowGradientNonZero = Array.Empty<long>();
+
+    /// <summary>The number of non-zero entries of G.</summary>
+    public long GradientNonZero;
+
     /// <summary>Adds one row.</summary>
-    public void Add(in RowTerms terms, in RowSummary summary)
+    public void Add(in RowTerms terms, in RowSummary summary, long gradientNonZero)
     {
+        GradientNonZero += gradientNonZero;
         Sum += terms.Sum;
         Considered += terms.Considered;
         NonZero += terms.NonZero;

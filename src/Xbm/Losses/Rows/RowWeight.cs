@@ -36,7 +36,8 @@ internal struct RowWeight
 
     /// <summary>
     /// Prepares the row: the normalised exponential needs the row's shift (from its hardest pair) and the sum of its
-    /// exponentials over the side's pairs (one pass).
+    /// exponentials over the side's pairs (one pass), which it leaves in the side's lanes of the gradient row for
+    /// <see cref="Weight"/> (the lanes of the other side are left as they are).
     /// </summary>
     public void Prepare(ref QueryRow row)
     {
@@ -56,15 +57,19 @@ internal struct RowWeight
         _denominator = (float)(Vector256.Sum(kernel.Sum) + Math.Exp(-shift));
     }
 
-    /// <summary>w(S) for eight pairs of the side (the caller masks the lanes of other pairs).</summary>
-    public readonly Vector256<float> Weight(Vector256<float> s) => _kind switch
+    /// <summary>
+    /// w(S) for eight pairs of the side (the caller masks the lanes of other pairs); <paramref name="prepared"/> is the
+    /// gradient row's lanes as <see cref="Prepare"/> left them.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly Vector256<float> Weight(Vector256<float> s, Vector256<float> prepared) => _kind switch
     {
         Kind.Constant => Vector256.Create(_value),
         Kind.Step => (_negative ? Vector256.GreaterThan(s, Vector256.Create(_threshold)) : Vector256.LessThan(s, Vector256.Create(_threshold)))
             & Vector256.Create(_value),
         Kind.Linear => Vector256.Max(Vector256<float>.Zero, Vector256.Create(_scale) * s - Vector256.Create(_scale * _threshold)),
         _ => _normalize
-            ? VectorExp.Exp(Vector256.Create(_scale) * s + Vector256.Create(_offset)) / Vector256.Create(_denominator)
+            ? prepared / Vector256.Create(_denominator)
             : VectorExp.Exp(Vector256.Min(Vector256.Create(_scale) * s + Vector256.Create(_offset), Vector256.Create(80f))),
     };
 
@@ -73,7 +78,7 @@ internal struct RowWeight
         public RowWeight Weight;
         public Vector256<double> Sum;
 
-        public readonly bool UsesGradient => false;
+        public readonly bool UsesGradient => true;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Chunk(int column, Vector256<float> s, Vector256<float> positives, Vector256<float> negatives, ref Vector256<float> gradient)
@@ -81,7 +86,10 @@ internal struct RowWeight
             var side = Weight._negative ? negatives : positives;
             if (side == Vector256<float>.Zero)
                 return;
-            Sum += RowChunks.Widen(side & VectorExp.Exp(Vector256.Create(Weight._scale) * s + Vector256.Create(Weight._offset)));
+            // Kept for the weights (one exponential per pair, not two).
+            var e = side & VectorExp.Exp(Vector256.Create(Weight._scale) * s + Vector256.Create(Weight._offset));
+            gradient = Vector256.ConditionalSelect(side, e, gradient);
+            Sum += RowChunks.Widen(e);
         }
     }
 }
