@@ -18,6 +18,7 @@ Func<string[], int>? mode = args.Length == 0 ? null : args[0] switch
     "resnet" => ResNetComparison.Run,
     "peak" => PeakProduct.Run,
     "products" => ProductStrategies.Run,
+    "layers" => LayerTimes.Run,
     "loader" => LoaderVersusTraining.Run,
     "memory-kinds" => MemoryKindBenchmark.Run,
     "loss-step" => LossStepRatios.Run,
