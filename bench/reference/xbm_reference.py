@@ -6,7 +6,8 @@ from both files, 35,000 images), random crop with 2-pixel zero padding, P x K = 
 (width 16: conv-bn-relu x2, max-pool, x2, max-pool, conv-bn-relu, global average pooling, linear to d = 64,
 L2 normalisation), the paper's contrastive loss (margin 0.5, sum over pairs / B) on the batch and on a FIFO memory
 of the whole split (enqueue before the memory loss, own slot masked), Adam 3e-4, memory from iteration 1.
-Prints one JSON line: images/s over the timed iterations (after warm-up). Run with /usr/bin/python3 and
+Prints one JSON line: images/s over the timed iterations (after warm-up), and the mean milliseconds per step of each
+phase (data, forward, losses and memory, backward, optimizer; compare `xbm train --profile`). Run with /usr/bin/python3 and
 libopenblas0-pthread installed; --threads sets torch's intra-op threads and OpenBLAS's threads (match the C# side);
 --channels-last keeps the model in channels-last layout (as XBM.NET does by default on CPU).
 """
@@ -123,9 +124,11 @@ def main():
     p, k = 2, 8
     model.train()
     start = None
+    phases = {"data": 0.0, "forward": 0.0, "losses and memory": 0.0, "backward": 0.0, "optimizer": 0.0}
     for t in range(1, args.warmup + args.iterations + 1):
         if t == args.warmup + 1:
             start = time.perf_counter()
+        marks = [time.perf_counter()]
         classes = rng.choice(5, size=p, replace=False)
         positions = np.concatenate([rng.choice(by_class[c], size=k, replace=False) for c in classes])
         offsets = rng.integers(0, 5, size=(len(positions), 2))
@@ -133,20 +136,29 @@ def main():
         x = (torch.from_numpy(batch).float().div_(255.0).sub_(mean).div_(std)).unsqueeze(1)
         y = torch.from_numpy(labels[positions])
 
+        marks.append(time.perf_counter())
         queries = model(x)
+        marks.append(time.perf_counter())
         batch_loss = contrastive(queries, y, queries, y, torch.eye(len(y), dtype=torch.bool))
         slots = memory.enqueue(queries.detach(), y)
         ignore = torch.zeros(len(y), memory.count, dtype=torch.bool)
         ignore[torch.arange(len(y)), slots] = True
         memory_loss = contrastive(queries, y, memory.keys[:memory.count], memory.labels[:memory.count], ignore)
         loss = batch_loss + memory_loss
+        marks.append(time.perf_counter())
         optimizer.zero_grad()
         loss.backward()
+        marks.append(time.perf_counter())
         optimizer.step()
         loss.item()
+        marks.append(time.perf_counter())
+        if start is not None:
+            for phase, begin, end in zip(phases, marks, marks[1:]):
+                phases[phase] += end - begin
     seconds = time.perf_counter() - start
     print(json.dumps({"images_per_second": args.iterations * p * k / seconds, "iterations": args.iterations,
-                      "threads": args.threads, "channels_last": args.channels_last, "torch": torch.__version__, "final_loss": float(loss)}))
+                      "threads": args.threads, "channels_last": args.channels_last, "torch": torch.__version__, "final_loss": float(loss),
+                      "ms_per_step": {phase: 1000 * value / args.iterations for phase, value in phases.items()}}))
 
 
 if __name__ == "__main__":
