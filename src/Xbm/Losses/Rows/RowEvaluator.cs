@@ -131,7 +131,7 @@ internal sealed unsafe class RowEvaluator
         });
         var totals = new RowTotals { RowGradientNonZero = gradientNonZero };
         for (int i = 0; i < rows; i++)
-            totals.Add(terms[i], summaries[i], gradientNonZero[i]);
+            totals.Add(terms[i], summaries[i]);
         return totals;
     }
 

@@ -12,12 +12,11 @@ internal sealed class RowTotals
     public long[] RowGradientNonZero = Array.Empty<long>();
 
     /// <summary>The number of non-zero entries of G.</summary>
-    public long GradientNonZero;
+    public long GradientNonZero => RowGradientNonZero.Sum();
 
     /// <summary>Adds one row.</summary>
-    public void Add(in RowTerms terms, in RowSummary summary, long gradientNonZero)
+    public void Add(in RowTerms terms, in RowSummary summary)
     {
-        GradientNonZero += gradientNonZero;
         Sum += terms.Sum;
         Considered += terms.Considered;
         NonZero += terms.NonZero;
