@@ -19,6 +19,7 @@ Func<string[], int>? mode = args.Length == 0 ? null : args[0] switch
     "peak" => PeakProduct.Run,
     "products" => ProductStrategies.Run,
     "layers" => LayerTimes.Run,
+    "optimizer" => OptimizerStep.Run,
     "loader" => LoaderVersusTraining.Run,
     "memory-kinds" => MemoryKindBenchmark.Run,
     "loss-step" => LossStepRatios.Run,
