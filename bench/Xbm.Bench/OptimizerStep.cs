@@ -9,8 +9,10 @@ namespace Xbm.Bench;
 
 /// <summary>
 /// Issue 18: the per-step cost of the optimizer on the demo model (17 parameter tensors, 39,184 values), one thread:
-/// our Adam step, the gradient norm the trainer takes before it, and the same Adam arithmetic on one flat buffer of
-/// all the values (what a step over flattened parameters would cost). Prints the median of the repetitions.
+/// our Adam step (the host form on CPU), the gradient norm the trainer takes before it (<see cref="Xbm.Training.GradientNorm"/>)
+/// and the same norm with one libtorch reduction per tensor (the trainer's before the host form), and the same Adam
+/// arithmetic as libtorch calls on one flat buffer of all the values (what a step over flattened parameters would
+/// cost). Prints the median of the repetitions; compare a build from before the host form in the same sitting.
 /// Usage: Xbm.Bench optimizer [repetitions=1000]
 /// </summary>
 public static class OptimizerStep
@@ -31,8 +33,9 @@ public static class OptimizerStep
         Console.WriteLine($"demo model: {parameters.Length} parameter tensors, {values:N0} values; median of {repetitions} calls");
         Console.WriteLine("| what | median |");
         Console.WriteLine("|---|---:|");
-        Report("our Adam step (per parameter tensor)", Median(repetitions, () => optimizer.step()));
-        Report("gradient norm (per parameter tensor, then one sum)", Median(repetitions, () =>
+        Report("our Adam step", Median(repetitions, () => optimizer.step()));
+        Report("gradient norm (GradientNorm.Of)", Median(repetitions, () => Xbm.Training.GradientNorm.Of(parameters)));
+        Report("gradient norm (one libtorch reduction per parameter tensor, then one sum)", Median(repetitions, () =>
             stack(parameters.Select(p => p.grad!.pow(Scalars.Two).sum()).ToArray()).sum().item<float>()));
         using var flat = randn(values);
         using var gradient = randn(values);

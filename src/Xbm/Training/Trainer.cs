@@ -397,18 +397,12 @@ public sealed partial class Trainer
     {
         double gradientNorm = _options.Optimizer.GradientClip is double clip
             ? TorchSharp.torch.nn.utils.clip_grad_norm_(_model.parameters(), clip)
-            : GradientNorm();
+            : GradientNorm.Of(_model.parameters());
         if (!double.IsFinite(gradientNorm))
             return false;
         optimizer.step();
         Profile?.Mark(StepProfile.Phase.Optimizer);
         return true;
-    }
-
-    private double GradientNorm()
-    {
-        var squares = _model.parameters().Where(p => p.grad is not null).Select(p => p.grad!.pow(Scalars.Two).sum()).ToArray();
-        return squares.Length == 0 ? 0 : Math.Sqrt(stack(squares).sum().item<float>());
     }
 
     private StepReport Skip(long t, double rate, string what, OptimizerHelper optimizer, ref long skipped, PairStatistics pairs)

@@ -19,7 +19,7 @@ public sealed class AdamW(IEnumerable<Parameter> parameters, double lr, double b
         double lr = options.LearningRate!.Value;
         bool amsgrad = options.amsgrad!.Value, maximize = options.maximize!.Value;
         using var update = new AdamStep(lr, options.beta1!.Value, options.beta2!.Value, options.eps!.Value);
-        using var shrink = (1 - lr * options.weight_decay!.Value).ToScalar();
+        double shrink = 1 - lr * options.weight_decay!.Value;
         foreach (var parameter in group.Parameters)
         {
             var state = (State)_state[parameter.Handle];
@@ -29,8 +29,7 @@ public sealed class AdamW(IEnumerable<Parameter> parameters, double lr, double b
             if (maximize)
                 grad = grad.neg();
             state.step++;
-            parameter.mul_(shrink);
-            update.Apply(parameter, grad, state.step, state.exp_avg, state.exp_avg_sq, ref state.max_exp_avg_sq, amsgrad);
+            update.Apply(parameter, grad, state.step, state.exp_avg, state.exp_avg_sq, ref state.max_exp_avg_sq, amsgrad, shrink);
         }
     }, closure);
 }
