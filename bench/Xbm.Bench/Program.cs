@@ -20,6 +20,7 @@ Func<string[], int>? mode = args.Length == 0 ? null : args[0] switch
     "products" => ProductStrategies.Run,
     "layers" => LayerTimes.Run,
     "optimizer" => OptimizerStep.Run,
+    "memory-phase" => MemoryPhase.Run,
     "loader" => LoaderVersusTraining.Run,
     "memory-kinds" => MemoryKindBenchmark.Run,
     "loss-step" => LossStepRatios.Run,

@@ -58,7 +58,8 @@ public abstract partial class PairLoss
     {
         if (!UsesHostRows(queries, keys) || RowEvaluator.TryCreate(queryLabels, keyLabels, ownKeys) is not { } rows)
             return null;
-        return ComputeRows(queries, keys, rows, miner);
+        using (rows)
+            return ComputeRows(queries, keys, rows, miner);
     }
 
     // S into the workspace, the rows on the host, then the same reduction and graph attachment as the tensor form.

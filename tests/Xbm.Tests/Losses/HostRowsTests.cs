@@ -215,6 +215,27 @@ public class HostRowsTests
         Assert.Contains("ownKeys must hold key indices in [0, 20) or -1 for none, got 20", error.Message);
     }
 
+    [Theory]
+    [InlineData("keys")]
+    [InlineData("queries")]
+    public void LabelsOutsideTheIntRangeTakeTheTensorFormWithTheSameResult(string outside)
+    {
+        // The host form reads labels as ints and declines labels beyond that range: one key of a class 2⁴⁰ (the query
+        // labels still fit, the key labels do not), or every label shifted by 2⁴⁰. Both forms then give one result.
+        using var scope = NewDisposeScope();
+        var data = Input("memory");
+        var moved = data with { KeyLabels = data.KeyLabels.clone(), QueryLabels = data.QueryLabels.clone() };
+        if (outside == "keys")
+            moved.KeyLabels[3] = tensor(1L << 40);
+        else
+            moved = moved with { KeyLabels = Shifted(moved.KeyLabels), QueryLabels = Shifted(moved.QueryLabels) };
+        var host = Create("contrastive", hostRows: true);
+        AssertSame(Run(Create("contrastive", hostRows: false), moved), Run(host, moved), $"labels beyond the int range ({outside})");
+        AssertSame(Run(Create("contrastive", hostRows: false), data), Run(host, data), "the same loss again, labels in range");
+    }
+
+    private static Tensor Shifted(Tensor labels) => tensor(labels.data<long>().ToArray().Select(l => l + (1L << 40)).ToArray());
+
     [Fact]
     public void ReusedBuffersDoNotCorruptAnEarlierGraph()
     {

@@ -19,18 +19,22 @@ namespace Xbm.Losses;
 /// threads; each row's results are kept apart and summed in row order, so the result does not depend on the
 /// thread count.
 /// </remarks>
-internal sealed unsafe class RowEvaluator
+internal sealed unsafe class RowEvaluator : IDisposable
 {
     [ThreadStatic]
     private static RowScratch? t_scratch;
 
+    // The key labels are rented (M ints: a large-object-heap array at every step otherwise) and returned by Dispose;
+    // the rented array may be longer than the M keys.
     private readonly int[] _queryLabels, _keyLabels;
+    private readonly int _keys;
     private readonly long[]? _ownKeys;
 
-    private RowEvaluator(int[] queryLabels, int[] keyLabels, long[]? ownKeys)
+    private RowEvaluator(int[] queryLabels, int[] keyLabels, int keys, long[]? ownKeys)
     {
         _queryLabels = queryLabels;
         _keyLabels = keyLabels;
+        _keys = keys;
         _ownKeys = ownKeys;
     }
 
@@ -42,22 +46,31 @@ internal sealed unsafe class RowEvaluator
     public static RowEvaluator? TryCreate(Tensor queryLabels, Tensor keyLabels, Tensor? ownKeys)
     {
         var own = PairMasks.ReadOwnKeys(ownKeys, queryLabels.shape[0], keyLabels.shape[0]);
-        var queries = HostLabels(queryLabels);
-        var keys = HostLabels(keyLabels);
-        if (queries is null || keys is null)
+        var queries = HostLabels(queryLabels, rent: false, out _);
+        if (queries is null)
             return null;
-        return new RowEvaluator(queries, keys, own);
+        var keys = HostLabels(keyLabels, rent: true, out int count);
+        return keys is null ? null : new RowEvaluator(queries, keys, count, own);
     }
 
-    private static int[]? HostLabels(Tensor labels)
+    /// <summary>Returns the rented key labels; the evaluator must not be used after.</summary>
+    public void Dispose() => ArrayPool<int>.Shared.Return(_keyLabels);
+
+    // The labels as ints (in an array from the shared pool when rent is set), or null when one does not fit.
+    private static int[]? HostLabels(Tensor labels, bool rent, out int count)
     {
         using var host = labels.to(ScalarType.Int64).cpu().contiguous();
         var values = MemoryMarshal.Cast<byte, long>(host.bytes);
-        var result = new int[values.Length];
+        count = values.Length;
+        var result = rent ? ArrayPool<int>.Shared.Rent(Math.Max(1, count)) : new int[count];
         for (int i = 0; i < values.Length; i++)
         {
             if (values[i] <= int.MinValue || values[i] > int.MaxValue)
+            {
+                if (rent)
+                    ArrayPool<int>.Shared.Return(result);
                 return null;
+            }
             result[i] = (int)values[i];
         }
         return result;
@@ -74,7 +87,7 @@ internal sealed unsafe class RowEvaluator
     /// </remarks>
     public RowTotals Run(PairLoss loss, Tensor similarities, Tensor gradient, int threads, IRowMiner? miner = null)
     {
-        int rows = _queryLabels.Length, keys = _keyLabels.Length;
+        int rows = _queryLabels.Length, keys = _keys;
         var terms = new RowTerms[rows];
         var summaries = new RowSummary[rows];
         var gradientNonZero = new long[rows];
