@@ -25,7 +25,7 @@ public static class MemoryPhase
         set_num_threads(1);
         manual_seed(0);
         var loss = MemoryLossBenchmarks.Create("contrastive;margin=0.5");
-        var memory = new CrossBatchMemory(keys, D);
+        using var memory = new CrossBatchMemory(keys, D);
         using var head = nn.Linear(D, D);
         using var input = randn(B, D);
         using var labels = randint(0, Classes, new long[] { B }, dtype: int64);

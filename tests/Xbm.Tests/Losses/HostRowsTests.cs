@@ -216,16 +216,17 @@ public class HostRowsTests
     }
 
     [Theory]
-    [InlineData("keys")]
-    [InlineData("queries")]
+    [InlineData("one key")]
+    [InlineData("all labels")]
     public void LabelsOutsideTheIntRangeTakeTheTensorFormWithTheSameResult(string outside)
     {
-        // The host form reads labels as ints and declines labels beyond that range: one key of a class 2⁴⁰ (the query
-        // labels still fit, the key labels do not), or every label shifted by 2⁴⁰. Both forms then give one result.
+        // The host form reads labels as ints and declines labels beyond that range: one key of class 2⁴⁰ (the query
+        // labels still fit), or every label l moved to 2³³ + l·2³² (distinct classes that would all truncate to the same
+        // int). Both forms then give one result; a host form that truncated would join classes and differ.
         using var scope = NewDisposeScope();
         var data = Input("memory");
         var moved = data with { KeyLabels = data.KeyLabels.clone(), QueryLabels = data.QueryLabels.clone() };
-        if (outside == "keys")
+        if (outside == "one key")
             moved.KeyLabels[3] = tensor(1L << 40);
         else
             moved = moved with { KeyLabels = Shifted(moved.KeyLabels), QueryLabels = Shifted(moved.QueryLabels) };
@@ -234,7 +235,7 @@ public class HostRowsTests
         AssertSame(Run(Create("contrastive", hostRows: false), data), Run(host, data), "the same loss again, labels in range");
     }
 
-    private static Tensor Shifted(Tensor labels) => tensor(labels.data<long>().ToArray().Select(l => l + (1L << 40)).ToArray());
+    private static Tensor Shifted(Tensor labels) => tensor(labels.data<long>().ToArray().Select(l => (1L << 33) + l * (1L << 32)).ToArray());
 
     [Fact]
     public void ReusedBuffersDoNotCorruptAnEarlierGraph()

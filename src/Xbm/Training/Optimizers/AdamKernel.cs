@@ -7,9 +7,10 @@ namespace Xbm.Training.Optimizers;
 /// Adam's element-wise update over values in host memory, in one pass: the two moments, AMSGrad's running maximum
 /// (optional), and the parameter, shrunk by AdamW's decoupled decay (λ') and moved by the bias-corrected step. Each
 /// element goes through the float operations of <see cref="AdamStep"/>'s tensor operations in libtorch's CPU
-/// kernels, in their order and with their fused multiply-adds: <c>m = fma(g, 1 − β₁, m·β₁)</c>, <c>v = fma((1 − β₂)·g, g, v·β₂)</c>,
-/// <c>p = p·λ' + (s·m) / (√v̂ / √c₂ + ε)</c>. The one difference is the square root, which is correctly rounded here and
-/// within an ulp in libtorch's vectorised kernel, so the two differ in the last bit of some elements.
+/// kernels, in their order and with their fused multiply-adds: <c>m = fma(g, 1 − β₁, m·β₁)</c>,
+/// <c>v = fma((1 − β₂)·g, g, v·β₂)</c>, <c>p = p·λ' + (s·m) / (√v̂ / √c₂ + ε)</c>. The one difference is the square
+/// root, which is correctly rounded here and within an ulp in libtorch's vectorised kernel, so the two differ in the
+/// last bit of some elements.
 /// </summary>
 internal static unsafe class AdamKernel
 {
