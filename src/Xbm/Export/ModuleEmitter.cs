@@ -50,12 +50,15 @@ internal static class ModuleEmitter
             OnnxAttributeValue.Of("group", conv.groups));
     }
 
-    /// <summary>BatchNorm in eval mode: the running mean and variance, scale and shift, the layer's eps.</summary>
-    public static string BatchNorm(OnnxGraphBuilder g, BatchNorm2d bn, string input, string path) =>
-        g.Add("BatchNormalization",
+    /// <summary>BatchNorm in eval mode: the running mean and variance, scale and shift, the layer's eps; then ReLU if the layer applies it.</summary>
+    public static string BatchNorm(OnnxGraphBuilder g, BatchNorm2d bn, string input, string path)
+    {
+        string output = g.Add("BatchNormalization",
             [input, g.Weight(path + ".weight", bn.Weight), g.Weight(path + ".bias", bn.Bias),
              g.Weight(path + ".running_mean", bn.RunningMean), g.Weight(path + ".running_var", bn.RunningVar)],
             path, OnnxAttributeValue.Of("epsilon", (float)bn.Eps));
+        return bn.Relu ? Relu(g, output, path + ".relu") : output;
+    }
 
     /// <summary>ReLU.</summary>
     public static string Relu(OnnxGraphBuilder g, string input, string path) => g.Add("Relu", [input], path);

@@ -24,13 +24,13 @@ public sealed class SmallCnn : Backbone
         options ??= new BackboneOptions();
         long w1 = width, w2 = width * 2, w3 = width * 4;
         features = Sequential(
-            ("conv1", Conv2d(inputChannels, w1, 3, padding: 1, bias: false)), ("bn1", new BatchNorm2d(w1)), ("relu1", ReLU()),
-            ("conv2", Conv2d(w1, w1, 3, padding: 1, bias: false)), ("bn2", new BatchNorm2d(w1)), ("relu2", ReLU()),
+            ("conv1", Conv2d(inputChannels, w1, 3, padding: 1, bias: false)), ("bn1", new BatchNorm2d(w1, relu: true)),
+            ("conv2", Conv2d(w1, w1, 3, padding: 1, bias: false)), ("bn2", new BatchNorm2d(w1, relu: true)),
             ("pool1", MaxPool2d(2)),
-            ("conv3", Conv2d(w1, w2, 3, padding: 1, bias: false)), ("bn3", new BatchNorm2d(w2)), ("relu3", ReLU()),
-            ("conv4", Conv2d(w2, w2, 3, padding: 1, bias: false)), ("bn4", new BatchNorm2d(w2)), ("relu4", ReLU()),
+            ("conv3", Conv2d(w1, w2, 3, padding: 1, bias: false)), ("bn3", new BatchNorm2d(w2, relu: true)),
+            ("conv4", Conv2d(w2, w2, 3, padding: 1, bias: false)), ("bn4", new BatchNorm2d(w2, relu: true)),
             ("pool2", MaxPool2d(2)),
-            ("conv5", Conv2d(w2, w3, 3, padding: 1, bias: false)), ("bn5", new BatchNorm2d(w3)), ("relu5", ReLU()));
+            ("conv5", Conv2d(w2, w3, 3, padding: 1, bias: false)), ("bn5", new BatchNorm2d(w3, relu: true)));
         pool = new GlobalPooling(options.Pooling ?? GlobalPoolingKind.Average);
         _featureDimension = w3;
         _inputChannels = inputChannels;

@@ -69,6 +69,28 @@ internal static unsafe class DenseFloats
         return true;
     }
 
+    /// <summary>
+    /// The values of a 4-D float32 CPU tensor when they are stored channels-last without gaps (N·H·W rows of C
+    /// channels each; a dimension of size 1 may have any stride); false otherwise, and for an empty tensor.
+    /// </summary>
+    public static bool TryGetChannelsLast(Tensor tensor, out ChannelsLastFloats view)
+    {
+        view = default;
+        var handle = tensor.Handle;
+        if (THSTensor_ndimension(handle) != 4 || !IsFloatOnCpu(handle))
+            return false;
+        long n = THSTensor_size(handle, 0), c = THSTensor_size(handle, 1), h = THSTensor_size(handle, 2), w = THSTensor_size(handle, 3);
+        if (n * c * h * w == 0 || c > int.MaxValue)
+            return false;
+        ReadOnlySpan<long> sizes = [n, c, h, w];
+        ReadOnlySpan<long> expected = [h * w * c, 1, w * c, c];
+        for (int k = 0; k < 4; k++)
+            if (sizes[k] != 1 && THSTensor_stride(handle, k) != expected[k])
+                return false;
+        view = new ChannelsLastFloats(THSTensor_data(handle), n, (int)c, h, w);
+        return view.Values != 0;
+    }
+
     private static bool IsFloatOnCpu(IntPtr handle) =>
         THSTensor_type(handle) == (sbyte)ScalarType.Float32 && THSTensor_device_type(handle) == (int)DeviceType.CPU;
 

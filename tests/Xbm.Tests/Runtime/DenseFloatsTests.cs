@@ -55,6 +55,30 @@ public sealed unsafe class DenseFloatsTests
         Assert.True(DenseFloats.TryGet([values.t(), values.t().clone()], pointers, out _)); // transposed: dense, same strides
     }
 
+    [Fact]
+    public void ChannelsLastViewsGiveRowsOfChannelsAndOthersAreRefused()
+    {
+        using var scope = NewDisposeScope();
+        var values = Counting(2 * 3 * 4 * 5).reshape(2, 3, 4, 5);
+        Assert.True(DenseFloats.TryGetChannelsLast(values.ToChannelsLast(), out var view));
+        Assert.Equal((2L, 3, 4L, 5L, 40L), (view.N, view.C, view.H, view.W, view.Rows));
+        Assert.Equal(new long[] { 2, 3, 4, 5 }, view.Shape);
+        // Row (n, h, w) holds the channels of that position: row 1 is (0, 0, 1).
+        Assert.Equal([1f, 21f, 41f], new ReadOnlySpan<float>(view.Pointer + 3, 3).ToArray());
+
+        Assert.False(DenseFloats.TryGetChannelsLast(values, out _)); // NCHW with more than one channel
+        Assert.False(DenseFloats.TryGetChannelsLast(values.ToChannelsLast().to(float64), out _));
+        Assert.False(DenseFloats.TryGetChannelsLast(values.ToChannelsLast()[.., .., 1..3], out _)); // a gap between rows
+        Assert.False(DenseFloats.TryGetChannelsLast(values.reshape(6, 20), out _));
+        // A single channel, or a single position, is channels-last in any of the equivalent layouts.
+        Assert.True(DenseFloats.TryGetChannelsLast(Counting(40).reshape(2, 1, 4, 5), out view));
+        Assert.Equal(40L, view.Rows);
+        Assert.False(DenseFloats.TryGetChannelsLast(values[.., 0..1], out _)); // one channel, but the others lie between the images
+        Assert.True(DenseFloats.TryGetChannelsLast(values.reshape(2, 60, 1, 1), out view));
+        Assert.Equal((2L, 60), (view.Rows, view.C));
+        Assert.False(DenseFloats.TryGetChannelsLast(values[0..0], out _)); // empty
+    }
+
     // 0, 1, …, count − 1 as float32.
     private static Tensor Counting(int count) => tensor(Enumerable.Range(0, count).Select(i => (float)i).ToArray());
 }
