@@ -245,6 +245,7 @@ public sealed partial class Trainer
     private IReadOnlyDictionary<string, double> Evaluate(long t, string split, TrainingLog log, CancellationToken cancel)
     {
         var metrics = _evaluator!.Evaluate(_model, split, cancel);
+        Runtime.NativeTuning.ReleaseFreeHeap(); // the evaluation's buffers are free; keep the training's working set only
         _model.train();
         log.Evaluation(t, split, metrics);
         _observer?.OnEvaluation(t, split, metrics);
