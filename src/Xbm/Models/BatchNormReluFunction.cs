@@ -79,8 +79,8 @@ internal sealed unsafe class BatchNormReluFunction : autograd.SingleTensorFuncti
         fixed (float* shift = statistics.Shift)
             BatchNormReluKernel.ScaleShiftRelu(x, y.Pointer, rows, channels, centre, scale, shift);
         ctx.save_for_backward([input]);
-        HostForwards++;
         ctx.save_data(StatisticsKey, statistics);
+        HostForwards++;
         return output;
     }
 

@@ -14,8 +14,8 @@ namespace Xbm.Models;
 /// </summary>
 /// <remarks>
 /// The sums run over a group of up to 32 channels (two cache lines of a row) at a time, with the group's
-/// accumulators in registers, so no cache line is read twice from memory in a pass. Each block of <see cref="Block"/>
-/// rows is summed in float, and the blocks' sums in double.
+/// accumulators in registers, so no cache line is read twice from memory in a pass. Each block of rows (64 for the
+/// gradient's sums, 256 for the statistics) is summed in float, and the blocks' sums are joined in double.
 /// </remarks>
 internal static unsafe class BatchNormReluKernel
 {

@@ -48,12 +48,20 @@ public static class NativeTuning
     /// Returns the heap's free pages to the system (glibc's <c>malloc_trim</c>), wherever they lie in the heap. Called
     /// after a large passing use such as an evaluation: with heap retention, freed memory below a block still in use
     /// stays resident otherwise, and the process would keep the evaluation's peak for the rest of the run. No-op off
-    /// Linux.
+    /// Linux and with a C library other than glibc.
     /// </summary>
     public static void ReleaseFreeHeap()
     {
-        if (OperatingSystem.IsLinux())
+        if (!OperatingSystem.IsLinux())
+            return;
+        try
+        {
             malloc_trim(0);
+        }
+        catch (EntryPointNotFoundException)
+        {
+            // not glibc (musl has no malloc_trim): nothing to return
+        }
     }
 
     /// <summary>OMP_WAIT_POLICY as the native environment (what libgomp reads) has it, or null.</summary>
