@@ -12,6 +12,7 @@ namespace Xbm.Models;
 public sealed class SmallCnn : Backbone
 {
     private readonly Sequential features;
+    private readonly nn.Module<Tensor, Tensor>[] _layers; // features' modules, set after registration (not registered again)
     private readonly GlobalPooling pool;
     private readonly long _featureDimension;
     private readonly long _inputChannels;
@@ -35,6 +36,7 @@ public sealed class SmallCnn : Backbone
         _featureDimension = w3;
         _inputChannels = inputChannels;
         RegisterComponents();
+        _layers = features.children().Cast<nn.Module<Tensor, Tensor>>().ToArray();
         ChannelsLast.ApplyIfRequested(this, options.ChannelsLast);
         ApplyFreezing(options);
     }
@@ -50,12 +52,28 @@ public sealed class SmallCnn : Backbone
         Enumerable.Repeat(0.0, (int)_inputChannels).ToArray(), Enumerable.Repeat(1.0, (int)_inputChannels).ToArray(), 28, 28);
 
     /// <inheritdoc />
-    public override Tensor ForwardFeatures(Tensor input) => features.forward(input);
+    /// <remarks>
+    /// Grey images that need no gradient go through the first convolution on the host
+    /// (<see cref="ImageConvolutionFunction"/>), the rest through the layers as they are.
+    /// </remarks>
+    public override Tensor ForwardFeatures(Tensor input)
+    {
+        if (!ImageConvolutionFunction.Accepts(input, _layers[0]))
+            return features.forward(input);
+        var x = ImageConvolutionFunction.Apply(input, ((Conv2d)_layers[0]).weight!);
+        for (int i = 1; i < _layers.Length; i++)
+        {
+            var next = _layers[i].call(x);
+            x.Dispose();
+            x = next;
+        }
+        return x;
+    }
 
     /// <inheritdoc />
     public override Tensor forward(Tensor input)
     {
-        using var map = features.forward(input);
+        using var map = ForwardFeatures(input);
         return pool.forward(map);
     }
 }
