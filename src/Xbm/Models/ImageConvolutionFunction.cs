@@ -16,7 +16,6 @@ namespace Xbm.Models;
 internal sealed unsafe class ImageConvolutionFunction : autograd.SingleTensorFunction<ImageConvolutionFunction>
 {
     private const int Lanes = 8;
-    private const string PaddedKey = "padded";
 
     /// <summary>Forward passes this thread ran here (tests check that the host form was taken).</summary>
     [ThreadStatic]
@@ -50,14 +49,21 @@ internal sealed unsafe class ImageConvolutionFunction : autograd.SingleTensorFun
         DenseFloats.TryGetChannelsLast(input, out var view);
         int channels = (int)weight.shape[0];
         var taps = Taps(weight, channels);
-        var padded = Padded(view);
         long[] shape = [view.N, channels, view.H, view.W];
         var output = empty_strided(shape, ChannelsLast.Strides(shape), dtype: ScalarType.Float32, device: CPU);
         DenseFloats.TryGetChannelsLast(output, out var y);
-        fixed (float* t = taps)
-        fixed (float* x = padded.Values)
-            Forward(x, view, t, channels, y.Pointer);
-        ctx.save_data(PaddedKey, padded);
+        var padded = Padded(view);
+        try
+        {
+            fixed (float* t = taps)
+            fixed (float* x = padded)
+                Forward(x, view, t, channels, y.Pointer);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(padded);
+        }
+        ctx.save_for_backward([input]);
         HostForwards++;
         return output;
     }
@@ -65,8 +71,8 @@ internal sealed unsafe class ImageConvolutionFunction : autograd.SingleTensorFun
     /// <inheritdoc />
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
     {
-        var padded = (PaddedImages)ctx.get_data(PaddedKey);
-        var view = padded.View;
+        using var input = ctx.get_saved_variables()[0];
+        DenseFloats.TryGetChannelsLast(input, out var view);
         int channels = (int)grad_output.shape[1];
         long[] shape = [view.N, channels, view.H, view.W];
         using var copy = DenseFloats.TryGetChannelsLast(grad_output, out var g) ? null
@@ -74,10 +80,17 @@ internal sealed unsafe class ImageConvolutionFunction : autograd.SingleTensorFun
         if (copy is not null)
             DenseFloats.TryGetChannelsLast(copy, out g);
         var sums = new double[9 * channels];
-        fixed (float* x = padded.Values)
-        fixed (double* s = sums)
-            WeightGradient(x, view, g.Pointer, channels, s);
-        padded.Dispose();
+        var padded = Padded(view);
+        try
+        {
+            fixed (float* x = padded)
+            fixed (double* s = sums)
+                WeightGradient(x, view, g.Pointer, channels, s);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(padded);
+        }
         // The weight's gradient in the order (channel, tap), as a contiguous (C, 1, 3, 3) tensor.
         var gradient = new float[9 * channels];
         for (int c = 0; c < channels; c++)
@@ -98,18 +111,19 @@ internal sealed unsafe class ImageConvolutionFunction : autograd.SingleTensorFun
         return taps;
     }
 
-    // The images with a border of zeros, (N, H + 2, W + 2), in a pooled array.
-    private static PaddedImages Padded(ChannelsLastFloats view)
+    // The images with a border of zeros, (N, H + 2, W + 2), in an array rented from the shared pool.
+    private static float[] Padded(ChannelsLastFloats view)
     {
         long width = view.W + 2, height = view.H + 2;
-        var values = ArrayPool<float>.Shared.Rent(checked((int)(view.N * height * width)));
-        Array.Clear(values, 0, (int)(view.N * height * width));
+        int length = checked((int)(view.N * height * width));
+        var values = ArrayPool<float>.Shared.Rent(length);
+        Array.Clear(values, 0, length);
         float* source = view.Pointer;
         for (long n = 0; n < view.N; n++)
             for (long h = 0; h < view.H; h++)
                 new ReadOnlySpan<float>(source + (n * view.H + h) * view.W, (int)view.W)
                     .CopyTo(values.AsSpan((int)((n * height + h + 1) * width + 1)));
-        return new PaddedImages(values, view);
+        return values;
     }
 
     // y[n, h, w, c] = Σ over the nine taps of x[n, h + kh − 1, w + kw − 1] · weight[c, kh, kw].
@@ -196,19 +210,5 @@ internal sealed unsafe class ImageConvolutionFunction : autograd.SingleTensorFun
     {
         (Vector256.Load(total) + Vector256.WidenLower(sums)).Store(total);
         (Vector256.Load(total + 4) + Vector256.WidenUpper(sums)).Store(total + 4);
-    }
-
-    // The padded images a forward pass kept for the backward pass; the array goes back to the pool after it.
-    private sealed class PaddedImages(float[] values, ChannelsLastFloats view) : IDisposable
-    {
-        public float[] Values { get; private set; } = values;
-        public ChannelsLastFloats View { get; } = view;
-
-        public void Dispose()
-        {
-            if (Values.Length > 0)
-                ArrayPool<float>.Shared.Return(Values);
-            Values = [];
-        }
     }
 }

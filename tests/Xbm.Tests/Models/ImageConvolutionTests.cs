@@ -42,6 +42,21 @@ public sealed class ImageConvolutionTests
     }
 
     [Fact]
+    public void ASecondBackwardPassOverTheSameGraphAddsTheSameGradient()
+    {
+        using var scope = NewDisposeScope();
+        var generator = new Generator(2);
+        using var conv = nn.Conv2d(1, 8, 3, padding: 1, bias: false);
+        var images = rand([2, 1, 6, 6], generator: generator);
+        var upstream = randn([2, 8, 6, 6], generator: generator).ToChannelsLast();
+        var output = ImageConvolutionFunction.Apply(images, conv.weight!);
+        output.backward([upstream], retain_graph: true);
+        var once = conv.weight!.grad!.clone();
+        output.backward([upstream]);
+        AssertClose(once.mul(Scalars.Two), conv.weight!.grad!, 1e-6, "twice the gradient");
+    }
+
+    [Fact]
     public void OtherInputsAndLayersAreLeftToLibtorch()
     {
         using var scope = NewDisposeScope();
