@@ -3,6 +3,7 @@ using Xbm.Models;
 using Xbm.Runtime;
 using Xbm.Tests.Runtime;
 using static TorchSharp.torch;
+using static Xbm.Tests.Models.TensorComparison;
 
 namespace Xbm.Tests.Models;
 
@@ -95,17 +96,5 @@ public sealed class ImageConvolutionTests
         b.pow(Scalars.Two).sum().backward();
         foreach (var ((name, p), (_, q)) in plain.named_parameters().Zip(host.named_parameters()))
             AssertClose(p.grad!, q.grad!, 1e-4, name);
-    }
-
-    // |expected − actual| ≤ tolerance · max(1, max |expected|), element by element.
-    private static void AssertClose(Tensor expected, Tensor actual, double tolerance, string what)
-    {
-        using var scope = NewDisposeScope();
-        var e = expected.detach().to(float64);
-        var a = actual.detach().to(float64);
-        Assert.Equal(e.shape, a.shape);
-        double scale = Math.Max(1.0, e.abs().max().item<double>());
-        double error = (e - a).abs().max().item<double>();
-        Assert.True(error <= tolerance * scale, $"{what}: largest difference {error:E2}, allowed {tolerance * scale:E2}");
     }
 }
