@@ -102,7 +102,8 @@ internal sealed unsafe class ImageConvolutionFunction : autograd.SingleTensorFun
     // The weight as nine taps (kh, kw) of all output channels each.
     private static float[] Taps(Tensor weight, int channels)
     {
-        using var contiguous = weight.detach().contiguous();
+        using var detached = weight.detach();
+        using var contiguous = detached.contiguous();
         var values = contiguous.data<float>();
         var taps = new float[9 * channels];
         for (int c = 0; c < channels; c++)
