@@ -18,6 +18,7 @@ Func<string[], int>? mode = args.Length == 0 ? null : args[0] switch
     "resnet" => ResNetComparison.Run,
     "peak" => PeakProduct.Run,
     "products" => ProductStrategies.Run,
+    "host-products" => HostProducts.Run,
     "layers" => LayerTimes.Run,
     "optimizer" => OptimizerStep.Run,
     "memory-phase" => MemoryPhase.Run,
