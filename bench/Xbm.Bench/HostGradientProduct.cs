@@ -73,7 +73,7 @@ internal static unsafe class HostGradientProduct
 
     // product[r, 0..32) += Σ_c G[i + r, j + c]·K[j + c, 0..32) for the tile's 8 queries and the chunk's keys.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile(nint[] rows, int i, int j, int count, float* k, int d, float* product)
+    internal static void Tile(nint[] rows, int i, int j, int count, float* k, int d, float* product)
     {
         float* g0 = (float*)rows[i] + j, g1 = (float*)rows[i + 1] + j, g2 = (float*)rows[i + 2] + j, g3 = (float*)rows[i + 3] + j;
         float* g4 = (float*)rows[i + 4] + j, g5 = (float*)rows[i + 5] + j, g6 = (float*)rows[i + 6] + j, g7 = (float*)rows[i + 7] + j;

@@ -20,7 +20,7 @@ namespace Xbm.Bench;
 /// </remarks>
 internal static unsafe class HostSimilarityProduct
 {
-    private const int KeysPerTile = 12, QueriesPerTile = 32, Lanes = 16;
+    internal const int KeysPerTile = 12, QueriesPerTile = 32, Lanes = 16;
     private const int KeysPerChunk = 1_008; // a multiple of KeysPerTile and of 16 (whole cache lines of S): the unit of work handed to a thread
 
     /// <summary>
@@ -68,7 +68,7 @@ internal static unsafe class HostSimilarityProduct
 
     // Block by block of 32 queries: packed[(i / 32)·d·32 + t·32 + i % 32] = Q[i, t] (zero past the last query), so
     // that a tile reads its queries' 128 bytes per step of d one after the other.
-    private static void PackTransposed(float* q, int b, int d, float[] packed)
+    internal static void PackTransposed(float* q, int b, int d, float[] packed)
     {
         Array.Clear(packed);
         for (int i = 0; i < b; i++)
@@ -99,7 +99,7 @@ internal static unsafe class HostSimilarityProduct
 
     // 12 keys × 32 queries: sums[c·32 + r] = Σ_t Qᵀ[t, r]·K[c, t].
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile(float* qt, float* k, int d, float* sums, float* next)
+    internal static void Tile(float* qt, float* k, int d, float* sums, float* next)
     {
         Vector512<float> a000 = default, a001 = default, a010 = default, a011 = default, a020 = default, a021 = default, a030 = default, a031 = default, a040 = default, a041 = default, a050 = default, a051 = default;
         Vector512<float> a060 = default, a061 = default, a070 = default, a071 = default, a080 = default, a081 = default, a090 = default, a091 = default, a100 = default, a101 = default, a110 = default, a111 = default;
@@ -179,7 +179,7 @@ internal static unsafe class HostSimilarityProduct
 
     // sums[c·32 + r] → S[r, c] for r < rows and the tile's 12 keys, 16 queries at a time: the 12 key vectors of 16
     // queries (and 4 zero vectors) are transposed in registers, so that each query's 12 values are written at once.
-    private static void TransposeTile(float* sums, float* s, int m, int rows)
+    internal static void TransposeTile(float* sums, float* s, long m, int rows)
     {
         Span<Vector512<float>> u = stackalloc Vector512<float>[16];
         for (int v = 0; v < QueriesPerTile / Lanes && v * Lanes < rows; v++)
@@ -225,7 +225,7 @@ internal static unsafe class HostSimilarityProduct
 
     // The first 12 values of one query's transposed vector into its row of S, when the query exists.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreTwelve(Vector512<float> values, float* row, int m, int query, int count)
+    private static void StoreTwelve(Vector512<float> values, float* row, long m, int query, int count)
     {
         if (query >= count)
             return;

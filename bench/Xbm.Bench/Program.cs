@@ -19,6 +19,7 @@ Func<string[], int>? mode = args.Length == 0 ? null : args[0] switch
     "peak" => PeakProduct.Run,
     "products" => ProductStrategies.Run,
     "host-products" => HostProducts.Run,
+    "fused-step" => FusedStepComparison.Run,
     "layers" => LayerTimes.Run,
     "optimizer" => OptimizerStep.Run,
     "memory-phase" => MemoryPhase.Run,
