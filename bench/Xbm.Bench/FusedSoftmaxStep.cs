@@ -129,7 +129,7 @@ internal static unsafe class FusedSoftmaxStep
                     clock.Restart();
                     int j0 = group * KeysPerGroup;
                     float* groupKeys = k + (long)j0 * d;
-                    // S for the group's 48 keys and every query, into stage[i·48 + c].
+                    // S for the group's 96 keys and every query, into stage[i·96 + c].
                     for (int tile = 0; tile < KeysPerGroup / HostSimilarityProduct.KeysPerTile; tile++)
                         for (int i = 0; i < blocks; i++)
                         {
@@ -205,8 +205,8 @@ internal static unsafe class FusedSoftmaxStep
 
         private static void Rescale(float* weighted, int d, float factor, ref Vector512<float> total)
         {
-            total *= Vector512.Create(factor);
             var f = Vector512.Create(factor);
+            total *= f;
             for (int t = 0; t < d; t += Lanes)
                 (Vector512.Load(weighted + t) * f).Store(weighted + t);
         }

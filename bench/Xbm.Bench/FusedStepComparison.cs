@@ -37,7 +37,6 @@ public static class FusedStepComparison
         var fused = new List<double>();
         var phases = new List<FusedSoftmaxStep.Result>();
         double libraryLoss = 0;
-        float[] libraryGradient = [];
         FusedSoftmaxStep.Result? result = null;
         var clock = new Stopwatch();
         for (int i = -2; i < repetitions; i++)
@@ -61,7 +60,7 @@ public static class FusedStepComparison
                 phases.Add(result);
             }
         }
-        libraryGradient = queries.grad!.data<float>().ToArray();
+        float[] libraryGradient = queries.grad!.data<float>().ToArray();
 
         // The library's loss is the rows' sum over its divisor (the active rows, for the default reduction).
         double divisor = result!.ActiveRows;
