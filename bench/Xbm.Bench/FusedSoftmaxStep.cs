@@ -36,8 +36,8 @@ internal static unsafe class FusedSoftmaxStep
         using var hostKeys = keys.contiguous();
         var packed = GC.AllocateUninitializedArray<float>(b * d, pinned: true);
         using (var hostQueries = queries.detach().contiguous())
-            HostSimilarityProduct.PackTransposed((float*)HostGradientProduct.Address(hostQueries), b, d, packed);
-        float* k = (float*)HostGradientProduct.Address(hostKeys);
+            HostSimilarityProduct.PackTransposed((float*)HostAddress.Of(hostQueries), b, d, packed);
+        float* k = (float*)HostAddress.Of(hostKeys);
         int groups = m / KeysPerGroup;
         int parts = Math.Max(1, Math.Min(threads, groups));
         var states = new State[parts];

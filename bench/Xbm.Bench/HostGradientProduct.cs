@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using TorchSharp;
@@ -43,7 +42,7 @@ internal static unsafe class HostGradientProduct
         var product = zeros(padded, d, dtype: ScalarType.Float32);
         // Rows past the last query read zeros: one row of M zeros stands for all of them.
         var zeroRow = new float[padded > b ? m : 0];
-        nint g = Address(gradient), k = Address(hostKeys), p = Address(product);
+        nint g = HostAddress.Of(gradient), k = HostAddress.Of(hostKeys), p = HostAddress.Of(product);
         int slices = d / ColumnsPerSlice;
         int parts = Math.Max(1, Math.Min(threads, slices));
         fixed (float* zeros = zeroRow)
@@ -114,13 +113,5 @@ internal static unsafe class HostGradientProduct
         a50.Store(product + 5 * d); a51.Store(product + 5 * d + Lanes);
         a60.Store(product + 6 * d); a61.Store(product + 6 * d + Lanes);
         a70.Store(product + 7 * d); a71.Store(product + 7 * d + Lanes);
-    }
-
-    /// <summary>The address of a contiguous float32 CPU tensor's first element.</summary>
-    public static nint Address(Tensor tensor)
-    {
-        if (tensor.device_type != DeviceType.CPU || tensor.dtype != ScalarType.Float32 || !tensor.is_contiguous())
-            throw new ArgumentException("the host products need contiguous float32 CPU tensors");
-        return (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(tensor.bytes));
     }
 }

@@ -45,8 +45,8 @@ internal static unsafe class HostSimilarityProduct
         using var hostKeys = keys.contiguous();
         var packed = GC.AllocateUninitializedArray<float>(blocks * d * QueriesPerTile, pinned: true);
         using (var hostQueries = queries.detach().contiguous())
-            PackTransposed((float*)HostGradientProduct.Address(hostQueries), b, d, packed);
-        nint k = HostGradientProduct.Address(hostKeys), s = HostGradientProduct.Address(similarities);
+            PackTransposed((float*)HostAddress.Of(hostQueries), b, d, packed);
+        nint k = HostAddress.Of(hostKeys), s = HostAddress.Of(similarities);
         fixed (float* qt = packed)
         {
             nint qtAddress = (nint)qt;
@@ -93,7 +93,7 @@ internal static unsafe class HostSimilarityProduct
             for (int i = 0; i < blocks; i++)
             {
                 Column(qt + (long)i * d * QueriesPerTile, k + (long)j * d, d, sums);
-                Scatter(sums, 1, s + (long)i * QueriesPerTile * m + j, m, Math.Min(QueriesPerTile, b - i * QueriesPerTile));
+                ScatterColumn(sums, s + (long)i * QueriesPerTile * m + j, m, Math.Min(QueriesPerTile, b - i * QueriesPerTile));
             }
     }
 
@@ -169,12 +169,11 @@ internal static unsafe class HostSimilarityProduct
         a0.Store(sums); a1.Store(sums + 16);
     }
 
-    // sums[c·32 + r] → S[r, c] for r < rows, c < keys (one key at a time: the memory's last keys).
-    private static void Scatter(float* sums, int keys, float* s, int m, int rows)
+    // sums[r] → S[r, 0] for r < rows (one key's column: the memory's last keys).
+    private static void ScatterColumn(float* sums, float* s, int m, int rows)
     {
         for (int r = 0; r < rows; r++, s += m)
-            for (int c = 0; c < keys; c++)
-                s[c] = sums[c * QueriesPerTile + r];
+            *s = sums[r];
     }
 
     // sums[c·32 + r] → S[r, c] for r < rows and the tile's 12 keys, 16 queries at a time: the 12 key vectors of 16
