@@ -31,7 +31,11 @@ internal sealed unsafe class RunningTopK : IDisposable
     {
         _k = k;
         _capacity = 2 * k;
-        _keys = (ulong*)NativeMemory.Alloc((nuint)((long)maxRows * _capacity), sizeof(ulong));
+        long bytes = (long)maxRows * _capacity * sizeof(ulong);
+        _keys = (ulong*)NativeMemory.Alloc((nuint)bytes);
+        // Written once per candidate, row after row: on huge pages a deep k-NN's buffers (near 1 GiB for 60,000
+        // queries and k = 1,000) fault once per 2 MiB instead of once per 4 KiB.
+        Runtime.HugePages.Advise((nint)_keys, bytes);
         _counts = new int[maxRows];
         _thresholds = new float[maxRows];
     }

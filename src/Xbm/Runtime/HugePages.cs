@@ -26,7 +26,18 @@ public static class HugePages
             fixed (byte* data = tensor.bytes)
                 start = (long)data;
         }
-        long first = (start + HugePageSize - 1) / HugePageSize * HugePageSize, end = (start + length) / HugePageSize * HugePageSize;
+        return Advise((nint)start, length);
+    }
+
+    /// <summary>
+    /// Advises the whole 2 MiB pages inside the native buffer of <paramref name="length"/> bytes at
+    /// <paramref name="start"/> (memory this process allocated, not yet freed); returns whether the kernel accepted it.
+    /// </summary>
+    public static bool Advise(nint start, long length)
+    {
+        if (!OperatingSystem.IsLinux() || start == 0 || length <= 0)
+            return false;
+        long first = ((long)start + HugePageSize - 1) / HugePageSize * HugePageSize, end = ((long)start + length) / HugePageSize * HugePageSize;
         return end > first && madvise((IntPtr)first, (UIntPtr)(ulong)(end - first), MadviseHugePage) == 0;
     }
 
